@@ -1,0 +1,707 @@
+package corpus
+
+import (
+	"strings"
+	"time"
+)
+
+// blockKind is what markup said a block is; plain text has only paragraphs.
+type blockKind uint8
+
+const (
+	kPara blockKind = iota
+	kHeading
+	kItem
+)
+
+// reason says why a block is not article text, or keep.
+type reason uint8
+
+const (
+	keep     reason = iota
+	rJunk           // no letters at all
+	rCode           // CSS, script or markup fragments
+	rHashtags       // "#AI #DeepSeek ..."
+	rWidget         // share, comment, navigation and ad vocabulary
+	rLeadIn         // "Prev Post", "Related articles": other articles' headlines follow
+	rComments       // start of the comment section: everything after it goes
+	rPromo          // calls to action, newsletter, cookie and comment-form text
+	rCredit         // image credits, wire credits
+	rNav            // "Home | World | Tech"
+	rLinks          // link-dense HTML block
+	rSource         // a credit line naming the source
+	rMenu           // a run of very short lines
+	rTitle          // used as the title
+	rByline         // used as the byline
+	rDate           // used as the date
+	rTail           // after the article: other headlines, the author's name
+	rBio            // author biography after the article
+)
+
+// block is one paragraph, heading or list item of a page before cleaning.
+type block struct {
+	text string
+	kind blockKind
+	link float64 // share of the text inside links (HTML only)
+	why  reason
+	sh   shape
+}
+
+// page is a parsed file: its blocks and any metadata the markup carried.
+type page struct {
+	blocks    []block
+	title     string
+	author    string
+	source    string
+	url       string
+	published time.Time
+}
+
+// furniture reports whether r marks page furniture, as opposed to text used
+// as metadata or kept.
+func (r reason) furniture() bool {
+	switch r {
+	case keep, rTitle, rByline, rDate:
+		return false
+	}
+	return true
+}
+
+// clean marks the blocks of pg that are not article text and fills in the
+// metadata the text carries. Rules run from local (one line's shape and
+// vocabulary) to contextual (position, neighbours).
+func clean(pg *page) {
+	bs := pg.blocks
+	totalWords := 0
+	for i := range bs {
+		b := &bs[i]
+		b.sh = scan(b.text)
+		totalWords += b.sh.words
+		b.why = classify(b)
+		if b.why == rSource {
+			if src, _ := sourceLine(b.text); src != "" && pg.source == "" {
+				pg.source = src
+			}
+		}
+	}
+	markMenus(bs)
+	head(pg)
+	markComments(bs, totalWords)
+	markLeadIns(bs)
+	markAuthorLines(pg)
+	markTail(pg)
+	if pg.source == "" {
+		for i := range bs {
+			switch bs[i].why {
+			case rBio, rCredit, rPromo, rSource, rTail, rWidget:
+				if d := findDomain(bs[i].text); d != "" {
+					pg.source = d
+				}
+			}
+			if pg.source != "" {
+				break
+			}
+		}
+	}
+}
+
+// classify applies the rules that need only the block itself.
+func classify(b *block) reason {
+	s, sh := b.text, b.sh
+	switch {
+	case sh.letters == 0:
+		return rJunk
+	case isCode(s, sh):
+		return rCode
+	case sh.hashtags >= 2 && sh.hashtags*2 >= sh.words, sh.hashtags >= 1 && sh.hashtags == sh.words:
+		return rHashtags
+	case b.link >= 0.5 && sh.words <= 25, b.link >= 0.8 && sh.words <= 80:
+		return rLinks
+	case isNav(s):
+		return rNav
+	}
+	if sh.words <= 35 {
+		if r := prefixRule(s); r != keep {
+			return r
+		}
+		if _, ok := sourceLine(s); ok {
+			return rSource
+		}
+	}
+	if sh.words <= 8 && b.kind != kItem {
+		if r := widgetLine(s); r != keep {
+			return r
+		}
+	}
+	if sh.words <= 60 && isPromo(s, sh) {
+		return rPromo
+	}
+	return keep
+}
+
+// isCode recognises style sheets, scripts and markup that leaked into text:
+// braces with declarations, at-rules, or text dense in code symbols.
+func isCode(s string, sh shape) bool {
+	if sh.braces >= 2 && strings.ContainsAny(s, ":;") {
+		return true
+	}
+	if sh.braces >= 1 && (s[0] == '.' || s[0] == '#' || s[0] == '@') {
+		return true
+	}
+	if s[0] == '@' {
+		for _, p := range [...]string{"@media", "@font-face", "@import", "@keyframes", "@charset", "@supports", "@page"} {
+			if strings.HasPrefix(s, p) {
+				return true
+			}
+		}
+	}
+	if s[0] == '<' && strings.IndexByte(s, '>') > 0 && len(s) > 1 && (isASCIILetter(s[1]) || s[1] == '/' || s[1] == '!') {
+		return true
+	}
+	if sh.syms*8 > sh.bytes && sh.letters*2 < sh.bytes {
+		return true
+	}
+	if (strings.Contains(s, "function(") || strings.Contains(s, "();") || strings.Contains(s, "=>") ||
+		strings.Contains(s, "var ") || strings.Contains(s, "window.") || strings.Contains(s, "document.")) &&
+		(sh.braces > 0 || strings.Count(s, ";") >= 2) {
+		return true
+	}
+	return false
+}
+
+// isNav recognises a navigation or breadcrumb line: three or more short
+// items between separators.
+func isNav(s string) bool {
+	seps := 0
+	for w := range strings.FieldsSeq(s) {
+		switch w {
+		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-":
+			seps++
+		}
+	}
+	if seps < 2 {
+		return false
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '|', '·', '•', '»', '›', '>', '/', '–', '—':
+			return true
+		}
+		return false
+	})
+	if len(parts) < 3 {
+		return false
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(strings.Trim(p, " -:"))
+		if countWords(p) > 4 || endsSentence(lastSignificant(p)) && lastSignificant(p) != '.' {
+			return false
+		}
+		if strings.HasSuffix(p, ".") && countWords(p) > 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixRule recognises lines by how they start: credits, tags, teasers for
+// other articles, ad slots.
+func prefixRule(s string) reason {
+	ls := strings.ToLower(s)
+	if len(ls) > 80 {
+		ls = ls[:80]
+	}
+	for _, p := range [...]string{"photo:", "photo by", "photo credit", "photos:", "photograph:", "photograph by",
+		"image:", "image by", "image credit", "image source", "image courtesy", "images:", "picture:", "pictured:",
+		"illustration:", "illustration by", "graphic:", "video:", "credit:", "credits:", "featured image", "header image",
+		"cover image", "lead image", "top image", "main image", "hero image", "(photo", "(image", "[photo", "[image",
+		"caption:", "courtesy of", "reporting by", "additional reporting", "editing by", "writing by", "compiled by"} {
+		if strings.HasPrefix(ls, p) {
+			return rCredit
+		}
+	}
+	for _, p := range [...]string{"related:", "read also:", "also read:", "read more:", "see also:", "recommended:",
+		"more:", "watch:", "listen:", "further reading:", "you may also like", "you might also like", "more from",
+		"more stories", "related stories", "related articles", "related posts", "read next", "up next"} {
+		if strings.HasPrefix(ls, p) {
+			return rLeadIn
+		}
+	}
+	for _, p := range [...]string{"tags:", "tagged:", "tagged with", "filed under", "posted in", "categories:", "category:",
+		"topics:", "advertisement", "sponsored content", "story continues below", "article continues below",
+		"continue reading below", "skip to", "jump to", "reading time", "estimated reading time"} {
+		if strings.HasPrefix(ls, p) {
+			return rWidget
+		}
+	}
+	if strings.Contains(ls, "courtesy of") && countWords(s) <= 20 && lastSignificant(s) != '.' {
+		return rCredit
+	}
+	for _, agency := range [...]string{"getty images", "shutterstock", "unsplash", "istock", "pexels", "alamy", "ap photo", "afp via", "reuters/"} {
+		if strings.Contains(ls, agency) && countWords(s) <= 25 &&
+			(lastSignificant(s) != '.' || strings.Contains(ls, "photo") || strings.Contains(ls, "image")) {
+			return rCredit
+		}
+	}
+	return keep
+}
+
+// widgetWord rates a lower-case word as page-widget vocabulary: 2 for words
+// prose rarely puts on a line of their own (share, comments, newsletter), 1
+// for words widgets share with prose (next, read, more), -1 for neutral
+// function words, 0 for anything else.
+func widgetWord(w string) int {
+	switch w {
+	case "share", "shares", "shareable", "sharing", "tweet", "facebook", "twitter", "linkedin", "whatsapp",
+		"telegram", "reddit", "pinterest", "flipboard", "permalink", "url", "comment", "comments", "reply",
+		"replies", "subscribe", "subscribers", "newsletter", "newsletters", "login", "signup", "sign", "log",
+		"logout", "menu", "navigation", "nav", "sidebar", "footer", "advertisement", "advertisements", "advert",
+		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
+		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "whatsapp", "x.com":
+		return 2
+	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
+		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
+		"open", "continue", "reading", "back", "top", "min", "mins", "minute", "minutes", "listen", "audio",
+		"view", "views", "like", "likes", "also", "latest", "content", "main", "full", "page", "options",
+		"settings", "accept", "reject", "manage", "preferences", "show", "hide", "load", "info", "here",
+		"click", "see", "all", "copy", "copied", "register", "account", "popular", "trending", "older",
+		"newer", "up", "in", "out", "subscription", "feed", "toggle", "print-friendly", "version":
+		return 1
+	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
+		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
+		return -1
+	}
+	return 0
+}
+
+// widgetLine recognises a short line made only of widget vocabulary ("Share
+// this article", "Leave a Reply", "Prev Post", "Read next", "3 min read").
+func widgetLine(s string) reason {
+	strong, weak := 0, 0
+	leadIn, comments := false, false
+	for w := range strings.FieldsSeq(s) {
+		w = strings.ToLower(trimPunct(w))
+		if w == "" || allDigits(w) {
+			continue
+		}
+		switch widgetWord(w) {
+		case 0:
+			return keep
+		case 1:
+			weak++
+		case 2:
+			strong++
+		}
+		switch w {
+		case "prev", "previous", "next", "related", "recommended", "popular", "trending", "latest", "older", "newer":
+			leadIn = true
+		case "comment", "comments", "reply", "replies":
+			comments = true
+		}
+	}
+	if strong == 0 && weak < 2 {
+		return keep
+	}
+	switch {
+	case comments:
+		return rComments
+	case leadIn:
+		return rLeadIn
+	}
+	return rWidget
+}
+
+// ctaVerbs open a call to action.
+func isCTAVerb(w string) bool {
+	switch w {
+	case "click", "tap", "subscribe", "sign", "join", "follow", "call", "contact", "learn", "read", "download",
+		"register", "get", "share", "leave", "support", "donate", "become", "find", "discover", "stay", "try",
+		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop":
+		return true
+	}
+	return false
+}
+
+// promoCues are phrases of promotional and boilerplate blocks: calls to
+// action, newsletter and cookie banners, comment forms.
+var promoCues = [...]string{
+	"your email", "email address", "your inbox", "our newsletter", "the newsletter", "sign up", "signup",
+	"subscribe", "we use cookies", "uses cookies", "use of cookies", "accept cookies", "accept all",
+	"cookie settings", "cookie policy", "you agree", "you consent", "will not be published", "required fields",
+	"notify me", "leave a reply", "leave a comment", "post comment", "logged in", "log in to", "click here",
+	"click below", "tap here", "more info", "learn more", "learning more", "find out more", "read more",
+	"call us", "contact us", "email us", "follow us", "join our", "join us", "get in touch", "don't miss",
+	"download our", "download the app", "get the app", "support our", "donate", "become a member",
+	"become a subscriber", "free trial", "stay updated", "stay informed", "stay up to date", "delivered to your",
+	"unsubscribe", "privacy policy", "terms of service", "terms of use", "all rights reserved", "by continuing",
+	"this website", "this site", "your experience", "your browser", "javascript", "ad blocker",
+}
+
+// isPromo recognises calls to action ("More Info -- Click Here", "Interested
+// in Learning More?"), and newsletter, cookie and comment-form boilerplate.
+func isPromo(s string, sh shape) bool {
+	ls := strings.ToLower(s)
+	cues := 0
+	for _, c := range promoCues {
+		if strings.Contains(ls, c) {
+			cues++
+		}
+	}
+	if sh.words <= 14 {
+		if strings.Contains(ls, "join") && (strings.Contains(ls, "community") || strings.Contains(ls, "conversation") ||
+			strings.Contains(ls, "discussion") || strings.Contains(ls, "mailing list")) {
+			return true
+		}
+		if cues > 0 {
+			fw := firstWords(s, 1)
+			if sh.last != '.' || (len(fw) == 1 && isCTAVerb(fw[0])) {
+				return true
+			}
+		}
+	}
+	return cues >= 2
+}
+
+// markMenus marks runs of very short lines (menus, section lists) near the
+// top and bottom of the page, or long runs anywhere.
+func markMenus(bs []block) {
+	n := len(bs)
+	isShort := func(b *block) bool {
+		return b.why == keep && b.kind == kPara && b.sh.words <= 3 && !endsSentence(b.sh.last)
+	}
+	for i := 0; i < n; {
+		if !isShort(&bs[i]) {
+			i++
+			continue
+		}
+		j := i
+		run := 0
+		last := i
+		for j < n && (isShort(&bs[j]) || bs[j].why.furniture()) {
+			if isShort(&bs[j]) {
+				run++
+				last = j
+			}
+			j++
+		}
+		edge := i < n/5 || last >= n-n/5
+		if run >= 4 || (run >= 3 && edge) {
+			for k := i; k <= last; k++ {
+				if isShort(&bs[k]) {
+					bs[k].why = rMenu
+				}
+			}
+		}
+		i = last + 1
+	}
+}
+
+// isLong reports whether a block reads like body text rather than a
+// headline, byline or teaser.
+func isLong(b *block) bool {
+	if b.sh.words > 30 {
+		return true
+	}
+	return b.sh.words >= 15 && len(Sentences(b.text)) >= 2
+}
+
+// headlineLike reports whether a block can be a title: a short line that
+// does not end like a sentence, in Title Case if it is longer than twelve
+// words.
+func headlineLike(b *block) bool {
+	if b.kind == kItem || b.sh.words > 25 || b.sh.words == 0 || len(b.text) > 250 {
+		return false
+	}
+	if b.sh.words < 2 && b.kind != kHeading {
+		return false
+	}
+	if _, ok := numberedRest(b.text); ok {
+		return false
+	}
+	if _, ok := bulletRest(b.text); ok {
+		return false
+	}
+	switch b.sh.last {
+	case '.', ',', ';', ':', '…':
+		return false
+	}
+	return b.sh.words <= 12 || isTitleCase(b.text)
+}
+
+// head finds the title, byline and date among the first blocks and removes
+// them from the text.
+func head(pg *page) {
+	bs := pg.blocks
+	needTitle := pg.title == ""
+	candidates := 0
+	long := 0
+	seen := 0
+	for i := range bs {
+		b := &bs[i]
+		if b.why != keep {
+			continue
+		}
+		seen++
+		if seen > 15 {
+			break
+		}
+		if pg.title != "" && sameTitle(b.text, pg.title) && long == 0 {
+			b.why = rTitle
+			continue
+		}
+		if b.sh.words <= 14 {
+			if t, ok := dateLine(b.text); ok {
+				if pg.published.IsZero() {
+					pg.published = t
+				}
+				b.why = rDate
+				continue
+			}
+			if a, src, t, ok := parseByline(b.text); ok {
+				if pg.author == "" {
+					pg.author = a
+				}
+				if pg.source == "" {
+					pg.source = src
+				}
+				if pg.published.IsZero() {
+					pg.published = t
+				}
+				b.why = rByline
+				continue
+			}
+		}
+		if needTitle && long == 0 && candidates < 3 {
+			candidates++
+			if headlineLike(b) && !isTeaser(bs, i) {
+				pg.title = b.text
+				if k := strings.LastIndex(pg.title, " | "); k > 0 && countWords(pg.title[k+3:]) <= 4 {
+					if pg.source == "" {
+						pg.source = strings.TrimSpace(pg.title[k+3:])
+					}
+					pg.title = strings.TrimSpace(pg.title[:k])
+				}
+				b.why = rTitle
+				needTitle = false
+				continue
+			}
+		}
+		if isLong(b) {
+			long++
+			if long >= 2 {
+				break
+			}
+		}
+	}
+}
+
+// isTeaser reports whether the title candidate bs[i] is rather a one-line
+// description before the real, shorter headline.
+func isTeaser(bs []block, i int) bool {
+	b := &bs[i]
+	if b.sh.words <= 14 || isTitleCase(b.text) {
+		return false
+	}
+	for j := i + 1; j < len(bs); j++ {
+		if bs[j].why != keep {
+			continue
+		}
+		return headlineLike(&bs[j]) && bs[j].sh.words <= 8
+	}
+	return false
+}
+
+// sameTitle reports whether s repeats title (ignoring case, punctuation and
+// a site-name suffix).
+func sameTitle(s, title string) bool {
+	a, b := foldKey(s), foldKey(title)
+	if a == "" || b == "" {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return strings.HasPrefix(b, a) && len(a)*5 >= len(b)*4
+}
+
+// markComments drops everything from the start of a comment section on,
+// when that start is in the lower part of the page.
+func markComments(bs []block, total int) {
+	before := 0
+	for i := range bs {
+		if bs[i].why == rComments && before*2 >= total {
+			for j := i + 1; j < len(bs); j++ {
+				if !bs[j].why.furniture() {
+					bs[j].why = rTail
+				}
+			}
+			return
+		}
+		before += bs[i].sh.words
+	}
+}
+
+// markLeadIns drops the headlines that follow "Prev Post", "Related
+// articles" and similar widgets below the start of the article.
+func markLeadIns(bs []block) {
+	started := false
+	for i := 0; i < len(bs); i++ {
+		b := &bs[i]
+		if b.why == keep && isLong(b) {
+			started = true
+		}
+		if b.why != rLeadIn || !started {
+			continue
+		}
+		for j, n := i+1, 0; j < len(bs) && n < 12; j++ {
+			f := &bs[j]
+			if f.why != keep {
+				if f.why.furniture() {
+					continue
+				}
+				break
+			}
+			if !isOtherHeadline(f) {
+				break
+			}
+			f.why = rTail
+			n++
+		}
+	}
+}
+
+// isOtherHeadline reports whether a block after a lead-in widget looks like
+// another article's headline (or its date).
+func isOtherHeadline(b *block) bool {
+	if b.kind == kItem && b.link < 0.5 {
+		return false
+	}
+	if _, ok := dateLine(b.text); ok {
+		return true
+	}
+	if b.sh.words > 20 {
+		return false
+	}
+	switch b.sh.last {
+	case '.', ';', ':', ',':
+		return false
+	}
+	return true
+}
+
+// markAuthorLines drops lines after the head that only repeat the author's
+// name (the heading of an author box).
+func markAuthorLines(pg *page) {
+	if pg.author == "" {
+		return
+	}
+	key := foldKey(pg.author)
+	for i := range pg.blocks {
+		b := &pg.blocks[i]
+		if b.why == keep && b.sh.words <= 5 && foldKey(b.text) == key {
+			b.why = rTail
+		}
+	}
+}
+
+// markTail walks up from the bottom of the page and drops what follows the
+// article: author biographies, and other articles' headlines and stray
+// names among widget lines.
+func markTail(pg *page) {
+	bs := pg.blocks
+	furniture := false
+	for i := len(bs) - 1; i >= 0; i-- {
+		b := &bs[i]
+		if b.why != keep {
+			if b.why.furniture() && b.why != rJunk {
+				furniture = true
+			}
+			if b.why == rTitle || b.why == rByline || b.why == rDate {
+				return
+			}
+			continue
+		}
+		if name, ok := bio(bs, i, pg.author); ok {
+			b.why = rBio
+			furniture = true
+			if pg.author == "" && name != "" {
+				pg.author = name
+			}
+			continue
+		}
+		if furniture && isTailLine(b) {
+			b.why = rTail
+			continue
+		}
+		return
+	}
+}
+
+// isTailLine reports whether a block below page furniture is more of it: a
+// headline, a name or a date rather than a sentence or list item.
+func isTailLine(b *block) bool {
+	if b.kind == kItem {
+		return false
+	}
+	if _, ok := bulletRest(b.text); ok {
+		return false
+	}
+	if b.sh.words > 20 {
+		return false
+	}
+	switch b.sh.last {
+	case '.', ';', ':', ',', '…':
+		return false
+	case '?', '!':
+		return isTitleCase(b.text)
+	}
+	return true
+}
+
+// careerWords mark an author biography.
+var careerWords = [...]string{"founder", "ceo", "journalist", "reporter", "writer", "author", "editor", "columnist",
+	"correspondent", "contributor", "analyst", "consultant", "professor", "fellow", "researcher", "mba", "phd",
+	"ph.d", "master's", "degree", "years of experience", "expertise", "graduated", "lives in", "based in",
+	"specializes", "specialises", "covers ", "writings", "his work", "her work", "career", "previously worked"}
+
+// bio reports whether bs[i] is an author biography: a paragraph that opens
+// with a person's name (the author's, or one standing alone on the line
+// above) or "The author", followed by career vocabulary. It returns the name.
+func bio(bs []block, i int, author string) (string, bool) {
+	b := &bs[i]
+	if b.sh.words < 10 || b.sh.words > 200 {
+		return "", false
+	}
+	ls := strings.ToLower(b.text)
+	career := 0
+	for _, w := range careerWords {
+		if strings.Contains(ls, w) {
+			career++
+		}
+	}
+	if career == 0 {
+		return "", false
+	}
+	if strings.HasPrefix(ls, "about the author") || strings.HasPrefix(ls, "the author ") || strings.HasPrefix(ls, "the writer ") {
+		return "", true
+	}
+	if author != "" && strings.HasPrefix(ls, strings.ToLower(author)+" ") {
+		return author, true
+	}
+	// A standalone name line just above, which the paragraph starts with.
+	for j := i - 1; j >= 0; j-- {
+		p := &bs[j]
+		if p.why == rJunk || p.why == rCode {
+			continue
+		}
+		if isNameLine(p.text) && strings.HasPrefix(b.text, p.text+" ") {
+			p.why = rTail
+			return p.text, true
+		}
+		break
+	}
+	return "", false
+}

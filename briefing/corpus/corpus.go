@@ -1,0 +1,34 @@
+// Package corpus turns a folder of news articles (.txt, .md, .html) into clean
+// Documents and sentence-aware Passages.
+//
+// Loading is tolerant: a file that cannot be read or parsed is reported in the
+// returned error list and the rest still load. Cleaning removes page furniture
+// (CSS fragments, share/comment/newsletter widgets, navigation, hashtag lines,
+// author bios, promo blocks, image credits) by general rules on line shape,
+// link and punctuation density, position and vocabulary.
+package corpus
+
+import "time"
+
+// Document is one article after cleaning.
+type Document struct {
+	ID        string    // path under the corpus root, slash-separated, without extension
+	Path      string    // path under the corpus root with extension
+	Title     string    // "" when unknown
+	Source    string    // publication or site name; "" when unknown
+	Author    string    // byline; "" when unknown
+	URL       string    // canonical link; "" when unknown
+	Published time.Time // zero when unknown
+	Text      string    // cleaned main text; paragraphs separated by "\n\n"
+	Hash      string    // hex sha256 of the raw file bytes
+}
+
+// Passage is a run of whole sentences (roughly 40-120 words) of one Document.
+// Text is exactly Document.Text[Start:End], so a quote of it is verbatim.
+type Passage struct {
+	Doc   string // Document.ID
+	Seq   int    // 0-based position within the document
+	Start int    // byte offset into Document.Text
+	End   int    // byte offset into Document.Text (exclusive)
+	Text  string
+}

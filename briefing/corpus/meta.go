@@ -1,0 +1,474 @@
+package corpus
+
+import (
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// word is one space-separated token of a line with its byte range.
+type word struct {
+	s          string // the token with surrounding punctuation trimmed
+	start, end int    // range of the raw token in the line
+}
+
+// tokens splits a line at spaces, trimming punctuation from each token.
+func tokens(s string, max int) []word {
+	out := make([]word, 0, 12)
+	i := 0
+	for i < len(s) {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			if len(out) == max {
+				return nil
+			}
+			out = append(out, word{s: strings.Trim(s[i:j], ",.;:()[]|•·\"'“”‘’"), start: i, end: j})
+		}
+		i = j
+	}
+	return out
+}
+
+func monthOf(w string) (time.Month, bool) {
+	w = strings.TrimSuffix(w, ".")
+	if len(w) < 3 || len(w) > 9 {
+		return 0, false
+	}
+	lw := strings.ToLower(w)
+	for m := time.January; m <= time.December; m++ {
+		full := strings.ToLower(m.String())
+		if lw == full || lw == full[:3] || (m == time.September && lw == "sept") {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+func dayOf(w string) (int, bool) {
+	n := 0
+	i := 0
+	for i < len(w) && i < 2 && isDigit(w[i]) {
+		n = n*10 + int(w[i]-'0')
+		i++
+	}
+	if i == 0 || n < 1 || n > 31 {
+		return 0, false
+	}
+	switch strings.ToLower(w[i:]) {
+	case "", "st", "nd", "rd", "th":
+		return n, true
+	}
+	return 0, false
+}
+
+func yearOf(w string) (int, bool) {
+	if len(w) != 4 || !allDigits(w) {
+		return 0, false
+	}
+	y := int(w[0]-'0')*1000 + int(w[1]-'0')*100 + int(w[2]-'0')*10 + int(w[3]-'0')
+	return y, y >= 1900 && y <= 2100
+}
+
+func makeDate(y int, m time.Month, d int) (time.Time, bool) {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return t, t.Day() == d
+}
+
+// isoDate parses a token starting with YYYY-MM-DD or YYYY/MM/DD.
+func isoDate(w string) (time.Time, bool) {
+	if len(w) < 10 || !allDigits(w[:4]) || (w[4] != '-' && w[4] != '/') || w[7] != w[4] ||
+		!allDigits(w[5:7]) || !allDigits(w[8:10]) {
+		return time.Time{}, false
+	}
+	if len(w) > 10 && w[10] != 'T' && w[10] != ' ' && w[10] != 't' {
+		return time.Time{}, false
+	}
+	y, _ := yearOf(w[:4])
+	m := int(w[5]-'0')*10 + int(w[6]-'0')
+	d := int(w[8]-'0')*10 + int(w[9]-'0')
+	if y == 0 || m < 1 || m > 12 {
+		return time.Time{}, false
+	}
+	return makeDate(y, time.Month(m), d)
+}
+
+// findDate finds the first calendar date written in s ("February 4, 2025",
+// "Feb. 4, 2025", "4 February 2025", "13 Feb, 2025", "4th of February 2025",
+// "2025-02-04") and returns it with the index range of its tokens in ws.
+func findDate(ws []word) (t time.Time, first, last int, ok bool) {
+	for i := range ws {
+		w := ws[i].s
+		if t, ok := isoDate(w); ok {
+			return t, i, i, true
+		}
+		if i+2 >= len(ws) {
+			continue
+		}
+		if m, ok := monthOf(w); ok {
+			if d, ok := dayOf(ws[i+1].s); ok {
+				if y, ok := yearOf(ws[i+2].s); ok {
+					if t, ok := makeDate(y, m, d); ok {
+						return t, i, i + 2, true
+					}
+				}
+			}
+			continue
+		}
+		if d, ok := dayOf(w); ok {
+			j := i + 1
+			if strings.EqualFold(ws[j].s, "of") {
+				j++
+			}
+			if j+1 < len(ws) {
+				if m, ok := monthOf(ws[j].s); ok {
+					if y, ok := yearOf(ws[j+1].s); ok {
+						if t, ok := makeDate(y, m, d); ok {
+							return t, i, j + 1, true
+						}
+					}
+				}
+			}
+		}
+	}
+	return time.Time{}, 0, 0, false
+}
+
+// isDateFiller reports whether a token may sit beside a date on a date line:
+// weekdays, "Published", "Updated", times, time zones, reading times.
+func isDateFiller(w string) bool {
+	if w == "" || allDigits(w) {
+		return true
+	}
+	lw := strings.ToLower(w)
+	switch lw {
+	case "published", "posted", "updated", "last", "modified", "on", "at", "date", "dated", "am", "pm",
+		"a.m", "p.m", "min", "mins", "minute", "minutes", "read", "reading", "time", "and", "in", "news":
+		return true
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		full := strings.ToLower(d.String())
+		if lw == full || lw == full[:3] || (len(lw) == 4 && strings.HasPrefix(full, lw)) {
+			return true
+		}
+	}
+	// 10:32, 10:32am, 10.32
+	if isDigit(w[0]) && strings.ContainsAny(w, ":.") {
+		return true
+	}
+	// time zones: ET, EST, UTC, GMT+1, CET
+	if len(w) >= 2 && len(w) <= 9 {
+		up := 0
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			if c >= 'A' && c <= 'Z' {
+				up++
+			} else if !isDigit(c) && c != '+' && c != '-' && c != ':' {
+				return false
+			}
+		}
+		return up >= 2
+	}
+	return false
+}
+
+// dateLine reports whether s is a line that states a date and little else.
+func dateLine(s string) (time.Time, bool) {
+	if len(s) > 120 {
+		return time.Time{}, false
+	}
+	ws := tokens(s, 14)
+	if ws == nil {
+		return time.Time{}, false
+	}
+	t, first, last, ok := findDate(ws)
+	if !ok {
+		return time.Time{}, false
+	}
+	for i, w := range ws {
+		if i >= first && i <= last {
+			continue
+		}
+		if !isDateFiller(w.s) {
+			return time.Time{}, false
+		}
+	}
+	return t, true
+}
+
+// parseDateValue parses a date from metadata (front matter, meta tags):
+// RFC 3339, ISO dates with or without a time, or a written date.
+func parseDateValue(s string) (time.Time, bool) {
+	s = strings.Trim(strings.TrimSpace(s), "\"'")
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range [...]string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04",
+		"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -07:00", "2006-01-02 15:04:05", "2006-01-02 15:04",
+		time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	ws := tokens(s, 20)
+	if t, _, _, ok := findDate(ws); ok {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// bylinePrefixes open a byline.
+var bylinePrefixes = [...]string{"by ", "by:", "written by ", "posted by ", "words by ", "story by ",
+	"reported by ", "author: ", "author:", "authors: ", "byline: ", "text by "}
+
+// parseByline reads a byline such as "By Jane Doe and John Roe",
+// "By Jane Doe | The Example Times | Feb. 4, 2025" or "Written by Jane Doe,
+// Staff Writer". ok is false when s is not a byline.
+func parseByline(s string) (author, source string, date time.Time, ok bool) {
+	if len(s) > 200 || countWords(s) > 18 {
+		return "", "", time.Time{}, false
+	}
+	rest := ""
+	for _, p := range bylinePrefixes {
+		if hasPrefixFold(s, p) {
+			rest = strings.TrimLeft(s[len(p):], " :")
+			break
+		}
+	}
+	if rest == "" {
+		return "", "", time.Time{}, false
+	}
+	// A date anywhere on the line.
+	ws := tokens(rest, 24)
+	if t, first, last, found := findDate(ws); found {
+		date = t
+		after := strings.TrimSpace(rest[ws[last].end:])
+		rest = strings.TrimSpace(rest[:ws[first].start])
+		// drop weekday and "on"/"Published" fillers left before the date
+		for {
+			i := strings.LastIndexByte(rest, ' ')
+			tail := strings.Trim(rest[i+1:], ",.;:|•·-–—")
+			if tail == "" || (isDateFiller(tail) && !isNameWord(tail)) {
+				rest = strings.TrimSpace(rest[:max(i, 0)])
+				if i < 0 {
+					break
+				}
+				continue
+			}
+			break
+		}
+		if after != "" && rest == "" {
+			rest = after
+		}
+	}
+	rest = strings.TrimRight(rest, " ,;:|•·-–—")
+	// Split off an outlet: "| Outlet", " - Outlet", " for Outlet".
+	for _, sep := range [...]string{" | ", "|", " • ", " · ", " - ", " – ", " — ", " for "} {
+		if i := strings.Index(rest, sep); i > 0 {
+			src := strings.Trim(rest[i+len(sep):], " ,;:|•·-–—")
+			rest = strings.TrimSpace(rest[:i])
+			if src != "" && countWords(src) <= 6 && !isRole(src) && isTitleCase(src) {
+				source = src
+			}
+			break
+		}
+	}
+	var names []string
+	parts := strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == '&' || r == ';' })
+	for i, part := range parts {
+		for _, p := range strings.Split(part, " and ") {
+			p = strings.TrimSpace(p)
+			switch {
+			case p == "":
+			case isRole(p):
+			case isNameLine(p):
+				names = append(names, titleName(p))
+			case i > 0 && countWords(p) <= 4 && isTitleCase(p) && source == "":
+				source = p // "By Jane Doe, Reuters"
+			default:
+				return "", "", time.Time{}, false
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "", "", time.Time{}, false
+	}
+	return joinNames(names), source, date, true
+}
+
+func isNameWord(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r) && !isDateFiller(w)
+}
+
+// isRole reports whether s is a job title in a byline ("Staff Writer").
+func isRole(s string) bool {
+	if countWords(s) > 5 {
+		return false
+	}
+	for _, w := range firstWords(s, 5) {
+		switch w {
+		case "writer", "reporter", "editor", "correspondent", "contributor", "staff", "columnist",
+			"analyst", "journalist", "producer", "senior", "chief", "editors", "reporters", "team", "desk", "contributing":
+			return true
+		}
+	}
+	return false
+}
+
+// titleName turns an all-capitals name into title case.
+func titleName(s string) string {
+	if strings.ToUpper(s) != s {
+		return s
+	}
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		if up {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+		up = r == ' ' || r == '-' || r == '\''
+	}
+	return b.String()
+}
+
+func joinNames(names []string) string {
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// sourceLine reads a credit line naming where an article comes from:
+// "Source: Reuters", "Originally published on The Example Times",
+// "This article first appeared in X", "© 2025 The Example Times. All rights
+// reserved." ok is false when s is not such a line. The returned source may
+// be "" when the line is a credit without a usable name.
+func sourceLine(s string) (source string, ok bool) {
+	if len(s) > 240 || countWords(s) > 30 {
+		return "", false
+	}
+	ls := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(ls, "source:") || strings.HasPrefix(ls, "sources:") || strings.HasPrefix(ls, "via:") ||
+		strings.HasPrefix(ls, "source -") || strings.HasPrefix(ls, "source –"):
+		i := strings.IndexAny(s, ":-–")
+		if countWords(s) > 10 {
+			return "", false
+		}
+		return cleanSource(s[i+1:]), true
+	case strings.HasPrefix(ls, "©") || strings.HasPrefix(ls, "(c) ") || strings.HasPrefix(ls, "copyright"):
+		rest := strings.TrimSpace(s[strings.IndexAny(ls, " ©")+1:])
+		if strings.HasPrefix(ls, "(c) ") {
+			rest = strings.TrimSpace(s[4:])
+		}
+		rest = strings.TrimLeft(rest, "© ")
+		// skip the year or years
+		for len(rest) > 0 && (isDigit(rest[0]) || rest[0] == '-' || rest[0] == '–' || rest[0] == ' ' || rest[0] == ',') {
+			rest = rest[1:]
+		}
+		rest = strings.TrimPrefix(rest, "–")
+		if i := strings.Index(strings.ToLower(rest), "all rights reserved"); i >= 0 {
+			rest = rest[:i]
+		}
+		return cleanSource(rest), true
+	}
+	for _, verb := range [...]string{"originally published", "first published", "originally appeared", "first appeared",
+		"originally ran", "republished", "reprinted", "was published"} {
+		i := strings.Index(ls, verb)
+		if i < 0 || i > 40 {
+			continue
+		}
+		rest := ls[i+len(verb):]
+		best := -1
+		var prep string
+		for _, p := range [...]string{" on ", " in ", " at ", " by ", " from ", " with permission of ", " courtesy of "} {
+			if j := strings.Index(rest, p); j >= 0 && (best < 0 || j < best) {
+				best, prep = j, p
+			}
+		}
+		if best < 0 {
+			return "", true
+		}
+		start := i + len(verb) + best + len(prep)
+		src := s[start:]
+		if strings.HasPrefix(strings.ToLower(src), "permission ") {
+			if k := strings.Index(strings.ToLower(src), " from "); k >= 0 {
+				src = src[k+6:]
+			}
+		}
+		return cleanSource(src), true
+	}
+	return "", false
+}
+
+// cleanSource trims a source name taken from a credit line: it stops at a
+// sentence end, a date or a clause, and turns a URL into its host.
+func cleanSource(s string) string {
+	s = strings.TrimSpace(s)
+	if u, err := url.Parse(s); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+		return strings.TrimPrefix(u.Host, "www.")
+	}
+	for _, stop := range [...]string{". ", ", ", " on ", " and is ", " and has ", " under ", " (", " | ", "; ", " - ", " — "} {
+		if i := strings.Index(s, stop); i > 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.Trim(s, " .,;:!\"'“”")
+	if ws := tokens(s, 20); ws != nil {
+		if _, first, _, ok := findDate(ws); ok {
+			s = strings.TrimSpace(s[:ws[first].start])
+		}
+	}
+	s = strings.Trim(s, " .,;:")
+	if s == "" || countWords(s) > 8 {
+		return ""
+	}
+	return s
+}
+
+// findDomain returns the first web domain named in s ("example.com"), or "".
+func findDomain(s string) string {
+	for w := range strings.FieldsSeq(s) {
+		w = strings.Trim(w, ".,;:()[]\"'“”‘’!?")
+		if i := strings.Index(w, "://"); i >= 0 {
+			if u, err := url.Parse(w); err == nil && u.Host != "" {
+				return strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+			}
+			continue
+		}
+		dot := strings.LastIndexByte(w, '.')
+		if dot <= 0 || dot == len(w)-1 || strings.ContainsAny(w, "@/#{}") {
+			continue
+		}
+		tld := w[dot+1:]
+		if len(tld) < 2 || len(tld) > 6 || !isLettersOnly(tld) || strings.ToLower(tld) != tld {
+			continue
+		}
+		label := w[:dot]
+		ok := label != ""
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !isASCIILetter(c) && !isDigit(c) && c != '-' && c != '.' {
+				ok = false
+				break
+			}
+		}
+		if ok && isASCIILetter(label[0]) || ok && isDigit(label[0]) {
+			return strings.TrimPrefix(strings.ToLower(w), "www.")
+		}
+	}
+	return ""
+}

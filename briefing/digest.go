@@ -1,0 +1,561 @@
+package briefing
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/search"
+	"briefbot/briefing/store"
+)
+
+// Digest gathers what the bot first saw in [req.Since, req.Until): one item
+// per story (near-duplicates folded together), each with a one or two
+// sentence verbatim summary, and the themes several sources share. With a
+// Topic, only articles about it are included.
+func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error) {
+	until := req.Until
+	if until.IsZero() {
+		until = l.now()
+	}
+	d := Digest{Since: req.Since, Until: until, Topic: strings.TrimSpace(req.Topic), SummarizedBy: "extractive"}
+	arts, err := l.st.ArticlesSeen(ctx, req.Since, until)
+	if err != nil {
+		return d, err
+	}
+	if d.Topic != "" && len(arts) > 0 {
+		about := l.groupsAbout(d.Topic)
+		arts = slices.DeleteFunc(arts, func(a store.Article) bool { return !about[uint32(a.Ord)] })
+	}
+	if len(arts) == 0 {
+		return d, nil
+	}
+	docs := make([]*digestDoc, 0, len(arts))
+	for _, a := range arts {
+		ps, err := l.st.ArticlePassages(ctx, a.Ord)
+		if err != nil {
+			return d, err
+		}
+		docs = append(docs, newDigestDoc(article(a), ps))
+	}
+	idf := idfOf(docs)
+	for _, doc := range docs {
+		doc.weigh(idf)
+	}
+	items := fold(docs)
+	d.Articles = len(docs)
+	sources := map[string]bool{}
+	for _, doc := range docs {
+		sources[sourceKey(doc.article)] = true
+	}
+	d.Sources = len(sources)
+	d.Themes = themes(items, idf, d.Topic)
+	for i, it := range items {
+		n := i + 1
+		d.Items = append(d.Items, DigestItem{
+			Article: it[0].article,
+			Also:    articlesOf(it[1:]),
+			Summary: []Quote{{Text: it[0].lead(), Cite: n}},
+		})
+		d.Citations = append(d.Citations, Citation{N: n, Article: it[0].article, Passage: -1})
+	}
+	if l.sum != nil {
+		sp := make([]SummaryPassage, len(d.Items))
+		for i, it := range d.Items {
+			sp[i] = SummaryPassage{N: i + 1, Title: it.Article.Label(), Source: it.Article.Source, Date: day(it.Article.Published), Text: it.Summary[0].Text}
+		}
+		subject := "What is new"
+		if d.Topic != "" {
+			subject += " about " + d.Topic
+		}
+		if text, by := l.sum.summarize(ctx, "digest", subject, sp); text != "" {
+			d.Overview, d.SummarizedBy = text, by
+		}
+	}
+	return d, nil
+}
+
+// groupsAbout returns the articles (by ord) with a passage relevant to topic.
+func (l *Library) groupsAbout(topic string) map[uint32]bool {
+	l.mu.RLock()
+	hits := l.ix.Search(search.ParseQuery(topic), search.Options{K: 1000})
+	l.mu.RUnlock()
+	out := map[uint32]bool{}
+	for _, h := range hits {
+		out[h.Group] = true
+	}
+	return out
+}
+
+// sourceKey identifies who published an article, for counting sources.
+func sourceKey(a Article) string {
+	if a.Source != "" {
+		return strings.ToLower(a.Source)
+	}
+	return "id:" + a.ID
+}
+
+// digestDoc is one article prepared for a digest.
+type digestDoc struct {
+	article   Article
+	passages  []store.Passage
+	tf        map[string]float64 // stem -> count
+	weights   map[string]float64 // stem -> tf-idf, L2-normalised
+	phrases   map[string]string  // phrase key (stems) -> surface form
+	phraseCnt map[string]int
+}
+
+var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
+
+func newDigestDoc(a Article, ps []store.Passage) *digestDoc {
+	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}}
+	for _, p := range ps {
+		for _, t := range search.Analyze(p.Text) {
+			d.tf[t]++
+		}
+		for _, s := range corpus.Sentences(p.Text) {
+			d.addPhrases(p.Text[s[0]:s[1]])
+		}
+	}
+	return d
+}
+
+// addPhrases records the one- and two-word key phrases of a sentence.
+func (d *digestDoc) addPhrases(sentence string) {
+	words := wordRE.FindAllStringIndex(sentence, -1)
+	prevStem, prevSurface := "", ""
+	prevEnd := -1
+	for _, w := range words {
+		surface := strings.Trim(sentence[w[0]:w[1]], "'’-")
+		stems := search.Analyze(surface)
+		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) {
+			prevStem, prevEnd = "", -1
+			continue
+		}
+		stem := stems[0]
+		gap := ""
+		if prevEnd >= 0 {
+			gap = sentence[prevEnd:w[0]]
+		}
+		if prevStem != "" && strings.TrimSpace(gap) == "" {
+			key := prevStem + " " + stem
+			d.phraseCnt[key]++
+			if _, ok := d.phrases[key]; !ok {
+				d.phrases[key] = displayCase(prevSurface) + " " + displayCase(surface)
+			}
+		}
+		d.phraseCnt[stem]++
+		if _, ok := d.phrases[stem]; !ok {
+			d.phrases[stem] = displayCase(surface)
+		}
+		prevStem, prevSurface, prevEnd = stem, surface, w[1]
+	}
+}
+
+// displayCase keeps proper nouns and acronyms as written, lower-cases the rest.
+func displayCase(w string) string {
+	r := []rune(w)
+	upper := 0
+	for _, c := range r {
+		if unicode.IsUpper(c) {
+			upper++
+		}
+	}
+	if upper > 1 || (upper == 1 && !unicode.IsUpper(r[0])) {
+		return w // DeepSeek, AI, OpenAI
+	}
+	return strings.ToLower(w)
+}
+
+func isNumber(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) && r != ',' && r != '.' }) < 0
+}
+
+func idfOf(docs []*digestDoc) map[string]float64 {
+	df := map[string]int{}
+	for _, d := range docs {
+		for t := range d.tf {
+			df[t]++
+		}
+		for k := range d.phraseCnt {
+			if strings.Contains(k, " ") {
+				df[k]++
+			}
+		}
+	}
+	idf := make(map[string]float64, len(df))
+	n := float64(len(docs))
+	for t, c := range df {
+		idf[t] = math.Log(1 + (n+1)/float64(c))
+	}
+	return idf
+}
+
+func (d *digestDoc) weigh(idf map[string]float64) {
+	d.weights = make(map[string]float64, len(d.tf))
+	var norm float64
+	for t, c := range d.tf {
+		w := (1 + math.Log(c)) * idf[t]
+		d.weights[t] = w
+		norm += w * w
+	}
+	norm = math.Sqrt(norm)
+	for t := range d.weights {
+		d.weights[t] /= norm
+	}
+}
+
+func cosine(a, b *digestDoc) float64 {
+	if len(a.weights) > len(b.weights) {
+		a, b = b, a
+	}
+	var s float64
+	for t, w := range a.weights {
+		s += w * b.weights[t]
+	}
+	return s
+}
+
+// duplicateCosine is the tf-idf cosine similarity above which two articles
+// are taken to report the same story.
+const duplicateCosine = 0.45
+
+// fold groups near-duplicate articles into stories. Each story lists its
+// primary article (the earliest published, then the longest) first. Stories
+// are ordered by how many articles report them, then newest first.
+func fold(docs []*digestDoc) [][]*digestDoc {
+	parent := make([]int, len(docs))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range docs {
+		for j := i + 1; j < len(docs); j++ {
+			if cosine(docs[i], docs[j]) >= duplicateCosine {
+				parent[find(j)] = find(i)
+			}
+		}
+	}
+	byRoot := map[int][]*digestDoc{}
+	var roots []int
+	for i, d := range docs {
+		r := find(i)
+		if _, ok := byRoot[r]; !ok {
+			roots = append(roots, r)
+		}
+		byRoot[r] = append(byRoot[r], d)
+	}
+	items := make([][]*digestDoc, 0, len(roots))
+	for _, r := range roots {
+		it := byRoot[r]
+		slices.SortStableFunc(it, func(a, b *digestDoc) int {
+			if len(a.passages) != len(b.passages) {
+				return len(b.passages) - len(a.passages)
+			}
+			return a.article.Published.Compare(b.article.Published)
+		})
+		items = append(items, it)
+	}
+	slices.SortStableFunc(items, func(a, b []*digestDoc) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return b[0].article.Published.Compare(a[0].article.Published)
+	})
+	return items
+}
+
+func articlesOf(docs []*digestDoc) []Article {
+	out := make([]Article, len(docs))
+	for i, d := range docs {
+		out[i] = d.article
+	}
+	return out
+}
+
+// lead returns one or two verbatim sentences that carry the article's news:
+// among its first sentences, the one that best covers its distinctive terms,
+// extended by the next when the first is short.
+func (d *digestDoc) lead() string {
+	type cand struct {
+		text  string
+		score float64
+		next  string
+	}
+	var cands []cand
+	for _, p := range d.passages {
+		sents := corpus.Sentences(p.Text)
+		for i, s := range sents {
+			text := strings.TrimSpace(p.Text[s[0]:s[1]])
+			terms := search.Analyze(text)
+			if len(terms) < 6 || strings.HasSuffix(text, "?") {
+				continue
+			}
+			var score float64
+			seen := map[string]bool{}
+			for _, t := range terms {
+				if !seen[t] {
+					seen[t] = true
+					score += d.weights[t]
+				}
+			}
+			score /= math.Sqrt(float64(len(terms)))
+			score *= 1 / (1 + 0.15*float64(len(cands))) // the news comes first
+			next := ""
+			if i+1 < len(sents) {
+				next = p.Text[s[0]:sents[i+1][1]]
+			}
+			cands = append(cands, cand{text: text, score: score, next: next})
+			if len(cands) >= 8 {
+				break
+			}
+		}
+		if len(cands) >= 8 {
+			break
+		}
+	}
+	if len(cands) == 0 {
+		if len(d.passages) > 0 {
+			return strings.TrimSpace(d.passages[0].Text)
+		}
+		return ""
+	}
+	best := cands[0]
+	for _, c := range cands[1:] {
+		if c.score > best.score {
+			best = c
+		}
+	}
+	if len(strings.Fields(best.text)) < 22 && best.next != "" && len(strings.Fields(best.next)) <= 60 {
+		return strings.TrimSpace(best.next)
+	}
+	return best.text
+}
+
+// themes returns the key phrases that at least two stories share, best first.
+func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme {
+	if len(items) < 2 {
+		return nil
+	}
+	topicStems := strings.Join(search.Analyze(topic), " ")
+	type cand struct {
+		key, surface string
+		stories      []int
+		score        float64
+	}
+	byKey := map[string]*cand{}
+	for i, it := range items {
+		seen := map[string]bool{}
+		for _, d := range it {
+			for key, n := range d.phraseCnt {
+				if seen[key] || n < 1 {
+					continue
+				}
+				seen[key] = true
+				c := byKey[key]
+				if c == nil {
+					c = &cand{key: key, surface: d.phrases[key]}
+					byKey[key] = c
+				}
+				c.stories = append(c.stories, i)
+			}
+		}
+	}
+	var cands []*cand
+	for _, c := range byKey {
+		if len(c.stories) < 2 || c.key == topicStems || len(c.stories) == len(items) && len(items) > 2 && !strings.Contains(c.key, " ") {
+			continue // not shared, the topic itself, or a word every story uses
+		}
+		bigram := strings.Contains(c.key, " ")
+		weight := idf[c.key]
+		if bigram {
+			weight *= 1.6
+		}
+		c.score = float64(len(c.stories)) * weight
+		cands = append(cands, c)
+	}
+	slices.SortFunc(cands, func(a, b *cand) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	var out []Theme
+	var taken []string
+	for _, c := range cands {
+		if len(out) == 5 {
+			break
+		}
+		if overlaps(c.key, taken) {
+			continue
+		}
+		taken = append(taken, c.key)
+		th := Theme{Phrase: c.surface}
+		for _, s := range c.stories {
+			th.Articles = append(th.Articles, items[s][0].article)
+		}
+		out = append(out, th)
+	}
+	return out
+}
+
+// overlaps reports whether key shares a stem with any taken phrase.
+func overlaps(key string, taken []string) bool {
+	for _, t := range taken {
+		for _, a := range strings.Fields(key) {
+			if slices.Contains(strings.Fields(t), a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// overview describes the whole corpus, for "nothing on that" answers.
+func (l *Library) overview(ctx context.Context) (Overview, error) {
+	arts, err := l.st.Articles(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	o := Overview{Articles: len(arts)}
+	for _, a := range arts {
+		if a.Published.IsZero() {
+			continue
+		}
+		if o.Earliest.IsZero() || a.Published.Before(o.Earliest) {
+			o.Earliest = a.Published
+		}
+		if a.Published.After(o.Latest) {
+			o.Latest = a.Published
+		}
+	}
+	if len(arts) > 200 {
+		arts = arts[len(arts)-200:] // the newest are representative enough
+	}
+	docs := make([]*digestDoc, 0, len(arts))
+	for _, a := range arts {
+		ps, err := l.st.ArticlePassages(ctx, a.Ord)
+		if err != nil {
+			return o, err
+		}
+		docs = append(docs, newDigestDoc(article(a), ps))
+	}
+	items := make([][]*digestDoc, len(docs))
+	for i, d := range docs {
+		items[i] = []*digestDoc{d}
+	}
+	for _, th := range themes(items, idfOf(docs), "") {
+		o.Topics = append(o.Topics, th.Phrase)
+		if len(o.Topics) == 4 {
+			break
+		}
+	}
+	return o, nil
+}
+
+// Heading is the digest's headline, e.g. "Briefing for Sunday 22 November ·
+// 5 new articles · 5 sources".
+func (d Digest) Heading(loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	h := "Briefing for " + d.Until.In(loc).Format("Monday 2 January")
+	if d.Topic != "" {
+		h = fmt.Sprintf("Briefing on %s for %s", d.Topic, d.Until.In(loc).Format("Monday 2 January"))
+	}
+	if d.Articles == 0 {
+		return h + " · nothing new"
+	}
+	return fmt.Sprintf("%s · %s · %s", h, plural(d.Articles, "new article"), plural(d.Sources, "source"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Text renders the digest as plain text for the command line.
+func (d Digest) Text(loc *time.Location) string {
+	var b strings.Builder
+	b.WriteString(d.Heading(loc) + "\n")
+	if d.Articles == 0 {
+		fmt.Fprintf(&b, "\nNothing new since %s.\n", d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST"))
+		return b.String()
+	}
+	if d.Overview != "" {
+		b.WriteString("\n" + d.Overview + "\n")
+	}
+	if len(d.Themes) > 0 {
+		b.WriteString("\nAcross sources\n")
+		for _, th := range d.Themes {
+			fmt.Fprintf(&b, "• %s — %s\n", th.Phrase, strings.Join(labels(th.Articles, 40), ", "))
+		}
+	}
+	b.WriteString("\nNew\n")
+	for i, it := range d.Items {
+		fmt.Fprintf(&b, "%d. %s", i+1, it.Article.Label())
+		if m := it.Article.Meta(); m != "" {
+			b.WriteString(" · " + m)
+		}
+		b.WriteString("\n")
+		for _, q := range it.Summary {
+			fmt.Fprintf(&b, "   %s [%d]\n", oneLine(q.Text), q.Cite)
+		}
+		if len(it.Also) > 0 {
+			fmt.Fprintf(&b, "   Reported by %d sources; also: %s\n", len(it.Also)+1, strings.Join(labels(it.Also, 60), "; "))
+		}
+	}
+	b.WriteString("\n")
+	for _, c := range d.Citations {
+		b.WriteString(c.Line() + "\n")
+	}
+	fmt.Fprintf(&b, "\n(%s)\n", footer(d.SummarizedBy))
+	return b.String()
+}
+
+func orUTC(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// labels names articles, shortening long titles to about max characters.
+func labels(arts []Article, max int) []string {
+	out := make([]string, len(arts))
+	for i, a := range arts {
+		out[i] = Shorten(a.Label(), max)
+	}
+	return out
+}
+
+// Shorten cuts s at a word boundary to at most max characters, adding "…".
+func Shorten(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := string(r[:max])
+	if i := strings.LastIndexAny(cut, " :—-,"); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " :—-,") + "…"
+}

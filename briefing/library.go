@@ -1,0 +1,430 @@
+package briefing
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/search"
+	"briefbot/briefing/store"
+)
+
+// Options configure a Library.
+type Options struct {
+	Corpus fs.FS // the article folder (os.DirFS(dir)) or corpus.Sample()
+	Log    *slog.Logger
+	Now    func() time.Time // default time.Now
+
+	// Summarizer, when set, writes summaries on top of extractive answers;
+	// they are verified before use (see issue 6).
+	Summarizer      Summarizer
+	SummaryTimeout  time.Duration // default 20s
+	MaxPromptTokens int           // default 3000
+	Registerer      prometheus.Registerer
+
+	// Progress, when set, is called while files are indexed.
+	Progress func(done, total int)
+}
+
+// Library is the corpus, its store and its index, answering questions and
+// building digests. Its methods are safe for concurrent use.
+type Library struct {
+	st       *store.Store
+	fsys     fs.FS
+	log      *slog.Logger
+	now      func() time.Time
+	sum      *grounded
+	progress func(done, total int)
+
+	refreshMu sync.Mutex // one Refresh at a time
+
+	mu  sync.RWMutex // guards ix
+	ix  *search.Index
+	gen uint64 // index generation, matching the store's "index_generation"
+}
+
+// IndexFile is the persisted index's file name inside the data directory.
+const IndexFile = "index.bin"
+
+const indexMagic = "BBIX0001"
+
+// Changes counts what a Refresh changed.
+type Changes struct {
+	Added, Changed, Deleted, Unchanged int
+	Skipped                            []error // files that could not be read or parsed
+}
+
+// Open opens the library over st, loading the persisted index (or rebuilding
+// it from the store) and then bringing it up to date with the corpus.
+func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes, error) {
+	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if opt.Summarizer != nil {
+		timeout := opt.SummaryTimeout
+		if timeout <= 0 {
+			timeout = 20 * time.Second
+		}
+		budget := opt.MaxPromptTokens
+		if budget <= 0 {
+			budget = 3000
+		}
+		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
+	}
+	if err := l.loadIndex(ctx); err != nil {
+		return nil, Changes{}, err
+	}
+	ch, err := l.Refresh(ctx)
+	if err != nil {
+		return nil, ch, err
+	}
+	return l, ch, nil
+}
+
+// loadIndex reads the persisted index when it matches the store, otherwise
+// rebuilds it from the stored passages.
+func (l *Library) loadIndex(ctx context.Context) error {
+	v, err := l.st.Meta(ctx, "index_generation")
+	if err != nil {
+		return err
+	}
+	want, _ := strconv.ParseUint(v, 10, 64)
+	path := filepath.Join(l.st.Dir(), IndexFile)
+	if ix, gen, err := readIndexFile(path); err == nil && gen == want {
+		l.ix, l.gen = ix, gen
+		return nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		l.log.Warn("rebuilding index", "path", path, "reason", err.Error())
+	}
+	ix := search.NewIndex()
+	err = l.st.EachPassage(ctx, func(p store.Passage) error {
+		ix.Add(uint32(p.ID), uint32(p.Article), search.Analyze(p.Text))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("briefing: rebuild index: %w", err)
+	}
+	l.ix, l.gen = ix, want
+	if ix.Len() > 0 {
+		return l.persist(ctx)
+	}
+	return nil
+}
+
+func readIndexFile(path string) (*search.Index, uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var hdr [16]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:8]) != indexMagic {
+		return nil, 0, fmt.Errorf("briefing: %s is not a briefbot index", path)
+	}
+	ix, err := search.ReadIndex(r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("briefing: read %s: %w", path, err)
+	}
+	return ix, binary.LittleEndian.Uint64(hdr[8:]), nil
+}
+
+// persist writes the index under a new generation, then records that
+// generation in the store. A crash between the two leaves a mismatch, which
+// the next Open repairs by rebuilding from the store.
+func (l *Library) persist(ctx context.Context) error {
+	gen := l.gen + 1
+	path := filepath.Join(l.st.Dir(), IndexFile)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("briefing: write index: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var hdr [16]byte
+	copy(hdr[:8], indexMagic)
+	binary.LittleEndian.PutUint64(hdr[8:], gen)
+	w.Write(hdr[:])
+	_, err = l.ix.WriteTo(w)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("briefing: write index: %w", err)
+	}
+	if err := l.st.SetMeta(ctx, "index_generation", strconv.FormatUint(gen, 10)); err != nil {
+		return err
+	}
+	l.gen = gen
+	return nil
+}
+
+// parsed is one new or changed file, ready to store.
+type parsed struct {
+	file     corpus.File
+	doc      corpus.Document
+	passages []corpus.Passage
+	terms    [][]string
+	err      error
+}
+
+// Refresh re-scans the corpus: new and changed files are parsed and indexed,
+// deleted ones removed. Unchanged files (same size and modification time, or
+// same content hash) are not parsed again. Files are parsed on all cores and
+// streamed into one transaction, so memory stays flat on large corpora.
+func (l *Library) Refresh(ctx context.Context) (Changes, error) {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	var ch Changes
+	files, errs := corpus.List(l.fsys)
+	ch.Skipped = append(ch.Skipped, errs...)
+	known, err := l.st.Articles(ctx)
+	if err != nil {
+		return ch, err
+	}
+	byPath := make(map[string]store.Article, len(known))
+	byID := make(map[string]store.Article, len(known))
+	for _, a := range known {
+		byPath[a.Path] = a
+		byID[a.ID] = a
+	}
+	var todo []corpus.File
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		seen[f.Path] = true
+		a, ok := byPath[f.Path]
+		if ok && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+			ch.Unchanged++
+			continue
+		}
+		todo = append(todo, f)
+	}
+	var gone []store.Article
+	for _, a := range known {
+		if !seen[a.Path] {
+			gone = append(gone, a)
+		}
+	}
+	if len(todo) == 0 && len(gone) == 0 {
+		return ch, nil
+	}
+
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	results, stop := l.parseAll(ctx, todo)
+	defer stop()
+	removeArticle := func(ord int64) error {
+		ps, err := l.st.ArticlePassages(ctx, ord)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			l.ix.Remove(uint32(p.ID), search.Analyze(p.Text))
+		}
+		return nil
+	}
+	err = l.st.Update(ctx, func(tx *store.Tx) error {
+		for _, a := range gone {
+			if err := removeArticle(a.Ord); err != nil {
+				return err
+			}
+			if err := tx.DeleteArticle(ctx, a.Ord); err != nil {
+				return err
+			}
+			ch.Deleted++
+		}
+		for r := range results {
+			if r.err != nil {
+				ch.Skipped = append(ch.Skipped, r.err)
+				continue
+			}
+			old, ok := byPath[r.file.Path]
+			if !ok {
+				old, ok = byID[r.doc.ID] // same id, other extension
+			}
+			if ok && old.Hash == r.doc.Hash {
+				if err := tx.Touch(ctx, old.Ord, r.file.Size, r.file.ModTime); err != nil {
+					return err
+				}
+				ch.Unchanged++
+				continue
+			}
+			a := store.Article{
+				ID: r.doc.ID, Path: r.file.Path, Title: r.doc.Title, Source: r.doc.Source,
+				Author: r.doc.Author, URL: r.doc.URL, Published: r.doc.Published,
+				Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
+			}
+			if ok {
+				if err := removeArticle(old.Ord); err != nil {
+					return err
+				}
+				a.Ord, a.FirstSeen = old.Ord, old.FirstSeen
+				ch.Changed++
+			} else {
+				ch.Added++
+			}
+			sp := make([]store.Passage, len(r.passages))
+			for j, p := range r.passages {
+				sp[j] = store.Passage{Seq: p.Seq, Start: p.Start, End: p.End, Text: p.Text}
+			}
+			if err := tx.PutArticle(ctx, &a, sp); err != nil {
+				return err
+			}
+			for j := range sp {
+				l.ix.Add(uint32(sp[j].ID), uint32(a.Ord), r.terms[j])
+			}
+		}
+		return ctx.Err()
+	})
+	for _, e := range ch.Skipped {
+		l.log.Warn("skipped corpus file", "error", e.Error())
+	}
+	if err != nil {
+		// The index may hold part of a rolled-back transaction: rebuild it.
+		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {
+			l.log.Error("rebuild index after failed refresh", "error", lerr.Error())
+		}
+		return ch, err
+	}
+	if ch.Added+ch.Changed+ch.Deleted == 0 {
+		return ch, nil
+	}
+	if err := l.persist(ctx); err != nil {
+		return ch, err
+	}
+	l.log.Info("corpus refreshed", "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted,
+		"unchanged", ch.Unchanged, "skipped", len(ch.Skipped), "passages", l.ix.Len())
+	return ch, nil
+}
+
+// parseAll reads, parses, splits and analyses files on all cores and yields
+// them in order, at most a bounded number ahead of the consumer. stop
+// releases the workers when the consumer quits early.
+func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan parsed, func()) {
+	const ahead = 256
+	ctx, cancel := context.WithCancel(ctx)
+	slots := make([]chan parsed, len(files))
+	for i := range slots {
+		slots[i] = make(chan parsed, 1)
+	}
+	jobs := make(chan int)
+	tokens := make(chan struct{}, ahead)
+	out := make(chan parsed)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				slots[i] <- parseOne(l.fsys, files[i])
+			}
+		}()
+	}
+	go func() { // feeder
+		defer close(jobs)
+		for i := range files {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { // collector, in order
+		defer close(out)
+		for i := range files {
+			var r parsed
+			select {
+			case r = <-slots[i]:
+			case <-ctx.Done():
+				return
+			}
+			<-tokens
+			select {
+			case out <- r:
+			case <-ctx.Done():
+				return
+			}
+			if l.progress != nil {
+				l.progress(i+1, len(files))
+			}
+		}
+	}()
+	return out, func() {
+		cancel()
+		for range out {
+		}
+		wg.Wait()
+	}
+}
+
+func parseOne(fsys fs.FS, f corpus.File) parsed {
+	r := parsed{file: f}
+	data, err := fs.ReadFile(fsys, f.Path)
+	if err != nil {
+		r.err = fmt.Errorf("%s: %w", f.Path, err)
+		return r
+	}
+	if r.doc, err = corpus.Parse(f.Path, data); err != nil {
+		r.err = err
+		return r
+	}
+	r.passages = corpus.Split(r.doc)
+	r.terms = make([][]string, len(r.passages))
+	for i, p := range r.passages {
+		r.terms[i] = search.Analyze(p.Text)
+	}
+	return r
+}
+
+// Articles returns every article in the corpus, newest first.
+func (l *Library) Articles(ctx context.Context) ([]Article, error) {
+	list, err := l.st.Articles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Article, len(list))
+	for i, a := range list {
+		out[i] = article(a)
+	}
+	sortNewest(out)
+	return out, nil
+}
+
+func article(a store.Article) Article {
+	return Article{ID: a.ID, Title: a.Title, Source: a.Source, Author: a.Author, URL: a.URL, Published: a.Published, FirstSeen: a.FirstSeen}
+}

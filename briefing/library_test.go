@@ -1,0 +1,295 @@
+package briefing
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// clock is a settable time source.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// copyCorpus copies testdata/news into a temp dir the test may change.
+func copyCorpus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir("testdata/news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("testdata/news", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func openLib(t *testing.T, corpusDir, dataDir string, c *clock) (*Library, Changes) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	lib, ch, err := Open(ctx, st, Options{Corpus: os.DirFS(corpusDir), Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib, ch
+}
+
+func TestAskGroupsBySourceWithVerbatimQuotes(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
+	ans, err := lib.Ask(context.Background(), "what did sources say about export controls?", AskOptions{K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Topic != "export controls" {
+		t.Errorf("topic = %q, want export controls", ans.Topic)
+	}
+	docs := map[string]bool{}
+	for _, p := range ans.Passages {
+		docs[p.Article.ID] = true
+	}
+	for _, want := range []string{"chips-ledger", "chips-courier", "budget"} {
+		if !docs[want] {
+			t.Errorf("passages lack %s; got %v", want, docs)
+		}
+	}
+	if docs["garden"] {
+		t.Errorf("the garden story is not about export controls, got it among %v", docs)
+	}
+	seen := map[string]bool{}
+	n := 0
+	for _, g := range ans.Groups {
+		if seen[g.Article.ID] {
+			t.Errorf("article %s has two groups", g.Article.ID)
+		}
+		seen[g.Article.ID] = true
+		if len(g.Quotes) == 0 || len(g.Quotes) > 2 {
+			t.Errorf("%s: %d quotes, want 1 or 2", g.Article.ID, len(g.Quotes))
+		}
+		for _, q := range g.Quotes {
+			n++
+			if q.Cite != n {
+				t.Errorf("citation %d out of order (want %d)", q.Cite, n)
+			}
+			p := ans.Passages[ans.Citations[q.Cite-1].Passage]
+			if !strings.Contains(p.Text, q.Text) {
+				t.Errorf("quote [%d] is not verbatim from its passage: %q", q.Cite, q.Text)
+			}
+		}
+	}
+	text := ans.Text()
+	for _, want := range []string{"What sources said about export controls", "The Example Ledger", "[1]", "https://example.com/ledger/chip-controls"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("answer text lacks %q:\n%s", want, text)
+		}
+	}
+	golden(t, "testdata/answer_export_controls.golden", text)
+}
+
+func TestAskNothingRelevant(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
+	for _, q := range []string{"who won the FIFA World Cup?", "what did sources say about the Olympic marathon?"} {
+		ans, err := lib.Ask(context.Background(), q, AskOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ans.Passages) != 0 {
+			t.Errorf("%q: got %d passages, want none", q, len(ans.Passages))
+		}
+		text := ans.Text()
+		if !strings.Contains(text, "Nothing in the corpus is about that") || !strings.Contains(text, "4 articles") {
+			t.Errorf("%q: answer should say there is nothing and what the corpus covers:\n%s", q, text)
+		}
+	}
+}
+
+func TestAskRejectsBadQuestions(t *testing.T) {
+	c := &clock{time.Now()}
+	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
+	if _, err := lib.Ask(context.Background(), "   ", AskOptions{}); err != ErrEmptyQuestion {
+		t.Errorf("empty question: err = %v", err)
+	}
+	if _, err := lib.Ask(context.Background(), strings.Repeat("a", MaxQuestion+1), AskOptions{}); err != ErrLongQuestion {
+		t.Errorf("long question: err = %v", err)
+	}
+}
+
+func TestRefreshPicksUpChangesWithoutReindexing(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := copyCorpus(t), t.TempDir()
+	_, ch := openLib(t, dir, data, c)
+	if ch.Added != 4 || ch.Unchanged != 0 {
+		t.Fatalf("first open: %+v, want 4 added", ch)
+	}
+	// A restart with nothing changed parses nothing.
+	_, ch = openLib(t, dir, data, c)
+	if ch.Added+ch.Changed+ch.Deleted != 0 || ch.Unchanged != 4 {
+		t.Fatalf("reopen: %+v, want 4 unchanged", ch)
+	}
+	// Add, change, delete.
+	os.WriteFile(filepath.Join(dir, "quantum.md"), []byte("---\ntitle: Quantum sensors reach the field\n---\nEngineers tested quantum magnetometers on survey ships this winter, mapping the seabed faster than sonar crews could.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "garden.txt"), []byte("Community gardens report record harvest\n\nVolunteers harvested more pumpkins than ever, organisers said, thanks to new irrigation.\n"), 0o644)
+	os.Remove(filepath.Join(dir, "chips-courier.md"))
+	c.t = c.t.Add(time.Hour)
+	lib, ch := openLib(t, dir, data, c)
+	if ch.Added != 1 || ch.Changed != 1 || ch.Deleted != 1 || ch.Unchanged != 2 {
+		t.Fatalf("after edits: %+v, want 1 added, 1 changed, 1 deleted, 2 unchanged", ch)
+	}
+	ctx := context.Background()
+	ans, _ := lib.Ask(ctx, "quantum magnetometers", AskOptions{})
+	if len(ans.Passages) == 0 || ans.Passages[0].Article.ID != "quantum" {
+		t.Errorf("new file not searchable: %+v", ans.Passages)
+	}
+	ans, _ = lib.Ask(ctx, "pumpkins harvest", AskOptions{})
+	if len(ans.Passages) == 0 || !strings.Contains(ans.Passages[0].Text, "pumpkins") {
+		t.Errorf("changed file not re-indexed: %+v", ans.Passages)
+	}
+	ans, _ = lib.Ask(ctx, "tomatoes and squash", AskOptions{})
+	for _, p := range ans.Passages {
+		if strings.Contains(p.Text, "tomatoes") {
+			t.Errorf("old text of a changed file is still found: %q", p.Text)
+		}
+	}
+	ans, _ = lib.Ask(ctx, "trade associations cautioned", AskOptions{})
+	for _, p := range ans.Passages {
+		if p.Article.ID == "chips-courier" {
+			t.Errorf("deleted file is still found")
+		}
+	}
+	// Only the new file is new since the edit; the changed one keeps its first-seen time.
+	d, err := lib.Digest(ctx, DigestRequest{Since: c.t.Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Articles != 1 || d.Items[0].Article.ID != "quantum" {
+		t.Errorf("digest after edits: %d articles %+v, want only quantum", d.Articles, d.Items)
+	}
+}
+
+func TestIndexSurvivesCorruptionAndMismatch(t *testing.T) {
+	c := &clock{time.Now()}
+	dir, data := copyCorpus(t), t.TempDir()
+	lib, _ := openLib(t, dir, data, c)
+	want, _ := lib.Ask(context.Background(), "export controls", AskOptions{})
+	if err := os.WriteFile(filepath.Join(data, IndexFile), []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, _ = openLib(t, dir, data, c)
+	got, _ := lib.Ask(context.Background(), "export controls", AskOptions{})
+	if got.Text() != want.Text() {
+		t.Errorf("after a corrupt index file the answer changed:\n%s\nwant\n%s", got.Text(), want.Text())
+	}
+}
+
+func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
+	ctx := context.Background()
+	d, err := lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Articles != 4 {
+		t.Fatalf("digest has %d articles, want 4", d.Articles)
+	}
+	if len(d.Items) != 3 {
+		t.Fatalf("digest has %d items, want 3 (the two chip-control reports folded): %+v", len(d.Items), d.Items)
+	}
+	first := d.Items[0]
+	ids := []string{first.Article.ID}
+	for _, a := range first.Also {
+		ids = append(ids, a.ID)
+	}
+	if len(ids) != 2 || !strings.HasPrefix(ids[0], "chips-") || !strings.HasPrefix(ids[1], "chips-") {
+		t.Errorf("first item = %v, want the two chips-* reports folded", ids)
+	}
+	for _, it := range d.Items {
+		if len(it.Summary) == 0 || it.Summary[0].Text == "" {
+			t.Errorf("%s has no summary", it.Article.ID)
+		}
+	}
+	var themes []string
+	for _, th := range d.Themes {
+		themes = append(themes, th.Phrase)
+	}
+	if !strings.Contains(strings.ToLower(strings.Join(themes, "|")), "export control") {
+		t.Errorf("themes %q lack export controls", themes)
+	}
+	golden(t, "testdata/digest.golden", d.Text(time.UTC))
+
+	// A topic digest carries only material about the topic.
+	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Topic: "community gardens"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Articles != 1 || d.Items[0].Article.ID != "garden" {
+		t.Errorf("topic digest: %d articles %+v, want only garden", d.Articles, d.Items)
+	}
+	// Nothing new.
+	d, _ = lib.Digest(ctx, DigestRequest{Since: c.t.Add(time.Hour), Until: c.t.Add(2 * time.Hour)})
+	if d.Articles != 0 || !strings.Contains(d.Text(time.UTC), "Nothing new") {
+		t.Errorf("empty window: %+v", d)
+	}
+}
+
+func TestSampleCorpusAnswers(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lib, ch, err := Open(ctx, st, Options{Corpus: corpus.Sample()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Added < 5 || len(ch.Skipped) > 0 {
+		t.Fatalf("sample corpus: %+v", ch)
+	}
+	ans, err := lib.Ask(ctx, "what did sources say about export controls?", AskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Groups) < 3 {
+		t.Errorf("sample corpus answer cites %d sources, want at least 3:\n%s", len(ans.Groups), ans.Text())
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,245 @@
+package search
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+)
+
+// maxTokenBytes drops longer tokens (URLs, hashes, base64 runs): they are not
+// words a reader would search for and would only bloat the dictionary.
+const maxTokenBytes = 40
+
+// Analyze returns the stemmed index terms of text in order: lower-cased,
+// unicode letters and digits, stop words dropped, straight and curly
+// apostrophes handled ("China’s" gives china, "isn’t" is a stop word),
+// hyphenated words split ("export-control" gives export, control), dotted
+// acronyms joined ("U.S." gives us), digit groups kept whole ("$5.6" gives
+// 5.6, "50,000" gives 50000). Words are stemmed with the English snowball
+// stemmer; numbers and mixed tokens ("v3", "r1") are not.
+//
+// Analyze is pure and safe for concurrent use; stems are memoised in a
+// bounded process-wide cache because snowball costs about 2µs a word.
+func Analyze(text string) []string {
+	out := make([]string, 0, len(text)/7+1)
+	return appendTerms(out, text)
+}
+
+// appendTerms appends the terms of text to out. The token buffer lives on
+// the stack for ordinary words.
+func appendTerms(out []string, text string) []string {
+	var arr [64]byte
+	buf := arr[:0]
+	apos := false // buf holds an apostrophe
+	digit := false
+	acro := false // buf is a dotted acronym in progress
+	flush := func() {
+		if len(buf) > 0 && len(buf) <= maxTokenBytes {
+			out = emit(out, buf, apos, digit)
+		}
+		buf, apos, digit, acro = buf[:0], false, false, false
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			r = rune(c)
+		} else {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		switch {
+		case c >= 'a' && c <= 'z':
+			buf = append(buf, c)
+		case c >= 'A' && c <= 'Z':
+			buf = append(buf, c+('a'-'A'))
+		case c >= '0' && c <= '9':
+			buf = append(buf, c)
+			digit = true
+		case c < utf8.RuneSelf:
+			// ASCII punctuation and space.
+			switch {
+			case c == '\'' && len(buf) > 0 && isWordStart(text, i+1) && !lastIsDigit(buf):
+				buf = append(buf, '\'')
+				apos = true
+			case (c == '.' || c == ',') && len(buf) > 0 && lastIsDigit(buf) && nextIsDigit(text, i+1):
+				if c == '.' {
+					buf = append(buf, '.')
+				}
+			case c == '.' && (acro || (len(buf) == 1 && isLetterByte(buf[0]))) && singleLetterNext(text, i+1):
+				acro = true
+			default:
+				flush()
+			}
+		case r == '’' || r == 'ʼ' || r == '‘':
+			if len(buf) > 0 && isWordStart(text, i+size) && !lastIsDigit(buf) {
+				buf = append(buf, '\'')
+				apos = true
+			} else {
+				flush()
+			}
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		case unicode.IsDigit(r):
+			buf = utf8.AppendRune(buf, r)
+			digit = true
+		default:
+			flush()
+		}
+		i += size
+	}
+	flush()
+	return out
+}
+
+// emit turns one raw lower-cased token into zero or one term.
+func emit(out []string, tok []byte, apos, digit bool) []string {
+	if apos {
+		if _, stop := stopWords[string(tok)]; stop {
+			return out
+		}
+		if n := len(tok); n > 2 && tok[n-2] == '\'' && tok[n-1] == 's' {
+			tok = tok[:n-2] // possessive
+		}
+		j := 0
+		for _, c := range tok {
+			if c != '\'' {
+				tok[j] = c
+				j++
+			}
+		}
+		tok = tok[:j]
+		if len(tok) == 0 {
+			return out
+		}
+	}
+	if _, stop := stopWords[string(tok)]; stop {
+		return out
+	}
+	if digit {
+		return append(out, string(tok))
+	}
+	if len(tok) == 1 {
+		return out // a stray letter: "s" of "80's", initials
+	}
+	return append(out, stem(tok))
+}
+
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' }
+
+func lastIsDigit(buf []byte) bool {
+	c := buf[len(buf)-1]
+	return c >= '0' && c <= '9'
+}
+
+func nextIsDigit(text string, i int) bool {
+	return i < len(text) && text[i] >= '0' && text[i] <= '9'
+}
+
+// isWordStart reports whether a letter starts at text[i].
+func isWordStart(text string, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return unicode.IsLetter(r)
+}
+
+// singleLetterNext reports whether text[i:] starts with one ASCII letter not
+// followed by another letter or digit: the next part of "U.S." or "e.g.".
+func singleLetterNext(text string, i int) bool {
+	if i >= len(text) {
+		return false
+	}
+	c := text[i] | 0x20
+	if c < 'a' || c > 'z' {
+		return false
+	}
+	if i+1 >= len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[i+1:])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+// stemCache memoises snowball stems. It is bounded: a shard that fills up is
+// emptied and refills with the words in current use. A memo of a pure
+// function, it changes no observable behaviour.
+type stemCache struct {
+	shards [stemShards]stemShard
+}
+
+const (
+	stemShards   = 64
+	stemShardCap = 4096 // words per shard; 256k words in all
+)
+
+type stemShard struct {
+	mu sync.RWMutex
+	m  map[string]string
+	_  [40]byte // keep shards on separate cache lines
+}
+
+// stems is the process-wide stem memo; see stemCache.
+var stems = &stemCache{}
+
+func stem(word []byte) string {
+	h := uint32(2166136261)
+	for _, c := range word {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	sh := &stems.shards[h%stemShards]
+	sh.mu.RLock()
+	s, ok := sh.m[string(word)]
+	sh.mu.RUnlock()
+	if ok {
+		return s
+	}
+	w := string(word)
+	s = english.Stem(w, true)
+	if s == w {
+		s = w // share one allocation
+	}
+	sh.mu.Lock()
+	if sh.m == nil || len(sh.m) >= stemShardCap {
+		sh.m = make(map[string]string, stemShardCap/4)
+	}
+	sh.m[w] = s
+	sh.mu.Unlock()
+	return s
+}
+
+// stopWords are dropped from documents and questions alike. "us" is kept:
+// in news it is mostly the country.
+var stopWords = setOf(
+	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+	"any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below",
+	"between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did",
+	"didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "either",
+	"else", "etc", "even", "ever", "every", "few", "for", "from", "further", "had", "hadn't",
+	"has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here",
+	"here's", "hers", "herself", "him", "himself", "his", "how", "how's", "however", "i",
+	"i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its",
+	"itself", "just", "let's", "many", "may", "me", "might", "more", "most", "much", "must",
+	"mustn't", "my", "myself", "neither", "no", "nor", "not", "of", "off", "on", "once",
+	"only", "onto", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own",
+	"per", "same", "shall", "shan't", "she", "she'd", "she'll", "she's", "should",
+	"shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs",
+	"them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll",
+	"they're", "they've", "this", "those", "though", "through", "thus", "to", "too", "under",
+	"until", "up", "upon", "very", "via", "was", "wasn't", "we", "we'd", "we'll", "we're",
+	"we've", "were", "weren't", "what", "what's", "whatever", "when", "when's", "where",
+	"where's", "whether", "which", "while", "who", "who's", "whom", "whose", "why", "why's",
+	"will", "with", "within", "without", "won't", "would", "wouldn't", "yet", "you", "you'd",
+	"you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
+)
+
+func setOf(words ...string) map[string]struct{} {
+	m := make(map[string]struct{}, len(words))
+	for _, w := range words {
+		m[w] = struct{}{}
+	}
+	return m
+}

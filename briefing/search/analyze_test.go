@@ -1,0 +1,65 @@
+package search
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestAnalyze(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string
+	}{
+		{"stems and drops stop words", "The controls were restricting the chips", []string{"control", "restrict", "chip"}},
+		{"curly possessive", "China’s chips", []string{"china", "chip"}},
+		{"straight possessive", "Veltrix's profit", []string{"veltrix", "profit"}},
+		{"curly contraction is a stop word", "it isn’t over", nil},
+		{"plural possessive", "the companies’ plans", []string{"compani", "plan"}},
+		{"hyphenated words split", "export-control rules", []string{"export", "control", "rule"}},
+		{"em dash separates", "chips—and power", []string{"chip", "power"}},
+		{"dotted acronym", "U.S. export rules", []string{"us", "export", "rule"}},
+		{"acronym at end", "made in the U.S.", []string{"made", "us"}},
+		{"money and decimals", "it cost $5.6 million", []string{"cost", "5.6", "million"}},
+		{"thousands separator", "50,000 GPUs, 12 racks", []string{"50000", "gpus", "12", "rack"}},
+		{"model names are not stemmed", "DeepSeek-V3 and R1", []string{"deepseek", "v3", "r1"}},
+		{"unicode letters lower-cased", "Café ÜBER Zürich", []string{"café", "über", "zürich"}},
+		{"stray letters dropped", "the 80's b-side", []string{"80", "side"}},
+		{"sentence end is not an acronym", "Plan B. Then more", []string{"plan", "b"}[:1]},
+		{"long junk dropped", "x" + strings.Repeat("a", 60) + " chips", []string{"chip"}},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Analyze(tt.in)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Analyze(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAnalyzeConcurrent checks that parallel callers (as a parallel index
+// build uses it) get the same terms as a single caller.
+func TestAnalyzeConcurrent(t *testing.T) {
+	text := "Officials tightened export controls on advanced semiconductors; chipmakers’ shares fell."
+	want := Analyze(text)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if got := Analyze(text); !slices.Equal(got, want) {
+					errs <- strings.Join(got, " ")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent Analyze = %q, want %q", e, want)
+	}
+}

@@ -1,0 +1,236 @@
+package search
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Index is an in-memory BM25 inverted index over passages identified by
+// caller-chosen uint32 ids, added in increasing id order. Each passage
+// belongs to a group (its article), which Search uses to spread results.
+//
+// Postings are compressed: per term, a byte string of varint-coded slot gaps
+// with the term frequency folded in, so a posting costs one or two bytes.
+// Removed passages stay in the postings as tombstones (skipped by Search)
+// until Compact; the statistics BM25 uses (passage count, lengths, document
+// frequencies) are always exact for the live passages.
+//
+// Add, Remove and Compact must not run concurrently with anything else;
+// Search, WriteTo and Len may run concurrently with each other. An Index
+// must not be copied after first use.
+type Index struct {
+	// Per slot (the dense internal number of a passage, in Add order).
+	ids    []uint32 // caller's id; strictly increasing
+	groups []uint32
+	lens   []uint32 // number of terms
+	dead   []uint64 // bitset of removed slots
+
+	live     int    // live passages
+	totalLen uint64 // sum of lens over live passages
+
+	dict  map[string]uint32 // term -> term number
+	terms []termInfo
+
+	scratch sync.Pool // *scratch for Search
+	addBuf  []uint32  // Add's term numbers, reused
+}
+
+// termInfo is one term's postings and statistics.
+type termInfo struct {
+	post []byte // uvarint(gap<<1 | tf>1) [uvarint(tf)] per posting
+	df   uint32 // live passages containing the term
+	last uint32 // slot of the last posting; valid when post is not empty
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{dict: make(map[string]uint32)}
+}
+
+// Len returns the number of live passages.
+func (ix *Index) Len() int { return ix.live }
+
+// Add indexes passage id of group with its terms (from Analyze). Ids must
+// increase from one call to the next, across removals too; Add panics
+// otherwise, as a caller's bug that would corrupt the index. A passage
+// with no terms is counted but can never match.
+func (ix *Index) Add(id, group uint32, terms []string) {
+	if n := len(ix.ids); n > 0 && id <= ix.ids[n-1] {
+		panic(fmt.Sprintf("search: Add id %d after id %d: ids must increase", id, ix.ids[n-1]))
+	}
+	slot := uint32(len(ix.ids))
+	ix.ids = append(ix.ids, id)
+	ix.groups = append(ix.groups, group)
+	ix.lens = append(ix.lens, uint32(len(terms)))
+	if int(slot)/64 >= len(ix.dead) {
+		ix.dead = append(ix.dead, 0)
+	}
+	ix.live++
+	ix.totalLen += uint64(len(terms))
+
+	tids := ix.addBuf[:0]
+	for _, t := range terms {
+		tid, ok := ix.dict[t]
+		if !ok {
+			tid = uint32(len(ix.terms))
+			ix.dict[t] = tid
+			ix.terms = append(ix.terms, termInfo{})
+		}
+		tids = append(tids, tid)
+	}
+	slices.Sort(tids)
+	for i := 0; i < len(tids); {
+		j := i + 1
+		for j < len(tids) && tids[j] == tids[i] {
+			j++
+		}
+		ix.terms[tids[i]].add(slot, uint32(j-i))
+		i = j
+	}
+	ix.addBuf = tids
+}
+
+func (t *termInfo) add(slot, tf uint32) {
+	gap := slot
+	if len(t.post) > 0 {
+		gap = slot - t.last
+	}
+	v := uint64(gap) << 1
+	if tf > 1 {
+		v |= 1
+	}
+	t.post = appendUvarint(t.post, v)
+	if tf > 1 {
+		t.post = appendUvarint(t.post, uint64(tf))
+	}
+	t.last = slot
+	t.df++
+}
+
+func appendUvarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// Remove removes passage id, given the terms it was added with, so that the
+// statistics stay exact. Removing an unknown or removed id does nothing.
+func (ix *Index) Remove(id uint32, terms []string) {
+	slot, ok := ix.slotOf(id)
+	if !ok || ix.isDead(slot) {
+		return
+	}
+	ix.dead[slot/64] |= 1 << (slot % 64)
+	ix.live--
+	ix.totalLen -= uint64(ix.lens[slot])
+	tids := ix.addBuf[:0]
+	for _, t := range terms {
+		if tid, ok := ix.dict[t]; ok {
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	tids = slices.Compact(tids)
+	for _, tid := range tids {
+		if ix.terms[tid].df > 0 {
+			ix.terms[tid].df--
+		}
+	}
+	ix.addBuf = tids
+}
+
+func (ix *Index) slotOf(id uint32) (uint32, bool) {
+	i, ok := slices.BinarySearch(ix.ids, id)
+	return uint32(i), ok
+}
+
+func (ix *Index) isDead(slot uint32) bool {
+	return ix.dead[slot/64]&(1<<(slot%64)) != 0
+}
+
+// Compact drops removed passages from the postings and terms no live
+// passage uses, reclaiming their memory. Results are unchanged.
+func (ix *Index) Compact() {
+	if ix.live == len(ix.ids) {
+		return
+	}
+	newSlot := make([]uint32, len(ix.ids))
+	var ids, groups, lens []uint32
+	for s := range ix.ids {
+		if ix.isDead(uint32(s)) {
+			continue
+		}
+		newSlot[s] = uint32(len(ids))
+		ids = append(ids, ix.ids[s])
+		groups = append(groups, ix.groups[s])
+		lens = append(lens, ix.lens[s])
+	}
+	dict := make(map[string]uint32, len(ix.dict))
+	terms := make([]termInfo, 0, len(ix.terms))
+	for term, tid := range ix.dict {
+		old := &ix.terms[tid]
+		if old.df == 0 {
+			continue
+		}
+		var nt termInfo
+		it := postingIter{b: old.post}
+		for it.next() {
+			if !ix.isDead(it.slot) {
+				nt.add(newSlot[it.slot], it.tf)
+			}
+		}
+		nt.post = slices.Clip(nt.post)
+		dict[term] = uint32(len(terms))
+		terms = append(terms, nt)
+	}
+	ix.ids, ix.groups, ix.lens = ids, groups, lens
+	ix.dead = make([]uint64, (len(ids)+63)/64)
+	ix.dict, ix.terms = dict, terms
+	ix.scratch = sync.Pool{}
+}
+
+// postingIter decodes a postings byte string.
+type postingIter struct {
+	b    []byte
+	i    int
+	slot uint32
+	tf   uint32
+	n    int
+}
+
+func (it *postingIter) next() bool {
+	if it.i >= len(it.b) {
+		return false
+	}
+	v := it.uvarint()
+	gap := uint32(v >> 1)
+	if it.n == 0 {
+		it.slot = gap
+	} else {
+		it.slot += gap
+	}
+	it.n++
+	it.tf = 1
+	if v&1 != 0 {
+		it.tf = uint32(it.uvarint())
+	}
+	return true
+}
+
+func (it *postingIter) uvarint() uint64 {
+	var v uint64
+	var shift uint
+	for it.i < len(it.b) {
+		c := it.b[it.i]
+		it.i++
+		v |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return v
+		}
+		shift += 7
+	}
+	return v
+}

@@ -1,0 +1,401 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query is an analysed question.
+type Query struct {
+	Text string // the original question
+	// Topic is the subject in the user's own words, question framing
+	// removed: "what did sources say about export controls?" gives
+	// "export controls", "tell me about Nvidia" gives "Nvidia".
+	Topic string
+	// Terms are the distinct stemmed content terms, in question order;
+	// framing ("say", "mean", "sources") and stop words are dropped.
+	Terms []string
+	// Phrases are stemmed runs of words to keep together and reward when
+	// adjacent in a passage: "export controls" gives [export control].
+	Phrases [][]string
+	// AboutSources is set when the question asks what sources, outlets or
+	// reports said: results are spread over as many articles as possible.
+	AboutSources bool
+	// Quantity is set when the question asks for an amount ("how much",
+	// "how many", "what was the price of"): passages stating one (money,
+	// percentages, large numbers) are preferred when their text is at hand.
+	Quantity bool
+}
+
+// ParseQuery analyses a question: it strips the framing around the subject
+// ("what did sources say about", "tell me about", "how much did it", a
+// trailing "please"), stems the remaining content words and finds the
+// phrases among them. A question that is all framing has no Terms and
+// matches nothing.
+func ParseQuery(question string) Query {
+	q := Query{Text: question}
+	words := splitWords(question)
+	shouting := isShouting(question)
+
+	// Leading framing: the longest run of framing words that ends on a
+	// strong one ("sources" alone may be the subject; "sources on" is not).
+	cut := 0
+	for i, w := range words {
+		if w.acronym(shouting) {
+			break
+		}
+		if _, ok := strongFraming[w.norm]; ok {
+			cut = i + 1
+			continue
+		}
+		if _, ok := weakFraming[w.norm]; ok {
+			continue
+		}
+		break
+	}
+	end := len(words)
+	end = trimTrailingFraming(words[cut:end], shouting) + cut
+
+	if cut < end {
+		q.Topic = strings.TrimSpace(question[words[cut].start:words[end-1].end])
+		q.Topic = strings.TrimRightFunc(q.Topic, isTrailingPunct)
+		q.Topic = strings.TrimLeftFunc(q.Topic, isQuote)
+		words = words[cut:end]
+	} else {
+		q.Topic = strings.TrimRightFunc(strings.TrimSpace(question), isTrailingPunct)
+	}
+
+	seen := make(map[string]bool)
+	for _, t := range Analyze(q.Topic) {
+		if framingStems[t] || seen[t] {
+			continue
+		}
+		seen[t] = true
+		q.Terms = append(q.Terms, t)
+	}
+	if cut < end {
+		q.Phrases = phrases(words, shouting)
+	}
+	all := splitWords(question)
+	for _, w := range all {
+		if _, ok := sourceWords[w.norm]; ok {
+			q.AboutSources = true
+			break
+		}
+	}
+	q.Quantity = asksQuantity(all)
+	return q
+}
+
+// asksQuantity reports whether a question asks for an amount: "how" before
+// a word of measure, or a question about a price, cost or figure.
+func asksQuantity(words []word) bool {
+	for i, w := range words {
+		if w.norm == "how" && i+1 < len(words) {
+			if _, ok := measureWords[words[i+1].norm]; ok {
+				return true
+			}
+		}
+	}
+	if len(words) > 0 {
+		if _, ok := strongFraming[words[0].norm]; ok {
+			for _, w := range words {
+				if _, ok := amountWords[w.norm]; ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var measureWords = setOf("much", "many", "expensive", "cheap", "big", "large", "high", "low",
+	"long", "far", "fast", "often", "old")
+
+var amountWords = setOf("price", "prices", "cost", "costs", "amount", "figure", "figures",
+	"number", "valuation", "budget", "percentage", "total", "sum", "spend", "spent")
+
+// word is one whitespace-separated word of a question.
+type word struct {
+	raw        string // as typed, punctuation included
+	norm       string // lower-cased, straight apostrophes, edge punctuation trimmed
+	start, end int    // byte offsets of raw in the question
+}
+
+func splitWords(s string) []word {
+	var out []word
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			i += n
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		raw := s[i:j]
+		norm := strings.TrimFunc(raw, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})
+		norm = strings.NewReplacer("’", "'", "ʼ", "'", "‘", "'").Replace(strings.ToLower(norm))
+		if norm != "" {
+			out = append(out, word{raw: raw, norm: norm, start: i, end: j})
+		}
+		i = j
+	}
+	return out
+}
+
+// acronym reports whether w is written in capitals ("US", "IT", "WHO") in a
+// question that is not itself in capitals: then it is a name, not framing.
+func (w word) acronym(shouting bool) bool {
+	if shouting || utf8.RuneCountInString(w.norm) < 2 {
+		return false
+	}
+	letters := 0
+	for _, r := range w.raw {
+		if unicode.IsLetter(r) {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// capitalised reports whether w starts with a capital letter.
+func (w word) capitalised() bool {
+	for _, r := range w.raw {
+		if unicode.IsLetter(r) {
+			return unicode.IsUpper(r)
+		}
+		if unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return false
+}
+
+func isShouting(s string) bool {
+	upper, letters := 0, 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters >= 8 && upper*10 >= letters*7
+}
+
+func isTrailingPunct(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune("?!.,;:…\"'“”’)]", r)
+}
+
+func isQuote(r rune) bool { return strings.ContainsRune("\"'“‘«([", r) }
+
+// trimTrailingFraming returns how many of words remain once trailing framing
+// is removed: "… please", "… according to the press", "… in the news",
+// "… lately".
+func trimTrailingFraming(words []word, shouting bool) int {
+	n := len(words)
+	for n > 0 {
+		switch words[n-1].norm {
+		case "please", "thanks", "lately", "recently":
+			n--
+			continue
+		}
+		break
+	}
+	if n >= 3 && words[n-3].norm == "in" && words[n-2].norm == "the" && words[n-1].norm == "news" {
+		n -= 3
+	}
+	for j := n - 1; j > 0; j-- {
+		if words[j].norm != "according" {
+			continue
+		}
+		rest := true
+		for _, w := range words[j+1 : n] {
+			_, strong := strongFraming[w.norm]
+			_, weak := weakFraming[w.norm]
+			if (!strong && !weak) || w.acronym(shouting) {
+				rest = false
+				break
+			}
+		}
+		if rest {
+			n = j
+		}
+		break
+	}
+	return n
+}
+
+// phrases returns the stemmed runs of two or more content terms among the
+// topic's words. A run ends at a stop word (except "of"), punctuation, a
+// framing word, a common verb, and where a capitalised name starts after a
+// lower-case word ("train DeepSeek V3" gives [deepseek v3]). Quoted text is
+// one run.
+func phrases(words []word, shouting bool) [][]string {
+	var out [][]string
+	seen := make(map[string]bool)
+	var run []string
+	prevLower := false
+	inQuote := false
+	end := func() {
+		if len(run) >= 2 {
+			key := strings.Join(run, " ")
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, run)
+			}
+		}
+		run = nil
+	}
+	for _, w := range words {
+		opens, closes := quoteEdges(w.raw)
+		if opens {
+			end()
+			inQuote = true
+		}
+		if !inQuote {
+			if w.norm == "of" && len(run) > 0 {
+				continue
+			}
+			if _, verb := breakVerbs[w.norm]; verb {
+				end()
+				prevLower = false
+				continue
+			}
+			if !shouting && w.capitalised() && prevLower {
+				end()
+			}
+		}
+		terms := Analyze(w.norm)
+		if len(terms) == 0 && !inQuote {
+			end()
+		}
+		for _, t := range terms {
+			if framingStems[t] {
+				end()
+				continue
+			}
+			run = append(run, t)
+		}
+		prevLower = !w.capitalised()
+		if closes {
+			inQuote = false
+			end()
+			continue
+		}
+		if !inQuote && strings.ContainsAny(w.raw[len(w.raw)-1:], ",;:?!.") {
+			end()
+		}
+	}
+	end()
+	return out
+}
+
+// quoteEdges reports whether raw opens and whether it closes a quotation.
+func quoteEdges(raw string) (opens, closes bool) {
+	first, _ := utf8.DecodeRuneInString(raw)
+	opens = strings.ContainsRune("\"“(", first)
+	body := strings.TrimRight(raw, "?!.,;:")
+	last, _ := utf8.DecodeLastRuneInString(body)
+	closes = strings.ContainsRune("\"”)", last) && (!opens || utf8.RuneCountInString(body) > 1)
+	return opens, closes
+}
+
+// strongFraming words frame a question around its subject; a leading run of
+// them is removed ("what did sources say about …").
+var strongFraming = setOf(
+	// question words and auxiliaries
+	"what", "what's", "whats", "how", "how's", "who", "who's", "why", "when", "where",
+	"which", "whom", "did", "do", "does", "is", "are", "was", "were", "has", "have", "had",
+	"can", "could", "would", "will", "should", "been", "be", "being", "'s",
+	// pronouns
+	"it", "this", "that", "these", "those", "they", "there", "there's", "i", "i'd",
+	"me", "we", "you", "my", "our",
+	// requests and framing verbs
+	"please", "tell", "show", "give", "brief", "explain", "describe", "summarize",
+	"summarise", "list", "find", "get", "know", "learn", "hear", "want", "like", "need",
+	"say", "said", "saying", "says", "mean", "means", "meant", "think", "thinks",
+	"happen", "happened", "happening", "happens", "going", "known", "written", "wrote",
+	"write", "reported", "much", "many", "exactly", "really", "currently", "actually",
+	// prepositions and articles that join framing to the subject
+	"about", "on", "regarding", "concerning", "re", "of", "for", "with", "to", "in",
+	"into", "around", "behind", "the", "a", "an",
+)
+
+// weakFraming words are framing only when more framing follows: "news on
+// Nvidia" drops "news on", "News Corp" keeps "News".
+var weakFraming = setOf(
+	"news", "latest", "recent", "update", "updates", "info", "information", "anything",
+	"something", "everything", "all", "more", "source", "sources", "outlet", "outlets",
+	"report", "reports", "article", "articles", "media", "press", "coverage", "experts",
+	"analysts", "people", "us", "reporting", "writing", "story", "stories", "summary", "overview", "details",
+)
+
+// framingStems never count as content, wherever they appear in a question.
+var framingStems = map[string]bool{
+	"say": true, "said": true, "sourc": true, "mean": true, "meant": true, "think": true,
+	"happen": true, "tell": true, "told": true, "explain": true, "describ": true,
+	"summar": true, "summaris": true, "know": true, "known": true,
+}
+
+// sourceWords mark a question about what sources said.
+var sourceWords = setOf(
+	"source", "sources", "outlet", "outlets", "press", "media", "coverage", "reporting",
+	"reports", "reported", "articles", "publications", "newspapers", "journalists",
+	"commentators", "say", "said",
+	"saying", "says", "wrote", "written", "claim", "claimed", "claims", "according",
+)
+
+// breakVerbs end a phrase: "how did export controls affect Nvidia" keeps
+// [export control] apart from [nvidia].
+var breakVerbs = setOf(
+	"affect", "affects", "affected", "affecting", "cause", "caused", "causes", "make",
+	"made", "makes", "get", "got", "gets", "become", "became", "use", "used", "uses",
+	"help", "helped", "helps", "hurt", "hurts", "want", "wants", "need", "needs", "vs",
+	"versus", "and", "or",
+)
+
+// synonymGroups is a small table of general news vocabulary (as stems) whose
+// members stand in for one another, at a discount, when a query uses one.
+var synonymGroups = [][]string{
+	{"chip", "semiconductor", "microchip"},
+	{"control", "restrict", "curb"},
+	{"cost", "price", "spend", "spent", "expens"},
+	{"sanction", "embargo"},
+	{"lawsuit", "sue", "litig"},
+	{"law", "legisl"},
+	{"regul", "regulatori"},
+	{"ban", "prohibit"},
+	{"car", "vehicl", "automobil"},
+	{"phone", "smartphon"},
+	{"layoff", "redund"},
+}
+
+// synonyms maps a stem to the other members of its synonymGroups group.
+var synonyms = func() map[string][]string {
+	m := make(map[string][]string)
+	for _, g := range synonymGroups {
+		for _, a := range g {
+			for _, b := range g {
+				if a != b {
+					m[a] = append(m[a], b)
+				}
+			}
+		}
+	}
+	return m
+}()

@@ -1,0 +1,413 @@
+// Package search ranks passages for a question: query analysis (question
+// framing and stop words dropped, stemming, phrases kept together) and an
+// in-memory BM25 inverted index that can be persisted and reopened quickly.
+//
+// Ranking is BM25 (k1 1.2, b 0.75) over the query's concepts (a term and,
+// at a discount, its synonyms), scaled by idf-weighted coverage: the share of
+// the query's information a passage matches. A passage covering less than
+// half of it is not relevant, however well it matches a common word, so a
+// question about something the corpus lacks gets no hits rather than the
+// least bad ones. Top candidates can be reranked on their text (adjacent
+// phrase words), and the results are spread over articles.
+package search
+
+import (
+	"container/heap"
+	"math"
+	"regexp"
+	"slices"
+)
+
+// Ranking parameters.
+const (
+	k1 = 1.2  // BM25 term-frequency saturation
+	bm = 0.75 // BM25 length normalisation
+
+	// minCoverage is the share of the query's idf weight a passage must
+	// match to be relevant at all.
+	minCoverage = 0.5
+	// synonymWeight discounts a match through a synonym, in score and in
+	// coverage.
+	synonymWeight = 0.6
+	// shortPrior damps very short passages (headings, captions): a passage
+	// of n terms is scaled by n/(n+shortPrior).
+	shortPrior = 4
+	// phraseBoost scales a passage in which every query phrase appears
+	// with its words adjacent by 1+phraseBoost; partly, proportionally.
+	phraseBoost = 0.6
+	// groupDecay discounts each further passage of an article already in
+	// the results, so that other articles surface. Questions about what
+	// sources said take one passage per article first (decay 0).
+	groupDecay = 0.4
+	// quantityBoost rewards a passage stating an amount when the question
+	// asks for one.
+	quantityBoost = 0.3
+	// maxConcepts bounds the query terms used (the rarest are kept).
+	maxConcepts = 32
+	// defaultK is used when Options.K is not positive.
+	defaultK = 5
+)
+
+// Hit is one retrieved passage.
+type Hit struct {
+	ID    uint32
+	Group uint32
+	Score float64 // relevance, higher is better; comparable within one Search
+}
+
+// Options tune a Search.
+type Options struct {
+	K int // at most K hits; 5 when K <= 0
+	// Text, when set, returns a passage's text so the top candidates can be
+	// reranked on it (query phrases found with their words adjacent). It
+	// must be safe to call from concurrent Searches.
+	Text func(id uint32) (string, bool)
+}
+
+// concept is one query term with its synonyms, scored as one.
+type concept struct {
+	tids    []uint32
+	weights []float64 // 1 for the term, synonymWeight for a synonym
+	idf     []float64
+	cover   float64 // the term's idf: its share of coverage
+}
+
+// scratch holds one Search's accumulators, indexed by slot.
+type scratch struct {
+	score   []float32
+	cover   []float32
+	seen    []uint8 // 1 + last concept credited
+	touched []uint32
+}
+
+// Search returns at most K passages relevant to q, best first and spread
+// over groups; it returns nothing when no passage is relevant (see the
+// package comment).
+func (ix *Index) Search(q Query, opt Options) []Hit {
+	k := opt.K
+	if k <= 0 {
+		k = defaultK
+	}
+	if ix.live == 0 || len(q.Terms) == 0 {
+		return nil
+	}
+	concepts, total := ix.concepts(q.Terms)
+	if total == 0 {
+		return nil
+	}
+	depth := 4*k + 20
+	if opt.Text == nil {
+		depth = 3*k + 10
+	}
+	cands := ix.candidates(concepts, total, depth)
+	if len(cands) == 0 {
+		return nil
+	}
+	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
+		ix.rerank(cands, q, opt.Text)
+	}
+	return ix.spread(cands, k, q.AboutSources)
+}
+
+// concepts resolves the query terms against the dictionary. total is the
+// summed coverage weight; a term absent from the corpus weighs the most.
+func (ix *Index) concepts(terms []string) ([]concept, float64) {
+	n := float64(ix.live)
+	idf := func(df uint32) float64 {
+		return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+	}
+	inQuery := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		inQuery[t] = true
+	}
+	var cs []concept
+	for _, t := range terms {
+		var c concept
+		c.cover = idf(0)
+		if tid, ok := ix.dict[t]; ok && ix.terms[tid].df > 0 {
+			df := ix.terms[tid].df
+			c.cover = idf(df)
+			c.tids = append(c.tids, tid)
+			c.weights = append(c.weights, 1)
+			c.idf = append(c.idf, idf(df))
+		}
+		for _, s := range synonyms[t] {
+			if inQuery[s] {
+				continue
+			}
+			if tid, ok := ix.dict[s]; ok && ix.terms[tid].df > 0 {
+				c.tids = append(c.tids, tid)
+				c.weights = append(c.weights, synonymWeight)
+				c.idf = append(c.idf, idf(ix.terms[tid].df))
+			}
+		}
+		cs = append(cs, c)
+	}
+	if len(cs) > maxConcepts {
+		slices.SortStableFunc(cs, func(a, b concept) int {
+			switch {
+			case a.cover > b.cover:
+				return -1
+			case a.cover < b.cover:
+				return 1
+			}
+			return 0
+		})
+		cs = cs[:maxConcepts]
+	}
+	total := 0.0
+	for _, c := range cs {
+		total += c.cover
+	}
+	return cs, total
+}
+
+// candidate is a passage under consideration.
+type candidate struct {
+	slot  uint32
+	score float64
+}
+
+// candidates scores every passage sharing a concept with the query
+// (term at a time) and returns the best depth relevant ones, best first.
+func (ix *Index) candidates(concepts []concept, total float64, depth int) []candidate {
+	sc := ix.getScratch()
+	defer ix.scratch.Put(sc)
+	avg := float64(ix.totalLen) / float64(ix.live)
+	if avg == 0 {
+		avg = 1
+	}
+	lens, dead := ix.lens, ix.dead
+	score, cover, seen := sc.score, sc.cover, sc.seen
+	touched := sc.touched[:0]
+	// norm[l] for short lengths saves a division per posting.
+	var norm [256]float32
+	for l := range norm {
+		norm[l] = float32(k1 * (1 - bm + bm*float64(l)/avg))
+	}
+	longNorm := func(l uint32) float32 { return float32(k1 * (1 - bm + bm*float64(l)/avg)) }
+
+	for ci, c := range concepts {
+		mark := uint8(ci + 1)
+		for ti, tid := range c.tids {
+			w := float32(c.weights[ti] * c.idf[ti] * (k1 + 1))
+			cov := float32(c.cover * c.weights[ti])
+			b := ix.terms[tid].post
+			var slot uint32
+			for i, first := 0, true; i < len(b); first = false {
+				// Inline uvarint decode: most postings are one byte.
+				v := uint64(b[i])
+				i++
+				if v >= 0x80 {
+					v &= 0x7f
+					for shift := uint(7); i < len(b); shift += 7 {
+						x := b[i]
+						i++
+						v |= uint64(x&0x7f) << shift
+						if x < 0x80 {
+							break
+						}
+					}
+				}
+				tf := float32(1)
+				if v&1 != 0 {
+					t := uint64(b[i])
+					i++
+					if t >= 0x80 {
+						t &= 0x7f
+						for shift := uint(7); i < len(b); shift += 7 {
+							x := b[i]
+							i++
+							t |= uint64(x&0x7f) << shift
+							if x < 0x80 {
+								break
+							}
+						}
+					}
+					tf = float32(t)
+				}
+				if first {
+					slot = uint32(v >> 1)
+				} else {
+					slot += uint32(v >> 1)
+				}
+				if dead[slot>>6]&(1<<(slot&63)) != 0 {
+					continue
+				}
+				switch seen[slot] {
+				case mark:
+					continue // a synonym of a concept already credited
+				case 0:
+					touched = append(touched, slot)
+				}
+				seen[slot] = mark
+				var nl float32
+				if l := lens[slot]; l < 256 {
+					nl = norm[l]
+				} else {
+					nl = longNorm(l)
+				}
+				score[slot] += w * tf / (tf + nl)
+				cover[slot] += cov
+			}
+		}
+	}
+
+	h := candHeap(make([]candidate, 0, depth+1))
+	minCover := float32(minCoverage*total) - 1e-6
+	for _, s := range touched {
+		if cover[s] >= minCover {
+			l := float64(lens[s])
+			v := float64(score[s]) * (float64(cover[s]) / total) * l / (l + shortPrior)
+			if len(h) < depth {
+				heap.Push(&h, candidate{s, v})
+			} else if v > h[0].score || v == h[0].score && s < h[0].slot {
+				h[0] = candidate{s, v}
+				heap.Fix(&h, 0)
+			}
+		}
+		score[s], cover[s], seen[s] = 0, 0, 0
+	}
+	sc.touched = touched[:0]
+	out := []candidate(h)
+	sortCandidates(out)
+	return out
+}
+
+func (ix *Index) getScratch() *scratch {
+	n := len(ix.ids)
+	sc, _ := ix.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	if len(sc.score) < n {
+		c := n + n/4
+		sc.score = make([]float32, c)
+		sc.cover = make([]float32, c)
+		sc.seen = make([]uint8, c)
+	}
+	return sc
+}
+
+// candHeap is a min-heap on score: the weakest kept candidate on top.
+// Ties prefer the lower slot, so results are deterministic.
+type candHeap []candidate
+
+func (h candHeap) Len() int { return len(h) }
+func (h candHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].slot > h[j].slot
+}
+func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(x any)   { *h = append(*h, x.(candidate)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func sortCandidates(cs []candidate) {
+	slices.SortFunc(cs, func(a, b candidate) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		case a.slot < b.slot:
+			return -1
+		case a.slot > b.slot:
+			return 1
+		}
+		return 0
+	})
+}
+
+// rerank boosts candidates by their text: query phrases found with their
+// words adjacent (after stop words are dropped, as in the index), in
+// proportion to the share of phrase word pairs found, and a stated amount
+// when the question asks for one. It re-sorts cands.
+func (ix *Index) rerank(cands []candidate, q Query, text func(uint32) (string, bool)) {
+	type pair struct{ a, b string }
+	want := make(map[pair]bool)
+	for _, p := range q.Phrases {
+		for i := 1; i < len(p); i++ {
+			want[pair{p[i-1], p[i]}] = false
+		}
+	}
+	var terms []string
+	for ci := range cands {
+		t, ok := text(ix.ids[cands[ci].slot])
+		if !ok {
+			continue
+		}
+		if len(want) > 0 {
+			terms = appendTerms(terms[:0], t)
+			for p := range want {
+				want[p] = false
+			}
+			found := 0
+			for i := 1; i < len(terms); i++ {
+				p := pair{terms[i-1], terms[i]}
+				if got, ok := want[p]; ok && !got {
+					want[p] = true
+					found++
+				}
+			}
+			cands[ci].score *= 1 + phraseBoost*float64(found)/float64(len(want))
+		}
+		if q.Quantity && amountPattern.MatchString(t) {
+			cands[ci].score *= 1 + quantityBoost
+		}
+	}
+	sortCandidates(cands)
+}
+
+// amountPattern finds a stated amount: money, a percentage, a number with a
+// scale word, or a number with thousands separators.
+var amountPattern = regexp.MustCompile(`(?i)[$€£¥]\s?\d|\d\s?(%|percent\b|per cent\b|million\b|billion\b|trillion\b|thousand\b|bn\b)|\b\d{1,3}(,\d{3})+\b`)
+
+// spread picks k of cands (sorted best first), discounting each further
+// passage of an article already picked; when the question is about what
+// sources said, every article's best passage comes before any second one.
+func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
+	decay := groupDecay
+	if aboutSources {
+		decay = 0
+	}
+	type ranked struct {
+		candidate
+		rank int // passages of the same group before it
+		eff  float64
+	}
+	rs := make([]ranked, len(cands))
+	perGroup := make(map[uint32]int)
+	for i, c := range cands {
+		g := ix.groups[c.slot]
+		r := perGroup[g]
+		perGroup[g] = r + 1
+		rs[i] = ranked{c, r, c.score * math.Pow(decay, float64(r))}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
+		if aboutSources && a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		switch {
+		case a.eff > b.eff:
+			return -1
+		case a.eff < b.eff:
+			return 1
+		}
+		return 0
+	})
+	if len(rs) > k {
+		rs = rs[:k]
+	}
+	hits := make([]Hit, len(rs))
+	for i, r := range rs {
+		hits[i] = Hit{ID: ix.ids[r.slot], Group: ix.groups[r.slot], Score: r.score}
+	}
+	return hits
+}

@@ -1,0 +1,361 @@
+// Package store keeps briefbot's durable state in one embedded SQLite
+// database (modernc.org/sqlite, pure Go): the articles and passages of the
+// corpus, small key/value metadata, and the subscriptions and deliveries of
+// scheduled digests. All methods are safe for concurrent use.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "briefbot.db"
+
+// Store is the embedded database.
+type Store struct {
+	db  *sql.DB
+	dir string
+}
+
+// Article is one stored article. Ord is its stable numeric id (never reused).
+type Article struct {
+	Ord       int64
+	ID        string
+	Path      string
+	Title     string
+	Source    string
+	Author    string
+	URL       string
+	Published time.Time // zero when unknown
+	Hash      string
+	Size      int64
+	ModTime   time.Time
+	FirstSeen time.Time
+}
+
+// Passage is one stored passage. IDs increase and are never reused.
+type Passage struct {
+	ID      int64
+	Article int64 // Article.Ord
+	Seq     int
+	Start   int
+	End     int
+	Text    string
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+	ord INTEGER PRIMARY KEY AUTOINCREMENT,
+	id TEXT NOT NULL UNIQUE,
+	path TEXT NOT NULL,
+	title TEXT NOT NULL DEFAULT '',
+	source TEXT NOT NULL DEFAULT '',
+	author TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	published INTEGER NOT NULL DEFAULT 0,
+	hash TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	mtime INTEGER NOT NULL,
+	first_seen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_first_seen ON articles(first_seen);
+CREATE TABLE IF NOT EXISTS passages (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	article INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	start INTEGER NOT NULL,
+	end INTEGER NOT NULL,
+	text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article, seq);
+`
+
+// Open opens (creating when needed) the store in dir.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	// Each schema is idempotent; other files of this package add theirs here.
+	for _, stmt := range []string{schema} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
+	return &Store{db: db, dir: dir}, nil
+}
+
+// Dir is the data directory the store lives in.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Meta returns the value stored under key, "" when absent.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta stores value under key.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("store: set meta %s: %w", key, err)
+	}
+	return nil
+}
+
+const articleCols = `ord, id, path, title, source, author, url, published, hash, size, mtime, first_seen`
+
+func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
+	var a Article
+	var pub, mtime, seen int64
+	err := sc.Scan(&a.Ord, &a.ID, &a.Path, &a.Title, &a.Source, &a.Author, &a.URL, &pub, &a.Hash, &a.Size, &mtime, &seen)
+	if pub != 0 {
+		a.Published = time.Unix(pub, 0).UTC()
+	}
+	if mtime != 0 {
+		a.ModTime = time.Unix(0, mtime).UTC()
+	}
+	a.FirstSeen = time.Unix(0, seen).UTC()
+	return a, err
+}
+
+// Articles returns every article, ordered by Ord.
+func (s *Store) Articles(ctx context.Context) ([]Article, error) {
+	return s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles ORDER BY ord`)
+}
+
+// ArticlesSeen returns the articles first seen in [since, until), oldest first.
+func (s *Store) ArticlesSeen(ctx context.Context, since, until time.Time) ([]Article, error) {
+	return s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles WHERE first_seen >= ? AND first_seen < ? ORDER BY first_seen, ord`,
+		since.UnixNano(), until.UnixNano())
+}
+
+// ArticlesByOrd returns the articles with the given ords, keyed by ord.
+func (s *Store) ArticlesByOrd(ctx context.Context, ords []int64) (map[int64]Article, error) {
+	out := make(map[int64]Article, len(ords))
+	if len(ords) == 0 {
+		return out, nil
+	}
+	list, err := s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles WHERE ord IN (`+placeholders(len(ords))+`)`, int64Args(ords)...)
+	for _, a := range list {
+		out[a.Ord] = a
+	}
+	return out, err
+}
+
+func (s *Store) queryArticles(ctx context.Context, q string, args ...any) ([]Article, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: articles: %w", err)
+	}
+	defer rows.Close()
+	var out []Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: articles: %w", err)
+	}
+	return out, nil
+}
+
+// Passages returns the passages with the given ids, keyed by id.
+func (s *Store) Passages(ctx context.Context, ids []int64) (map[int64]Passage, error) {
+	out := make(map[int64]Passage, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: passages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Passage
+		if err := rows.Scan(&p.ID, &p.Article, &p.Seq, &p.Start, &p.End, &p.Text); err != nil {
+			return nil, fmt.Errorf("store: passages: %w", err)
+		}
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// ArticlePassages returns the passages of one article in order.
+func (s *Store) ArticlePassages(ctx context.Context, ord int64) ([]Passage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE article = ? ORDER BY seq`, ord)
+	if err != nil {
+		return nil, fmt.Errorf("store: passages of article %d: %w", ord, err)
+	}
+	defer rows.Close()
+	var out []Passage
+	for rows.Next() {
+		var p Passage
+		if err := rows.Scan(&p.ID, &p.Article, &p.Seq, &p.Start, &p.End, &p.Text); err != nil {
+			return nil, fmt.Errorf("store: passages of article %d: %w", ord, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// EachPassage calls fn for every passage in id order, stopping at fn's first error.
+func (s *Store) EachPassage(ctx context.Context, fn func(Passage) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, article, seq, start, end, text FROM passages ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: scan passages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Passage
+		if err := rows.Scan(&p.ID, &p.Article, &p.Seq, &p.Start, &p.End, &p.Text); err != nil {
+			return fmt.Errorf("store: scan passages: %w", err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Tx is a write transaction over the corpus tables.
+type Tx struct {
+	tx      *sql.Tx
+	insArt  *sql.Stmt
+	insPass *sql.Stmt
+	updArt  *sql.Stmt
+}
+
+// Update runs fn in one write transaction, committed when fn returns nil.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	t := &Tx{tx: tx}
+	if t.insArt, err = tx.PrepareContext(ctx, `INSERT INTO articles(id, path, title, source, author, url, published, hash, size, mtime, first_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING ord`); err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	if t.insPass, err = tx.PrepareContext(ctx, `INSERT INTO passages(article, seq, start, end, text) VALUES(?,?,?,?,?) RETURNING id`); err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	if t.updArt, err = tx.PrepareContext(ctx, `UPDATE articles SET path=?, title=?, source=?, author=?, url=?, published=?, hash=?, size=?, mtime=? WHERE ord=?`); err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// PutArticle inserts a new article (a.Ord == 0) or replaces an existing
+// one's fields and passages (a.Ord != 0; FirstSeen is kept). The passages'
+// ids are set on return.
+func (t *Tx) PutArticle(ctx context.Context, a *Article, passages []Passage) error {
+	pub := int64(0)
+	if !a.Published.IsZero() {
+		pub = a.Published.Unix()
+	}
+	mtime := int64(0)
+	if !a.ModTime.IsZero() {
+		mtime = a.ModTime.UnixNano()
+	}
+	if a.Ord == 0 {
+		if err := t.insArt.QueryRowContext(ctx, a.ID, a.Path, a.Title, a.Source, a.Author, a.URL, pub, a.Hash, a.Size, mtime, a.FirstSeen.UnixNano()).Scan(&a.Ord); err != nil {
+			return fmt.Errorf("store: insert article %s: %w", a.ID, err)
+		}
+	} else {
+		if _, err := t.updArt.ExecContext(ctx, a.Path, a.Title, a.Source, a.Author, a.URL, pub, a.Hash, a.Size, mtime, a.Ord); err != nil {
+			return fmt.Errorf("store: update article %s: %w", a.ID, err)
+		}
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM passages WHERE article = ?`, a.Ord); err != nil {
+			return fmt.Errorf("store: replace passages of %s: %w", a.ID, err)
+		}
+	}
+	for i := range passages {
+		p := &passages[i]
+		p.Article = a.Ord
+		if err := t.insPass.QueryRowContext(ctx, a.Ord, p.Seq, p.Start, p.End, p.Text).Scan(&p.ID); err != nil {
+			return fmt.Errorf("store: insert passage of %s: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// Touch records a new size and modification time for an unchanged article.
+func (t *Tx) Touch(ctx context.Context, ord, size int64, mtime time.Time) error {
+	m := int64(0)
+	if !mtime.IsZero() {
+		m = mtime.UnixNano()
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE articles SET size = ?, mtime = ? WHERE ord = ?`, size, m, ord); err != nil {
+		return fmt.Errorf("store: touch article %d: %w", ord, err)
+	}
+	return nil
+}
+
+// DeleteArticle removes an article and its passages.
+func (t *Tx) DeleteArticle(ctx context.Context, ord int64) error {
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM passages WHERE article = ?`, ord); err != nil {
+		return fmt.Errorf("store: delete passages of %d: %w", ord, err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM articles WHERE ord = ?`, ord); err != nil {
+		return fmt.Errorf("store: delete article %d: %w", ord, err)
+	}
+	return nil
+}
+
+// SetMeta stores value under key within the transaction.
+func (t *Tx) SetMeta(ctx context.Context, key, value string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("store: set meta %s: %w", key, err)
+	}
+	return nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func int64Args(v []int64) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestArticlesAndPassagesRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := time.Date(2025, 2, 1, 9, 0, 0, 0, time.UTC)
+	a := Article{ID: "a/one", Path: "a/one.md", Title: "One", Source: "Ledger", Published: time.Date(2025, 1, 30, 0, 0, 0, 0, time.UTC),
+		Hash: "h1", Size: 10, ModTime: seen, FirstSeen: seen}
+	ps := []Passage{{Seq: 0, Start: 0, End: 5, Text: "Hello"}, {Seq: 1, Start: 6, End: 11, Text: "world"}}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.PutArticle(ctx, &a, ps) }); err != nil {
+		t.Fatal(err)
+	}
+	if a.Ord == 0 || ps[0].ID == 0 || ps[1].ID <= ps[0].ID {
+		t.Fatalf("ids not assigned: ord %d, passages %d %d", a.Ord, ps[0].ID, ps[1].ID)
+	}
+	s.Close()
+
+	// Reopen: everything is still there.
+	s, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list, err := s.Articles(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("articles = %v, %v", list, err)
+	}
+	got := list[0]
+	if got.ID != "a/one" || got.Title != "One" || !got.Published.Equal(a.Published) || !got.FirstSeen.Equal(seen) || !got.ModTime.Equal(seen) {
+		t.Errorf("article round trip: %+v", got)
+	}
+	byID, err := s.Passages(ctx, []int64{ps[1].ID})
+	if err != nil || byID[ps[1].ID].Text != "world" {
+		t.Errorf("passage round trip: %+v %v", byID, err)
+	}
+
+	// Replacing keeps ord and first-seen, renews passages.
+	a.Hash, a.FirstSeen = "h2", seen.Add(time.Hour)
+	repl := []Passage{{Seq: 0, Start: 0, End: 3, Text: "New"}}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.PutArticle(ctx, &a, repl) }); err != nil {
+		t.Fatal(err)
+	}
+	got2, _ := s.ArticlePassages(ctx, a.Ord)
+	if len(got2) != 1 || got2[0].Text != "New" || got2[0].ID <= ps[1].ID {
+		t.Errorf("replaced passages: %+v", got2)
+	}
+	if in, _ := s.ArticlesSeen(ctx, seen, seen.Add(time.Minute)); len(in) != 1 {
+		t.Errorf("first-seen changed on replace: %+v", in)
+	}
+
+	// Delete.
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteArticle(ctx, a.Ord) }); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.Articles(ctx); len(list) != 0 {
+		t.Errorf("after delete: %+v", list)
+	}
+	if left, _ := s.ArticlePassages(ctx, a.Ord); len(left) != 0 {
+		t.Errorf("passages left after delete: %+v", left)
+	}
+}
+
+func TestMeta(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.Meta(ctx, "k"); v != "" || err != nil {
+		t.Errorf("absent meta = %q, %v", v, err)
+	}
+	s.SetMeta(ctx, "k", "1")
+	s.SetMeta(ctx, "k", "2")
+	if v, _ := s.Meta(ctx, "k"); v != "2" {
+		t.Errorf("meta = %q, want 2", v)
+	}
+}

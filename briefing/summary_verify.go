@@ -1,0 +1,330 @@
+package briefing
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Verification of an LLM's summary against the passages it was given. The
+// unit is the sentence: a sentence is kept only when
+//   - it cites at least one passage as [n] (also [n, m], [n-m], [n][m] or
+//     [passage n], rewritten to [n][m]),
+//   - every passage it cites was given, and
+//   - every quotation in it of minQuoteWords words or more (text between
+//     straight or curly double quotes) appears in a passage it cites, the
+//     same words in the same order; case, whitespace, quote and dash styles
+//     may differ, and "..." or "[...]" may stand for omitted text.
+//
+// Short uncited fragments such as a "Summary:" heading are dropped without
+// counting as sentences.
+
+// minQuoteWords is the length from which quoted text must be verbatim;
+// shorter quoted runs are usually terms ("open weights"), not quotations.
+const minQuoteWords = 3
+
+// minCountedWords is the length from which an uncited fragment counts as a
+// sentence that was dropped.
+const minCountedWords = 4
+
+// citeGroup matches one citation group such as [3], [1, 2], [2-4] or
+// [passage 2].
+var citeGroup = regexp.MustCompile(`(?i)\[\s*(?:passages?\s*)?\d{1,4}(?:\s*(?:,|;|-|–|and)\s*(?:passages?\s*)?\d{1,4})*\s*\]`)
+
+// citeNumber matches the numbers and ranges inside a citation group.
+var citeNumber = regexp.MustCompile(`(\d{1,4})(?:\s*[-–]\s*(\d{1,4}))?`)
+
+// listMarker matches a Markdown bullet, number or heading opening a line.
+var listMarker = regexp.MustCompile(`^(?:[-*•]\s+|\d{1,2}[.)]\s+|#{1,6}\s+)`)
+
+// omission matches what may stand for omitted words inside a quotation.
+var omission = regexp.MustCompile(`\.\.\.|…|\[[^\]]*\]`)
+
+// quoteNormalizer maps typographic variants to plain ASCII for matching.
+var quoteNormalizer = strings.NewReplacer(
+	"“", `"`, "”", `"`, "„", `"`, "‟", `"`, "″", `"`, "«", `"`, "»", `"`,
+	"‘", "'", "’", "'", "‚", "'", "‛", "'", "′", "'",
+	"–", "-", "—", "-", "‐", "-", "‑", "-", "−", "-",
+	"…", "...", "\u00a0", " ", "\u00ad", "",
+)
+
+// summaryAbbreviations end in a period without ending a sentence.
+var summaryAbbreviations = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sr": true, "jr": true, "st": true,
+	"vs": true, "etc": true, "inc": true, "ltd": true, "co": true, "corp": true, "no": true, "gen": true,
+	"gov": true, "sen": true, "rep": true, "fig": true, "approx": true, "est": true, "dept": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
+}
+
+// verifySummary keeps the sentences of text that pass verification against
+// given (passage number -> the text the model saw), keeping line breaks.
+func verifySummary(text string, given map[int]string) verdict {
+	v := verdict{dropped: map[string]int{}}
+	var lines []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		marker := listMarker.FindString(line)
+		line = line[len(marker):]
+		var kept []string
+		for _, s := range splitSummarySentences(line) {
+			if !strings.ContainsFunc(citeGroup.ReplaceAllString(s, ""), unicode.IsLetter) {
+				continue // stray citations or punctuation
+			}
+			out, reason := checkSentence(s, given)
+			switch {
+			case reason == "":
+				v.kept++
+				kept = append(kept, out)
+			case reason == "uncited" && len(strings.Fields(s)) < minCountedWords:
+				// a heading or label, not a claim
+				continue
+			default:
+				v.dropped[reason]++
+			}
+		}
+		if len(kept) > 0 {
+			if strings.HasPrefix(marker, "#") {
+				marker = ""
+			}
+			lines = append(lines, marker+strings.Join(kept, " "))
+		} else if line == "" && len(lines) > 0 && lines[len(lines)-1] != "" {
+			lines = append(lines, "")
+		}
+	}
+	for _, n := range v.dropped {
+		v.total += n
+	}
+	v.total += v.kept
+	v.text = strings.TrimSpace(strings.Join(lines, "\n"))
+	return v
+}
+
+// checkSentence returns s with its citations in canonical form, or why it is
+// dropped: "uncited", "bad_citation" or "misquote".
+func checkSentence(s string, given map[int]string) (string, string) {
+	groups := citeGroup.FindAllStringIndex(s, -1)
+	if len(groups) == 0 {
+		return "", "uncited"
+	}
+	var cited []int
+	bad := false
+	out := citeGroup.ReplaceAllStringFunc(s, func(g string) string {
+		var b strings.Builder
+		for _, n := range citeNumbers(g) {
+			if _, ok := given[n]; !ok {
+				bad = true
+			}
+			cited = append(cited, n)
+			fmt.Fprintf(&b, "[%d]", n)
+		}
+		return b.String()
+	})
+	if bad || len(cited) == 0 {
+		return "", "bad_citation"
+	}
+	for _, q := range quotations(citeGroup.ReplaceAllString(s, " ")) {
+		if len(strings.Fields(omission.ReplaceAllString(q, " "))) < minQuoteWords {
+			continue
+		}
+		found := false
+		for _, n := range cited {
+			if quotedIn(q, given[n]) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return "", "misquote"
+		}
+	}
+	return out, ""
+}
+
+// citeNumbers lists the passage numbers a citation group names; a range
+// counts as its ends and what lies between (at most 20 numbers).
+func citeNumbers(group string) []int {
+	var ns []int
+	for _, m := range citeNumber.FindAllStringSubmatch(group, -1) {
+		a, _ := strconv.Atoi(m[1])
+		b := a
+		if m[2] != "" {
+			b, _ = strconv.Atoi(m[2])
+		}
+		if b < a || b-a > 20 {
+			b = a
+			if m[2] != "" {
+				// a range backwards or too wide is no citation to trust
+				return []int{0}
+			}
+		}
+		for n := a; n <= b; n++ {
+			ns = append(ns, n)
+		}
+	}
+	return ns
+}
+
+// quotations returns the texts between double quotes in s; an opening quote
+// never closed quotes the rest of s.
+func quotations(s string) []string {
+	parts := strings.Split(quoteNormalizer.Replace(s), `"`)
+	var qs []string
+	for i := 1; i < len(parts); i += 2 {
+		qs = append(qs, parts[i])
+	}
+	return qs
+}
+
+// quotedIn reports whether quotation q appears in passage: its parts between
+// omissions, in order, ignoring case, whitespace, quote and dash styles and
+// the punctuation at the parts' edges.
+func quotedIn(q, passage string) bool {
+	text := normalizeForQuote(passage)
+	pos := 0
+	matched := false
+	for _, part := range omission.Split(q, -1) {
+		part = strings.Trim(normalizeForQuote(part), " .,;:!?'\"()-")
+		if part == "" {
+			continue
+		}
+		i := strings.Index(text[pos:], part)
+		if i < 0 {
+			return false
+		}
+		pos += i + len(part)
+		matched = true
+	}
+	return matched
+}
+
+// normalizeForQuote lower-cases s, makes quotes, dashes and ellipses plain
+// and collapses whitespace.
+func normalizeForQuote(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(quoteNormalizer.Replace(s))), " ")
+}
+
+// splitSummarySentences splits one line of prose into trimmed sentences.
+func splitSummarySentences(s string) []string {
+	var out []string
+	start := 0
+	for _, end := range sentenceEnds(s) {
+		if t := strings.TrimSpace(s[start:end]); t != "" {
+			out = append(out, t)
+		}
+		start = end
+	}
+	return out
+}
+
+// sentenceEnds returns the byte offsets at which the sentences of s end, the
+// last being len(s) (none when s is blank). A sentence ends at ".", "!", "?"
+// or "…", with any closing quotes and brackets and any citations after it,
+// followed by whitespace and then not a lower-case letter. It does not end
+// inside a double quotation nor after an initial ("J.", "U.S.") or a common
+// abbreviation ("Inc."), unless a citation follows.
+func sentenceEnds(s string) []int {
+	var ends []int
+	inQuote := false
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '"':
+			inQuote = !inQuote
+		case '“':
+			inQuote = true
+		case '”':
+			inQuote = false
+		}
+		if !isSentenceTerminator(r) {
+			i += size
+			continue
+		}
+		stop := i
+		j := i + size
+		// further terminators and closing quotes or brackets
+		for j < len(s) {
+			r2, size2 := utf8.DecodeRuneInString(s[j:])
+			switch {
+			case isSentenceTerminator(r2), r2 == ')', r2 == '’', r2 == '\'':
+			case r2 == '”' || (r2 == '"' && inQuote):
+				inQuote = false
+			default:
+				goto closed
+			}
+			j += size2
+		}
+	closed:
+		end := j
+		cited := false
+		for k := j; k < len(s); {
+			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+				k++
+			}
+			loc := citeGroup.FindStringIndex(s[k:])
+			if loc == nil || loc[0] != 0 {
+				break
+			}
+			k += loc[1]
+			end, cited = k, true
+		}
+		i = end
+		if inQuote {
+			continue
+		}
+		if end == len(s) {
+			break
+		}
+		next, _ := utf8.DecodeRuneInString(s[end:])
+		if !unicode.IsSpace(next) && !cited {
+			continue
+		}
+		rest := strings.TrimLeftFunc(s[end:], unicode.IsSpace)
+		if rest == "" {
+			break
+		}
+		if !cited {
+			first, _ := utf8.DecodeRuneInString(rest)
+			if unicode.IsLower(first) || (r == '.' && isAbbreviation(s[:stop])) {
+				continue
+			}
+		}
+		ends = append(ends, end)
+	}
+	if strings.TrimSpace(s) != "" {
+		if len(ends) == 0 || strings.TrimSpace(s[ends[len(ends)-1]:]) != "" {
+			ends = append(ends, len(s))
+		} else {
+			ends[len(ends)-1] = len(s)
+		}
+	}
+	return ends
+}
+
+func isSentenceTerminator(r rune) bool {
+	return r == '.' || r == '!' || r == '?' || r == '…'
+}
+
+// isAbbreviation reports whether the word at the end of s (before a period)
+// is an initial, a dotted abbreviation or a common abbreviation.
+func isAbbreviation(s string) bool {
+	i := len(s)
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if !unicode.IsLetter(r) && r != '.' {
+			break
+		}
+		i -= size
+	}
+	word := s[i:]
+	if word == "" {
+		return false
+	}
+	if strings.Contains(word, ".") || utf8.RuneCountInString(word) == 1 {
+		return true
+	}
+	return summaryAbbreviations[strings.ToLower(word)]
+}

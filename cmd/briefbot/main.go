@@ -1,0 +1,280 @@
+// Command briefbot answers "what did sources say about X?" from a folder of
+// news articles with verbatim, cited passages, builds digests of what is new,
+// and serves both in Slack and Discord. main only parses flags, reads the
+// environment and wires the packages together.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"briefbot/briefing"
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/store"
+	"briefbot/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, nil)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `briefbot: cited answers and digests from a folder of news articles.
+
+Usage:
+  briefbot ask [--corpus DIR] [--data DIR] [--k N] [--json] [--extractive] [QUESTION]
+      With no QUESTION, reads one question a line from standard input.
+  briefbot digest [--since DURATION|DATE] [--topic TEXT] [--json]
+  briefbot sources [--json]
+  briefbot index
+  briefbot serve
+  briefbot version
+
+Every command takes --corpus DIR (default: BRIEFBOT_CORPUS_DIR, else the
+embedded sample corpus) and --data DIR (default: BRIEFBOT_DATA_DIR, else ./data).
+
+Example:
+  briefbot ask "what did sources say about export controls?"
+`
+
+// exitUsage is the exit code for bad input.
+const exitUsage = 2
+
+// usageError is bad input: printed as one line, exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run is main without the process: it returns the exit code. getenv nil
+// means the process environment plus an optional .env file.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	if getenv == nil {
+		env, err := config.Environ(".env")
+		if err != nil {
+			fmt.Fprintln(stderr, "briefbot:", err)
+			return exitUsage
+		}
+		getenv = env
+	}
+	cmd, args := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "ask":
+		err = cmdAsk(ctx, args, stdin, stdout, stderr, getenv)
+	case "digest":
+		err = cmdDigest(ctx, args, stdout, stderr, getenv)
+	case "sources":
+		err = cmdSources(ctx, args, stdout, stderr, getenv)
+	case "index":
+		err = cmdIndex(ctx, args, stdout, stderr, getenv)
+	case "serve":
+		err = cmdServe(ctx, args, stderr, getenv)
+	case "health":
+		err = cmdHealth(ctx, args, stdout, getenv)
+	case "version":
+		fmt.Fprintln(stdout, "briefbot", buildVersion())
+		return 0
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q; use ask, digest, sources, index, serve or version (briefbot --help)", cmd)}
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "briefbot:", ue.msg)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "briefbot:", err)
+		return 1
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// common holds the flags every command shares.
+type common struct {
+	corpus, data string
+}
+
+func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.corpus, "corpus", "", "folder of .txt, .md and .html articles (env BRIEFBOT_CORPUS_DIR; default: the embedded sample)")
+	fs.StringVar(&c.data, "data", "", "where state and the index live (env BRIEFBOT_DATA_DIR; default ./data)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of briefbot %s:\n", name)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into one-line usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return usageError{fmt.Sprintf("%s: %v (briefbot %s --help lists the flags)", fs.Name(), err, fs.Name())}
+	}
+	return nil
+}
+
+// env applies the shared flags over getenv (a flag wins) and loads the
+// configuration.
+func (c common) load(getenv func(string) string) (config.Config, error) {
+	over := map[string]string{}
+	if c.corpus != "" {
+		over["BRIEFBOT_CORPUS_DIR"] = c.corpus
+	}
+	if c.data != "" {
+		over["BRIEFBOT_DATA_DIR"] = c.data
+	}
+	cfg, err := config.Load(func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		if c.corpus != "" && strings.Contains(err.Error(), "BRIEFBOT_CORPUS_DIR") {
+			return cfg, usageError{fmt.Sprintf("--corpus %s: not a readable directory of articles", c.corpus)}
+		}
+		return cfg, usageError{strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	return cfg, nil
+}
+
+// openLibrary opens the store and the library over the configured corpus.
+func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt briefing.Options, showProgress bool) (*briefing.Library, *store.Store, briefing.Changes, error) {
+	fsys, err := corpusFS(cfg.CorpusDir)
+	if err != nil {
+		return nil, nil, briefing.Changes{}, err
+	}
+	st, err := store.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, nil, briefing.Changes{}, err
+	}
+	opt.Corpus = fsys
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if showProgress {
+		opt.Progress = progressBar(stderr)
+	}
+	lib, ch, err := briefing.Open(ctx, st, opt)
+	if err != nil {
+		st.Close()
+		return nil, nil, ch, err
+	}
+	return lib, st, ch, nil
+}
+
+func corpusFS(dir string) (fs.FS, error) {
+	if dir == "" {
+		return corpus.Sample(), nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, usageError{fmt.Sprintf("corpus %s: not a readable directory of articles", dir)}
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return nil, usageError{fmt.Sprintf("corpus %s: cannot be read: %v", dir, errors.Unwrap(err))}
+	}
+	return os.DirFS(dir), nil
+}
+
+// progressBar draws a bar on stderr when it is a terminal and the job is large.
+func progressBar(w io.Writer) func(done, total int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	last := time.Time{}
+	return func(done, total int) {
+		if total < 200 || (done < total && time.Since(last) < 100*time.Millisecond) {
+			return
+		}
+		last = time.Now()
+		const width = 30
+		fill := width * done / total
+		fmt.Fprintf(w, "\rindexing [%s%s] %d/%d", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), done, total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// jsonPassage is one passage of `ask --json`; scripts depend on its fields.
+type jsonPassage struct {
+	Doc       string  `json:"doc"`
+	Title     string  `json:"title"`
+	Source    string  `json:"source"`
+	Published string  `json:"published"`
+	URL       string  `json:"url"`
+	Text      string  `json:"text"`
+	Score     float64 `json:"score"`
+}
+
+type jsonAnswer struct {
+	Question     string        `json:"question"`
+	Passages     []jsonPassage `json:"passages"`
+	Answer       string        `json:"answer"`
+	SummarizedBy string        `json:"summarized_by"`
+	Error        string        `json:"error,omitempty"`
+}
+
+func toJSON(a briefing.Answer) jsonAnswer {
+	out := jsonAnswer{Question: a.Question, Passages: []jsonPassage{}, Answer: a.Text(), SummarizedBy: a.SummarizedBy}
+	for _, p := range a.Passages {
+		out.Passages = append(out.Passages, jsonPassage{
+			Doc: p.Article.ID, Title: p.Article.Title, Source: p.Article.Source, Published: p.Article.Date(),
+			URL: p.Article.URL, Text: p.Text, Score: float64(int64(p.Score*1e4)) / 1e4,
+		})
+	}
+	return out
+}
