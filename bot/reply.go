@@ -38,28 +38,12 @@ func AnswerReply(a briefing.Answer) Reply {
 // references lists each cited article once: "[1] [2] Title · Source · date".
 func references(cites []briefing.Citation) Section {
 	s := Section{Heading: "Sources"}
-	index := map[string]int{}
-	for _, c := range cites {
-		i, ok := index[c.Article.ID]
-		if !ok {
-			i = len(s.Lines)
-			index[c.Article.ID] = i
-			text := briefing.Shorten(c.Article.Label(), 90)
-			if m := c.Article.Meta(); m != "" {
-				text += " · " + m
-			}
-			s.Lines = append(s.Lines, Line{Text: text, URL: c.Article.URL})
+	for _, r := range briefing.References(cites) {
+		text := r.Markers() + " " + briefing.Shorten(r.Article.Label(), 90)
+		if m := r.Article.Meta(); m != "" {
+			text += " · " + m
 		}
-		s.Lines[i].Cites = append(s.Lines[i].Cites, Cite{N: c.N, URL: c.Article.URL})
-	}
-	// Markers first: "[1] [2] Title".
-	for i := range s.Lines {
-		var marks []string
-		for _, c := range s.Lines[i].Cites {
-			marks = append(marks, fmt.Sprintf("[%d]", c.N))
-		}
-		s.Lines[i].Text = strings.Join(marks, " ") + " " + s.Lines[i].Text
-		s.Lines[i].Cites = nil
+		s.Lines = append(s.Lines, Line{Text: text, URL: r.Article.URL})
 	}
 	return s
 }

@@ -227,11 +227,15 @@ func shortID(id string) string {
 	return base
 }
 
-// Meta is the article's byline, source and date joined by " · ", skipping
-// what is unknown.
+// Meta is the article's source, byline and date joined by " · ", skipping
+// what is unknown (and the date when Label already shows it).
 func (a Article) Meta() string {
 	var parts []string
-	for _, s := range []string{a.Source, a.Author, day(a.Published)} {
+	date := day(a.Published)
+	if a.Title == "" {
+		date = ""
+	}
+	for _, s := range []string{a.Source, a.Author, date} {
 		if s != "" && !slices.Contains(parts, s) {
 			parts = append(parts, s)
 		}
@@ -299,21 +303,52 @@ func (a Answer) Text() string {
 		}
 		b.WriteString("\n")
 	}
-	for _, c := range a.Citations {
-		b.WriteString(c.Line() + "\n")
+	for _, r := range References(a.Citations) {
+		b.WriteString(r.Line() + "\n")
 	}
 	fmt.Fprintf(&b, "\n(%s)\n", footer(a.SummarizedBy))
 	return b.String()
 }
 
-// Line is the citation as one reference line: "[n] Title · Source · date · url".
-func (c Citation) Line() string {
-	parts := []string{fmt.Sprintf("[%d] %s", c.N, c.Article.Label())}
-	if m := c.Article.Meta(); m != "" {
+// Reference is one cited article with all its citation numbers.
+type Reference struct {
+	Cites   []int
+	Article Article
+}
+
+// References lists each cited article once, in order of first citation.
+func References(cites []Citation) []Reference {
+	var out []Reference
+	index := map[string]int{}
+	for _, c := range cites {
+		i, ok := index[c.Article.ID]
+		if !ok {
+			i = len(out)
+			index[c.Article.ID] = i
+			out = append(out, Reference{Article: c.Article})
+		}
+		out[i].Cites = append(out[i].Cites, c.N)
+	}
+	return out
+}
+
+// Markers is the reference's citation markers, e.g. "[1] [2]".
+func (r Reference) Markers() string {
+	marks := make([]string, len(r.Cites))
+	for i, n := range r.Cites {
+		marks[i] = fmt.Sprintf("[%d]", n)
+	}
+	return strings.Join(marks, " ")
+}
+
+// Line is the reference as one line: "[1] [2] Title · Source · date · url".
+func (r Reference) Line() string {
+	parts := []string{r.Markers() + " " + r.Article.Label()}
+	if m := r.Article.Meta(); m != "" {
 		parts = append(parts, m)
 	}
-	if c.Article.URL != "" {
-		parts = append(parts, c.Article.URL)
+	if r.Article.URL != "" {
+		parts = append(parts, r.Article.URL)
 	}
 	return strings.Join(parts, " · ")
 }

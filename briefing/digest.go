@@ -109,12 +109,13 @@ type digestDoc struct {
 	weights   map[string]float64 // stem -> tf-idf, L2-normalised
 	phrases   map[string]string  // phrase key (stems) -> surface form
 	phraseCnt map[string]int
+	names     map[string]int // stem -> occurrences capitalised mid-sentence
 }
 
 var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
 
 func newDigestDoc(a Article, ps []store.Passage) *digestDoc {
-	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}}
+	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}, names: map[string]int{}}
 	for _, p := range ps {
 		for _, t := range search.Analyze(p.Text) {
 			d.tf[t]++
@@ -131,14 +132,17 @@ func (d *digestDoc) addPhrases(sentence string) {
 	words := wordRE.FindAllStringIndex(sentence, -1)
 	prevStem, prevSurface := "", ""
 	prevEnd := -1
-	for _, w := range words {
+	for i, w := range words {
 		surface := strings.Trim(sentence[w[0]:w[1]], "'’-")
 		stems := search.Analyze(surface)
-		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) {
+		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
 			continue
 		}
 		stem := stems[0]
+		if i > 0 && unicode.IsUpper([]rune(surface)[0]) {
+			d.names[stem]++
+		}
 		gap := ""
 		if prevEnd >= 0 {
 			gap = sentence[prevEnd:w[0]]
@@ -156,6 +160,17 @@ func (d *digestDoc) addPhrases(sentence string) {
 		}
 		prevStem, prevSurface, prevEnd = stem, surface, w[1]
 	}
+}
+
+// generic words are too common in news to carry a theme, alone or in a pair.
+var generic = map[string]bool{
+	"said": true, "says": true, "say": true, "told": true, "according": true, "reported": true, "added": true,
+	"year": true, "years": true, "month": true, "months": true, "week": true, "weeks": true, "day": true, "days": true,
+	"today": true, "yesterday": true, "monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true,
+	"saturday": true, "sunday": true, "new": true, "last": true, "first": true, "next": true, "also": true, "many": true,
+	"more": true, "most": true, "much": true, "even": true, "still": true, "already": true, "however": true, "one": true,
+	"two": true, "three": true, "several": true, "other": true, "others": true, "people": true, "time": true, "way": true,
+	"like": true, "just": true, "well": true, "make": true, "made": true, "including": true, "based": true,
 }
 
 // displayCase keeps proper nouns and acronyms as written, lower-cases the rest.
@@ -354,25 +369,32 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 	type cand struct {
 		key, surface string
 		stories      []int
+		count        int  // occurrences over all stories
+		name         bool // mostly capitalised mid-sentence: a proper noun or acronym
 		score        float64
 	}
 	byKey := map[string]*cand{}
+	names := map[string]int{}
 	for i, it := range items {
 		seen := map[string]bool{}
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
-				if seen[key] || n < 1 {
-					continue
-				}
-				seen[key] = true
+				names[key] += d.names[key]
 				c := byKey[key]
 				if c == nil {
 					c = &cand{key: key, surface: d.phrases[key]}
 					byKey[key] = c
 				}
-				c.stories = append(c.stories, i)
+				c.count += n
+				if !seen[key] {
+					seen[key] = true
+					c.stories = append(c.stories, i)
+				}
 			}
 		}
+	}
+	for key, c := range byKey {
+		c.name = 2*names[key] >= c.count && names[key] > 0
 	}
 	var cands []*cand
 	for _, c := range byKey {
@@ -380,11 +402,14 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 			continue // not shared, the topic itself, or a word every story uses
 		}
 		bigram := strings.Contains(c.key, " ")
+		if !bigram && !c.name {
+			continue // a lone common word is not a theme; names (Nvidia, DeepSeek) are
+		}
 		weight := idf[c.key]
 		if bigram {
 			weight *= 1.6
 		}
-		c.score = float64(len(c.stories)) * weight
+		c.score = float64(len(c.stories)) * weight * (1 + math.Log(float64(c.count)))
 		cands = append(cands, c)
 	}
 	slices.SortFunc(cands, func(a, b *cand) int {
@@ -524,8 +549,8 @@ func (d Digest) Text(loc *time.Location) string {
 		}
 	}
 	b.WriteString("\n")
-	for _, c := range d.Citations {
-		b.WriteString(c.Line() + "\n")
+	for _, r := range References(d.Citations) {
+		b.WriteString(r.Line() + "\n")
 	}
 	fmt.Fprintf(&b, "\n(%s)\n", footer(d.SummarizedBy))
 	return b.String()

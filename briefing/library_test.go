@@ -179,7 +179,7 @@ func TestRefreshPicksUpChangesWithoutReindexing(t *testing.T) {
 		}
 	}
 	// Only the new file is new since the edit; the changed one keeps its first-seen time.
-	d, err := lib.Digest(ctx, DigestRequest{Since: c.t.Add(-time.Minute)})
+	d, err := lib.Digest(ctx, DigestRequest{Since: c.t.Add(-time.Minute), Until: c.t.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 	golden(t, "testdata/digest.golden", d.Text(time.UTC))
 
 	// A topic digest carries only material about the topic.
-	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Topic: "community gardens"})
+	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute), Topic: "community gardens"})
 	if err != nil {
 		t.Fatal(err)
 	}

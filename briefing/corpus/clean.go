@@ -109,7 +109,7 @@ func clean(pg *page) {
 func classify(b *block) reason {
 	s, sh := b.text, b.sh
 	switch {
-	case sh.letters == 0:
+	case sh.letters == 0, sh.words == 1 && sh.bytes <= 2:
 		return rJunk
 	case isCode(s, sh):
 		return rCode
@@ -128,7 +128,7 @@ func classify(b *block) reason {
 			return rSource
 		}
 	}
-	if sh.words <= 8 && b.kind != kItem {
+	if sh.words <= 12 && b.kind != kItem {
 		if r := widgetLine(s); r != keep {
 			return r
 		}
@@ -257,7 +257,8 @@ func widgetWord(w string) int {
 		"replies", "subscribe", "subscribers", "newsletter", "newsletters", "login", "signup", "sign", "log",
 		"logout", "menu", "navigation", "nav", "sidebar", "footer", "advertisement", "advertisements", "advert",
 		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
-		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "whatsapp", "x.com":
+		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "dismiss",
+		"decline", "consent", "loading", "opens":
 		return 2
 	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
 		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
@@ -265,7 +266,10 @@ func widgetWord(w string) int {
 		"view", "views", "like", "likes", "also", "latest", "content", "main", "full", "page", "options",
 		"settings", "accept", "reject", "manage", "preferences", "show", "hide", "load", "info", "here",
 		"click", "see", "all", "copy", "copied", "register", "account", "popular", "trending", "older",
-		"newer", "up", "in", "out", "subscription", "feed", "toggle", "print-friendly", "version":
+		"newer", "up", "in", "out", "subscription", "feed", "toggle", "print-friendly", "version", "x",
+		"new", "window", "tab", "author", "authors", "cancel", "submit", "send", "got", "ok", "okay", "agree",
+		"allow", "ago", "hour", "hours", "day", "days", "week", "weeks", "updated", "published", "posted",
+		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms":
 		return 1
 	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
 		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
@@ -334,7 +338,9 @@ var promoCues = [...]string{
 	"download our", "download the app", "get the app", "support our", "donate", "become a member",
 	"become a subscriber", "free trial", "stay updated", "stay informed", "stay up to date", "delivered to your",
 	"unsubscribe", "privacy policy", "terms of service", "terms of use", "all rights reserved", "by continuing",
-	"this website", "this site", "your experience", "your browser", "javascript", "ad blocker",
+	"this website", "this site", "your experience", "your browser", "javascript", "ad blocker", "newsletter",
+	"comments are closed", "post a comment", "in this browser", "next time i comment", "by email",
+	"your name", "your comment", "cancel reply", "best experience",
 }
 
 // isPromo recognises calls to action ("More Info -- Click Here", "Interested
@@ -464,6 +470,13 @@ func head(pg *page) {
 				if pg.source == "" {
 					pg.source = src
 				}
+				if pg.published.IsZero() {
+					pg.published = t
+				}
+				b.why = rByline
+				continue
+			}
+			if t, ok := metaLine(b.text); ok {
 				if pg.published.IsZero() {
 					pg.published = t
 				}
@@ -691,7 +704,8 @@ func bio(bs []block, i int, author string) (string, bool) {
 	if author != "" && strings.HasPrefix(ls, strings.ToLower(author)+" ") {
 		return author, true
 	}
-	// A standalone name line just above, which the paragraph starts with.
+	// A standalone name line just above, which the paragraph starts with, or
+	// an "About the author" heading.
 	for j := i - 1; j >= 0; j-- {
 		p := &bs[j]
 		if p.why == rJunk || p.why == rCode {
@@ -700,6 +714,11 @@ func bio(bs []block, i int, author string) (string, bool) {
 		if isNameLine(p.text) && strings.HasPrefix(b.text, p.text+" ") {
 			p.why = rTail
 			return p.text, true
+		}
+		if p.why == rWidget && strings.Contains(strings.ToLower(p.text), "author") {
+			if ws := strings.Fields(b.text); len(ws) >= 3 && isNameLine(ws[0]+" "+ws[1]) {
+				return ws[0] + " " + ws[1], true
+			}
 		}
 		break
 	}

@@ -303,6 +303,26 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 	return joinNames(names), source, date, true
 }
 
+// metaLine reports whether s is a short byline-and-date line whose names do
+// not parse ("Posted by admin on February 4, 2025"); its date is returned.
+func metaLine(s string) (time.Time, bool) {
+	if countWords(s) > 14 {
+		return time.Time{}, false
+	}
+	ok := false
+	for _, p := range bylinePrefixes {
+		if hasPrefixFold(s, p) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return time.Time{}, false
+	}
+	t, _, _, found := findDate(tokens(s, 24))
+	return t, found
+}
+
 func isNameWord(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
 	return unicode.IsUpper(r) && !isDateFiller(w)
@@ -369,14 +389,17 @@ func sourceLine(s string) (source string, ok bool) {
 			return "", false
 		}
 		return cleanSource(s[i+1:]), true
-	case strings.HasPrefix(ls, "©") || strings.HasPrefix(ls, "(c) ") || strings.HasPrefix(ls, "copyright"):
-		rest := strings.TrimSpace(s[strings.IndexAny(ls, " ©")+1:])
-		if strings.HasPrefix(ls, "(c) ") {
-			rest = strings.TrimSpace(s[4:])
+	case strings.HasPrefix(ls, "©") || strings.HasPrefix(ls, "(c) ") || isCopyrightWord(ls):
+		rest := s
+		switch {
+		case strings.HasPrefix(ls, "(c) "):
+			rest = s[4:]
+		case strings.HasPrefix(ls, "copyright"):
+			rest = s[len("copyright"):]
 		}
-		rest = strings.TrimLeft(rest, "© ")
+		rest = strings.TrimLeft(rest, "©:(c) ")
 		// skip the year or years
-		for len(rest) > 0 && (isDigit(rest[0]) || rest[0] == '-' || rest[0] == '–' || rest[0] == ' ' || rest[0] == ',') {
+		for len(rest) > 0 && (isDigit(rest[0]) || rest[0] == '-' || rest[0] == ' ' || rest[0] == ',') {
 			rest = rest[1:]
 		}
 		rest = strings.TrimPrefix(rest, "–")
@@ -386,9 +409,9 @@ func sourceLine(s string) (source string, ok bool) {
 		return cleanSource(rest), true
 	}
 	for _, verb := range [...]string{"originally published", "first published", "originally appeared", "first appeared",
-		"originally ran", "republished", "reprinted", "was published"} {
+		"originally ran", "first ran", "republished", "reprinted", "published originally", "appeared originally"} {
 		i := strings.Index(ls, verb)
-		if i < 0 || i > 40 {
+		if i < 0 || i > 50 || !onlyCreditWords(ls[:i]) {
 			continue
 		}
 		rest := ls[i+len(verb):]
@@ -412,6 +435,30 @@ func sourceLine(s string) (source string, ok bool) {
 		return cleanSource(src), true
 	}
 	return "", false
+}
+
+// isCopyrightWord reports whether ls (lower case) opens with "copyright"
+// followed by a year or a copyright sign, as a credit line does.
+func isCopyrightWord(ls string) bool {
+	if !strings.HasPrefix(ls, "copyright") {
+		return false
+	}
+	rest := strings.TrimLeft(ls[len("copyright"):], " :")
+	return strings.HasPrefix(rest, "©") || strings.HasPrefix(rest, "(c)") || (rest != "" && isDigit(rest[0]))
+}
+
+// onlyCreditWords reports whether the lower-case words before a credit verb
+// are the usual ones ("this article was", "a version of this story").
+func onlyCreditWords(s string) bool {
+	for w := range strings.FieldsSeq(s) {
+		switch strings.Trim(w, ",.:") {
+		case "this", "article", "story", "post", "piece", "essay", "column", "content", "report", "was", "has",
+			"been", "is", "a", "an", "the", "version", "of", "it", "originally", "first", "and", "blog", "interview":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // cleanSource trims a source name taken from a credit line: it stops at a

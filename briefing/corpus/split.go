@@ -6,7 +6,6 @@ import "strings"
 const (
 	minPassageWords  = 40  // a shorter passage takes in the next paragraph of its section
 	maxPassageWords  = 120 // paragraphs longer than this are cut at sentence boundaries
-	tinyPassageWords = 15  // a shorter last passage of a section joins the one before
 	maxSentenceWords = 200 // a longer "sentence" is cut at clause or word boundaries
 )
 
@@ -249,12 +248,13 @@ func (sp *splitter) emit(s span) {
 	})
 }
 
-// endSection flushes the current passage; a tiny last passage joins the one
-// before it in the same section when the two stay reasonably short.
+// endSection flushes the current passage; a short last passage joins the
+// one before it in the same section when the two stay within
+// maxPassageWords.
 func (sp *splitter) endSection() {
-	if sp.cur.words > 0 && sp.cur.words < tinyPassageWords && len(sp.out) > sp.section {
+	if sp.cur.words > 0 && sp.cur.words < minPassageWords && len(sp.out) > sp.section {
 		prev := &sp.out[len(sp.out)-1]
-		if countWords(prev.Text)+sp.cur.words <= maxPassageWords+tinyPassageWords {
+		if countWords(prev.Text)+sp.cur.words <= maxPassageWords {
 			prev.End = sp.cur.end
 			prev.Text = sp.text[prev.Start:prev.End]
 			sp.cur = span{}

@@ -228,7 +228,7 @@ func (c *Client) retryPlan(err error, rec *recorder, t *retries) (time.Duration,
 	switch {
 	case rec.status == http.StatusTooManyRequests:
 		var ae *openai.APIError
-		if errors.As(err, &ae) && fmt.Sprint(ae.Code) == "insufficient_quota" {
+		if errors.As(err, &ae) && (fmt.Sprint(ae.Code) == "insufficient_quota" || ae.Type == "insufficient_quota") {
 			return 0, "" // waiting does not buy quota
 		}
 		if t.rateLimited >= c.maxRetries {
@@ -288,8 +288,8 @@ func (c *Client) describe(err error, rec *recorder) error {
 	switch {
 	case errors.As(err, &ae) && ae.HTTPStatusCode != 0:
 		kind := ae.Type
-		if ae.Code != nil {
-			kind = fmt.Sprint(ae.Code)
+		if code := fmt.Sprint(ae.Code); ae.Code != nil && code != "" && code != "0" {
+			kind = code // more specific, e.g. invalid_api_key
 		}
 		if kind == "" {
 			kind = "error"

@@ -21,10 +21,13 @@ import (
 // must not be copied after first use.
 type Index struct {
 	// Per slot (the dense internal number of a passage, in Add order).
-	ids    []uint32 // caller's id; strictly increasing
-	groups []uint32
-	lens   []uint32 // number of terms
-	dead   []uint64 // bitset of removed slots
+	ids   []uint32 // caller's id; strictly increasing
+	gslot []uint32 // dense group number
+	lens  []uint32 // number of terms
+	dead  []uint64 // bitset of removed slots
+
+	gids []uint32          // dense group number -> caller's group
+	gmap map[uint32]uint32 // caller's group -> dense group number
 
 	live     int    // live passages
 	totalLen uint64 // sum of lens over live passages
@@ -45,7 +48,7 @@ type termInfo struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{dict: make(map[string]uint32)}
+	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32)}
 }
 
 // Len returns the number of live passages.
@@ -61,7 +64,13 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 	}
 	slot := uint32(len(ix.ids))
 	ix.ids = append(ix.ids, id)
-	ix.groups = append(ix.groups, group)
+	g, ok := ix.gmap[group]
+	if !ok {
+		g = uint32(len(ix.gids))
+		ix.gmap[group] = g
+		ix.gids = append(ix.gids, group)
+	}
+	ix.gslot = append(ix.gslot, g)
 	ix.lens = append(ix.lens, uint32(len(terms)))
 	if int(slot)/64 >= len(ix.dead) {
 		ix.dead = append(ix.dead, 0)
@@ -158,14 +167,22 @@ func (ix *Index) Compact() {
 		return
 	}
 	newSlot := make([]uint32, len(ix.ids))
-	var ids, groups, lens []uint32
+	var ids, gslot, lens, gids []uint32
+	gmap := make(map[uint32]uint32)
 	for s := range ix.ids {
 		if ix.isDead(uint32(s)) {
 			continue
 		}
 		newSlot[s] = uint32(len(ids))
 		ids = append(ids, ix.ids[s])
-		groups = append(groups, ix.groups[s])
+		group := ix.gids[ix.gslot[s]]
+		g, ok := gmap[group]
+		if !ok {
+			g = uint32(len(gids))
+			gmap[group] = g
+			gids = append(gids, group)
+		}
+		gslot = append(gslot, g)
 		lens = append(lens, ix.lens[s])
 	}
 	dict := make(map[string]uint32, len(ix.dict))
@@ -186,7 +203,8 @@ func (ix *Index) Compact() {
 		dict[term] = uint32(len(terms))
 		terms = append(terms, nt)
 	}
-	ix.ids, ix.groups, ix.lens = ids, groups, lens
+	ix.ids, ix.gslot, ix.lens = ids, gslot, lens
+	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)
 	ix.dict, ix.terms = dict, terms
 	ix.scratch = sync.Pool{}

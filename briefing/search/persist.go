@@ -13,8 +13,9 @@ import (
 // The persisted form, all integers little-endian:
 //
 //	magic "BBSEARCH", version uint32
-//	slots uint32, live uint32, totalLen uint64, terms uint32
-//	ids, groups, lens: slots × uint32 each; dead: ⌈slots/64⌉ × uint64
+//	slots uint32, live uint32, totalLen uint64, terms uint32, groups uint32
+//	ids, group numbers, lens: slots × uint32 each; dead: ⌈slots/64⌉ × uint64
+//	groups: groups × uint32 (group number -> caller's group)
 //	names: uint64 length, the term strings concatenated (term-number order)
 //	meta: uint64 length, per term uvarint name length, df, last slot, postings length
 //	postings: uint64 length, every term's postings concatenated
@@ -41,8 +42,9 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	b = binary.LittleEndian.AppendUint32(b, uint32(ix.live))
 	b = binary.LittleEndian.AppendUint64(b, ix.totalLen)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.terms)))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.gids)))
 	bw.Write(b)
-	for _, arr := range [][]uint32{ix.ids, ix.groups, ix.lens} {
+	for _, arr := range [][]uint32{ix.ids, ix.gslot, ix.lens} {
 		b = b[:0]
 		for _, v := range arr {
 			b = binary.LittleEndian.AppendUint32(b, v)
@@ -56,6 +58,9 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	b = b[:0]
 	for _, v := range ix.dead {
 		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	for _, v := range ix.gids {
+		b = binary.LittleEndian.AppendUint32(b, v)
 	}
 	bw.Write(b)
 
@@ -162,7 +167,7 @@ func (s *sectionReader) uint32s(n int) []uint32 {
 
 func readIndex(r io.Reader) (*Index, error) {
 	s := &sectionReader{r: bufio.NewReaderSize(r, 1<<20), crc: crc32.New(castagnoli)}
-	head := s.read(uint64(len(magic) + 4 + 4 + 4 + 8 + 4))
+	head := s.read(uint64(len(magic) + 4 + 4 + 4 + 8 + 4 + 4))
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -179,8 +184,9 @@ func readIndex(r io.Reader) (*Index, error) {
 		totalLen: binary.LittleEndian.Uint64(head[12:]),
 	}
 	nTerms := int(binary.LittleEndian.Uint32(head[20:]))
+	nGroups := int(binary.LittleEndian.Uint32(head[24:]))
 	ix.ids = s.uint32s(nSlots)
-	ix.groups = s.uint32s(nSlots)
+	ix.gslot = s.uint32s(nSlots)
 	ix.lens = s.uint32s(nSlots)
 	deadBytes := s.read(uint64(nSlots+63) / 64 * 8)
 	if s.err != nil {
@@ -190,6 +196,7 @@ func readIndex(r io.Reader) (*Index, error) {
 	for i := range ix.dead {
 		ix.dead[i] = binary.LittleEndian.Uint64(deadBytes[i*8:])
 	}
+	ix.gids = s.uint32s(nGroups)
 	names := string(s.read(s.length()))
 	meta := s.read(s.length())
 	post := s.read(s.length())
@@ -232,6 +239,13 @@ func readIndex(r io.Reader) (*Index, error) {
 	if err := ix.checkSlots(); err != nil {
 		return nil, err
 	}
+	ix.gmap = make(map[uint32]uint32, len(ix.gids))
+	for g, group := range ix.gids {
+		ix.gmap[group] = uint32(g)
+	}
+	if len(ix.gmap) != len(ix.gids) {
+		return nil, fmt.Errorf("group table: %w", ErrFormat)
+	}
 	return ix, nil
 }
 
@@ -250,6 +264,9 @@ func (ix *Index) checkSlots() error {
 	for s := range ix.ids {
 		if s > 0 && ix.ids[s] <= ix.ids[s-1] {
 			return fmt.Errorf("passage ids out of order: %w", ErrFormat)
+		}
+		if int(ix.gslot[s]) >= len(ix.gids) {
+			return fmt.Errorf("passage group: %w", ErrFormat)
 		}
 		if !ix.isDead(uint32(s)) {
 			live++

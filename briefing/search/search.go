@@ -14,6 +14,7 @@ package search
 import (
 	"container/heap"
 	"math"
+	"math/bits"
 	"regexp"
 	"slices"
 )
@@ -42,7 +43,11 @@ const (
 	// quantityBoost rewards a passage stating an amount when the question
 	// asks for one.
 	quantityBoost = 0.3
-	// maxConcepts bounds the query terms used (the rarest are kept).
+	// contextWeight credits a concept a passage lacks but its article has
+	// elsewhere (the title names the wind farm, the passage its cost).
+	contextWeight = 0.5
+	// maxConcepts bounds the query terms used (the rarest are kept); it
+	// fits a uint32 mask.
 	maxConcepts = 32
 	// defaultK is used when Options.K is not positive.
 	defaultK = 5
@@ -72,12 +77,14 @@ type concept struct {
 	cover   float64 // the term's idf: its share of coverage
 }
 
-// scratch holds one Search's accumulators, indexed by slot.
+// scratch holds one Search's accumulators.
 type scratch struct {
-	score   []float32
-	cover   []float32
-	seen    []uint8 // 1 + last concept credited
-	touched []uint32
+	score    []float32 // by slot: BM25 sum
+	cover    []float32 // by slot: coverage weight matched
+	mask     []uint32  // by slot: concepts matched
+	gmask    []uint32  // by group number: concepts matched in the group
+	touched  []uint32  // slots with a non-zero mask
+	gtouched []uint32  // groups with a non-zero gmask
 }
 
 // Search returns at most K passages relevant to q, best first and spread
@@ -170,6 +177,14 @@ type candidate struct {
 
 // candidates scores every passage sharing a concept with the query
 // (term at a time) and returns the best depth relevant ones, best first.
+//
+// A passage is relevant when (a) its coverage (the idf share of the query's
+// concepts it matches, a synonym at a discount, a concept found only
+// elsewhere in its article at contextWeight) is at least minCoverage, and
+// (b) it misses fewer than half of the query's significant concepts (those
+// with at least half an even share of the weight). (b) makes a two-word
+// query need both words, unless one is common; (a) keeps a passage that
+// matches only common words out.
 func (ix *Index) candidates(concepts []concept, total float64, depth int) []candidate {
 	sc := ix.getScratch()
 	defer ix.scratch.Put(sc)
@@ -177,9 +192,9 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	if avg == 0 {
 		avg = 1
 	}
-	lens, dead := ix.lens, ix.dead
-	score, cover, seen := sc.score, sc.cover, sc.seen
-	touched := sc.touched[:0]
+	lens, dead, gslot := ix.lens, ix.dead, ix.gslot
+	score, cover, mask, gmask := sc.score, sc.cover, sc.mask, sc.gmask
+	touched, gtouched := sc.touched[:0], sc.gtouched[:0]
 	// norm[l] for short lengths saves a division per posting.
 	var norm [256]float32
 	for l := range norm {
@@ -187,8 +202,14 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	}
 	longNorm := func(l uint32) float32 { return float32(k1 * (1 - bm + bm*float64(l)/avg)) }
 
+	var significant uint32
 	for ci, c := range concepts {
-		mark := uint8(ci + 1)
+		if c.cover*float64(2*len(concepts)) >= total {
+			significant |= 1 << ci
+		}
+	}
+	for ci, c := range concepts {
+		bit := uint32(1) << ci
 		for ti, tid := range c.tids {
 			w := float32(c.weights[ti] * c.idf[ti] * (k1 + 1))
 			cov := float32(c.cover * c.weights[ti])
@@ -234,13 +255,21 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 				if dead[slot>>6]&(1<<(slot&63)) != 0 {
 					continue
 				}
-				switch seen[slot] {
-				case mark:
+				m := mask[slot]
+				if m&bit != 0 {
 					continue // a synonym of a concept already credited
-				case 0:
+				}
+				if m == 0 {
 					touched = append(touched, slot)
 				}
-				seen[slot] = mark
+				mask[slot] = m | bit
+				g := gslot[slot]
+				if gm := gmask[g]; gm&bit == 0 {
+					if gm == 0 {
+						gtouched = append(gtouched, g)
+					}
+					gmask[g] = gm | bit
+				}
 				var nl float32
 				if l := lens[slot]; l < 256 {
 					nl = norm[l]
@@ -254,11 +283,20 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	}
 
 	h := candHeap(make([]candidate, 0, depth+1))
-	minCover := float32(minCoverage*total) - 1e-6
+	need := minCoverage*total - 1e-9
+	half := float64(len(concepts)) / 2
 	for _, s := range touched {
-		if cover[s] >= minCover {
+		m := mask[s]
+		ctx := gmask[gslot[s]] &^ m
+		cov := float64(cover[s])
+		for x := ctx; x != 0; x &= x - 1 {
+			cov += contextWeight * concepts[bits.TrailingZeros32(x)].cover
+		}
+		missing := significant &^ m
+		miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
+		if cov >= need && miss < half {
 			l := float64(lens[s])
-			v := float64(score[s]) * (float64(cover[s]) / total) * l / (l + shortPrior)
+			v := float64(score[s]) * (cov / total) * l / (l + shortPrior)
 			if len(h) < depth {
 				heap.Push(&h, candidate{s, v})
 			} else if v > h[0].score || v == h[0].score && s < h[0].slot {
@@ -266,25 +304,31 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 				heap.Fix(&h, 0)
 			}
 		}
-		score[s], cover[s], seen[s] = 0, 0, 0
+		score[s], cover[s] = 0, 0
+		mask[s] = 0
 	}
-	sc.touched = touched[:0]
+	for _, g := range gtouched {
+		gmask[g] = 0
+	}
+	sc.touched, sc.gtouched = touched[:0], gtouched[:0]
 	out := []candidate(h)
 	sortCandidates(out)
 	return out
 }
 
 func (ix *Index) getScratch() *scratch {
-	n := len(ix.ids)
 	sc, _ := ix.scratch.Get().(*scratch)
 	if sc == nil {
 		sc = &scratch{}
 	}
-	if len(sc.score) < n {
+	if n := len(ix.ids); len(sc.score) < n {
 		c := n + n/4
 		sc.score = make([]float32, c)
 		sc.cover = make([]float32, c)
-		sc.seen = make([]uint8, c)
+		sc.mask = make([]uint32, c)
+	}
+	if n := len(ix.gids); len(sc.gmask) < n {
+		sc.gmask = make([]uint32, n+n/4)
 	}
 	return sc
 }
@@ -385,7 +429,7 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 	rs := make([]ranked, len(cands))
 	perGroup := make(map[uint32]int)
 	for i, c := range cands {
-		g := ix.groups[c.slot]
+		g := ix.gids[ix.gslot[c.slot]]
 		r := perGroup[g]
 		perGroup[g] = r + 1
 		rs[i] = ranked{c, r, c.score * math.Pow(decay, float64(r))}
@@ -407,7 +451,7 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 	}
 	hits := make([]Hit, len(rs))
 	for i, r := range rs {
-		hits[i] = Hit{ID: ix.ids[r.slot], Group: ix.groups[r.slot], Score: r.score}
+		hits[i] = Hit{ID: ix.ids[r.slot], Group: ix.gids[ix.gslot[r.slot]], Score: r.score}
 	}
 	return hits
 }

@@ -1,0 +1,283 @@
+package slack
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack/slackevents"
+
+	"briefbot/bot"
+)
+
+// command is a slash command, from Socket Mode or HTTP.
+type command struct {
+	Channel, User, Text, ResponseURL, TriggerID string
+}
+
+// onCommand answers a slash command in the background; the caller has
+// already acknowledged it.
+func (a *Adapter) onCommand(parent context.Context, h bot.Handler, c command) {
+	a.goAnswer(parent, func(ctx context.Context) {
+		if c.TriggerID != "" && !a.seen.first("command:"+c.TriggerID, a.now()) {
+			a.count(bot.Command, "duplicate")
+			return
+		}
+		req := bot.Request{Platform: platform, Kind: bot.Command, Channel: c.Channel, User: c.User, Text: strings.TrimSpace(c.Text)}
+		a.answer(ctx, h, req, func(ctx context.Context, r bot.Reply) error {
+			return a.replyCommand(ctx, c, r)
+		})
+	})
+}
+
+// dispatchEvent handles an Events API callback in the background; the
+// caller has already acknowledged it.
+func (a *Adapter) dispatchEvent(parent context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
+	a.goAnswer(parent, func(ctx context.Context) { a.onEvent(ctx, h, cb, inner) })
+}
+
+func (a *Adapter) onEvent(ctx context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
+	if cb == nil {
+		return
+	}
+	if cb.EventID != "" && !a.seen.first("event:"+cb.EventID, a.now()) {
+		a.log.Debug("duplicate event ignored", "event_id", cb.EventID)
+		a.m.requests.WithLabelValues("event", "duplicate").Inc()
+		return
+	}
+	for _, au := range cb.Authorizations {
+		if au.IsBot && au.UserID != "" {
+			a.botID.learn(au.UserID)
+		}
+	}
+	switch ev := inner.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		a.onMention(ctx, h, ev)
+	case *slackevents.MessageEvent:
+		a.onMessage(ctx, h, ev)
+	default:
+		a.log.Debug("event ignored", "event_type", inner.Type, "event_id", cb.EventID)
+		a.m.requests.WithLabelValues("event", "ignored").Inc()
+	}
+}
+
+// onMention answers an @mention in the thread of the mention.
+func (a *Adapter) onMention(ctx context.Context, h bot.Handler, ev *slackevents.AppMentionEvent) {
+	self := a.botUserID(ctx)
+	if ev.BotID != "" || ev.User == "" || ev.User == self || ev.Edited != nil {
+		a.count(bot.Mention, "ignored")
+		return
+	}
+	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+		a.count(bot.Mention, "duplicate")
+		return
+	}
+	thread := ev.ThreadTimeStamp
+	if thread == "" {
+		thread = ev.TimeStamp
+	}
+	req := bot.Request{Platform: platform, Kind: bot.Mention, Channel: ev.Channel, User: ev.User, Text: cleanText(ev.Text, self)}
+	a.answer(ctx, h, req, func(ctx context.Context, r bot.Reply) error {
+		if r.Ephemeral {
+			return a.postEphemeral(ctx, ev.Channel, ev.User, thread, render(r))
+		}
+		return a.postThread(ctx, ev.Channel, thread, render(r))
+	})
+}
+
+// onMessage answers a direct message in the DM (in its thread when the
+// message was in one). Other messages, edits, bots and the bot itself are
+// ignored.
+func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, ev *slackevents.MessageEvent) {
+	if ev.ChannelType != slackevents.ChannelTypeIM || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+		a.count(bot.Direct, "ignored")
+		return
+	}
+	self := a.botUserID(ctx)
+	if ev.User == self {
+		a.count(bot.Direct, "ignored")
+		return
+	}
+	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+		a.count(bot.Direct, "duplicate")
+		return
+	}
+	req := bot.Request{Platform: platform, Kind: bot.Direct, Channel: ev.Channel, User: ev.User, Text: cleanText(ev.Text, self)}
+	a.answer(ctx, h, req, func(ctx context.Context, r bot.Reply) error {
+		return a.postThread(ctx, ev.Channel, ev.ThreadTimeStamp, render(r))
+	})
+}
+
+// goAnswer runs fn in the background with a context of its own: it outlives
+// parent (an HTTP request, Listen's ctx at shutdown) for up to answerTimeout
+// and is cancelled when shutdown stops waiting.
+func (a *Adapter) goAnswer(parent context.Context, fn func(ctx context.Context)) {
+	a.inflight.begin()
+	go func() {
+		defer a.inflight.end()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), answerTimeout)
+		defer cancel()
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-a.abort:
+				cancel()
+			case <-done:
+			}
+		}()
+		fn(ctx)
+	}()
+}
+
+// answer asks h and delivers its reply, logging a failed delivery once.
+func (a *Adapter) answer(ctx context.Context, h bot.Handler, req bot.Request, deliver func(context.Context, bot.Reply) error) {
+	r := a.handle(ctx, h, req)
+	if err := deliver(ctx, r); err != nil {
+		a.log.Error("reply not delivered", "kind", req.Kind.String(), "channel", req.Channel, "user", req.User, "error", err.Error())
+		a.count(req.Kind, "error")
+		return
+	}
+	a.count(req.Kind, "ok")
+}
+
+// handle calls h, turning a panic into an apology and a log line.
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, req bot.Request) (r bot.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("handler panicked", "kind", req.Kind.String(), "channel", req.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			r = bot.Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment."}
+		}
+	}()
+	return h.Handle(ctx, req)
+}
+
+func (a *Adapter) count(k bot.Kind, result string) {
+	a.m.requests.WithLabelValues(k.String(), result).Inc()
+}
+
+var (
+	mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+	linkRE    = regexp.MustCompile(`<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>`)
+)
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// cleanText turns a message's text into what the user asked: mentions of
+// the bot (and a leading mention when the bot's id is unknown) removed,
+// links reduced to their labels, Slack's escaping undone.
+func cleanText(text, self string) string {
+	text = strings.TrimSpace(text)
+	for {
+		loc := mentionRE.FindStringSubmatchIndex(text)
+		if loc == nil || loc[0] != 0 || (self != "" && text[loc[2]:loc[3]] != self) {
+			break
+		}
+		text = strings.TrimSpace(text[loc[1]:])
+	}
+	if self != "" {
+		text = mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+			if mentionRE.FindStringSubmatch(m)[1] == self {
+				return ""
+			}
+			return m
+		})
+	}
+	text = linkRE.ReplaceAllStringFunc(text, func(m string) string {
+		sm := linkRE.FindStringSubmatch(m)
+		if sm[2] != "" {
+			return sm[2]
+		}
+		return sm[1]
+	})
+	return strings.TrimSpace(strings.Join(strings.Fields(unescaper.Replace(text)), " "))
+}
+
+// botIdentity is the bot's own user id, from auth.test or an event's
+// authorizations, so the bot never answers itself.
+type botIdentity struct {
+	mu     sync.Mutex
+	id     string
+	tried  time.Time
+	failed bool
+}
+
+func (b *botIdentity) learn(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.id == "" {
+		b.id = id
+	}
+}
+
+// botUserID returns the bot's user id, asking auth.test once (again at most
+// once a minute after a failure); "" when unknown.
+func (a *Adapter) botUserID(ctx context.Context) string {
+	a.botID.mu.Lock()
+	defer a.botID.mu.Unlock()
+	if a.botID.id != "" || a.api == nil {
+		return a.botID.id
+	}
+	now := time.Now()
+	if a.botID.failed && now.Sub(a.botID.tried) < time.Minute {
+		return ""
+	}
+	a.botID.tried = now
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	resp, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		a.botID.failed = true
+		a.log.Warn("auth.test failed; cannot tell the bot's own messages apart", "method", "auth.test", "error", err.Error())
+		return ""
+	}
+	a.botID.failed = false
+	a.botID.id = resp.UserID
+	return a.botID.id
+}
+
+// seenSet remembers keys (event ids, message timestamps) for ttl, at most
+// max of them, oldest forgotten first.
+type seenSet struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	max   int
+	at    map[string]*list.Element
+	order *list.List // of seenEntry, oldest first
+}
+
+type seenEntry struct {
+	key string
+	at  time.Time
+}
+
+func newSeenSet(ttl time.Duration, max int) *seenSet {
+	return &seenSet{ttl: ttl, max: max, at: map[string]*list.Element{}, order: list.New()}
+}
+
+// first records key and reports whether it was not already there.
+func (s *seenSet) first(key string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for e := s.order.Front(); e != nil; e = s.order.Front() {
+		ent := e.Value.(seenEntry)
+		if now.Sub(ent.at) < s.ttl && s.order.Len() < s.max {
+			break
+		}
+		s.order.Remove(e)
+		delete(s.at, ent.key)
+	}
+	if e, ok := s.at[key]; ok {
+		if now.Sub(e.Value.(seenEntry).at) < s.ttl {
+			return false
+		}
+		s.order.Remove(e)
+	}
+	s.at[key] = s.order.PushBack(seenEntry{key: key, at: now})
+	return true
+}

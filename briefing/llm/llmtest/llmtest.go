@@ -1,0 +1,236 @@
+// Package llmtest is a fake OpenAI-compatible chat-completions server for
+// tests: it records what it is sent and answers from a script, over the real
+// wire format (POST /v1/chat/completions).
+package llmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sashabaranov/go-openai"
+)
+
+// Reply is one scripted answer. The zero Reply is a 200 chat completion with
+// empty content.
+type Reply struct {
+	Status      int         // HTTP status; default 200
+	ContentType string      // default application/json
+	RetryAfter  string      // the Retry-After header, when set
+	Header      http.Header // further headers
+	// Body, when set, is sent as is; otherwise a chat completion whose
+	// message is Content (with Usage) for a 2xx status, or an OpenAI error
+	// object with Content as its message.
+	Body    string
+	Content string
+	Usage   openai.Usage
+	// Hang, when true, answers nothing until the request is cancelled.
+	Hang bool
+}
+
+// Request is one request the server received.
+type Request struct {
+	Path          string
+	Authorization string // the Authorization header
+	Body          []byte // raw
+	Chat          openai.ChatCompletionRequest
+}
+
+// Prompt returns the content of the messages of role ("system", "user").
+func (r Request) Prompt(role string) string {
+	var parts []string
+	for _, m := range r.Chat.Messages {
+		if m.Role == role {
+			parts = append(parts, m.Content)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Server is the fake. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the API base URL, ending in /v1, for llm.Config.BaseURL.
+	URL string
+
+	mu       sync.Mutex
+	script   []Reply
+	respond  func(Request) Reply
+	requests []Request
+	closing  chan struct{}
+}
+
+// NewServer starts a server answering with replies in order, the last one
+// repeating (no replies: Echo). It is closed when the test ends.
+func NewServer(t testing.TB, replies ...Reply) *Server {
+	t.Helper()
+	s := &Server{script: replies, closing: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = srv.URL + "/v1"
+	t.Cleanup(func() {
+		close(s.closing)
+		srv.Close()
+	})
+	return s
+}
+
+// Respond makes the server answer every further request with f's Reply.
+func (s *Server) Respond(f func(Request) Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.respond = f
+}
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Calls returns how many requests were received.
+func (s *Server) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req := Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Body: body}
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+		http.Error(w, `{"error":{"message":"unknown endpoint","type":"invalid_request_error"}}`, http.StatusNotFound)
+		return
+	}
+	if err := json.Unmarshal(body, &req.Chat); err != nil {
+		http.Error(w, `{"error":{"message":"malformed request","type":"invalid_request_error"}}`, http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	n := len(s.requests)
+	s.requests = append(s.requests, req)
+	var reply Reply
+	switch {
+	case s.respond != nil:
+		reply = s.respond(req)
+	case len(s.script) == 0:
+		reply = Echo(req)
+	case n < len(s.script):
+		reply = s.script[n]
+	default:
+		reply = s.script[len(s.script)-1]
+	}
+	s.mu.Unlock()
+
+	if reply.Hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return
+	}
+	status := reply.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	ct := reply.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	if reply.RetryAfter != "" {
+		w.Header().Set("Retry-After", reply.RetryAfter)
+	}
+	for k, vs := range reply.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	out := []byte(reply.Body)
+	if reply.Body == "" {
+		out = completion(req.Chat.Model, status, reply)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// completion encodes a chat completion, or for an error status an OpenAI
+// error object.
+func completion(model string, status int, r Reply) []byte {
+	var v any
+	if status >= 300 {
+		v = map[string]any{"error": map[string]any{"message": r.Content, "type": "server_error", "param": nil, "code": nil}}
+	} else {
+		v = openai.ChatCompletionResponse{
+			ID:      "chatcmpl-test",
+			Object:  "chat.completion",
+			Created: 1700000000,
+			Model:   model,
+			Choices: []openai.ChatCompletionChoice{{
+				Index:        0,
+				Message:      openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: r.Content},
+				FinishReason: openai.FinishReasonStop,
+			}},
+			Usage: r.Usage,
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("llmtest: encode reply: %v", err)) // a bug in this package
+	}
+	return b
+}
+
+// passageRE finds the fenced passages of the prompt briefing/llm writes.
+var passageRE = regexp.MustCompile(`(?s)<<<PASSAGE (\d+)>>>\n(.*?)\n<<<END PASSAGE (\d+)>>>`)
+
+// Passages returns the passages fenced in the request's user message, by
+// number: their lines (Title:, Source:, Date:, Text:) as sent.
+func Passages(r Request) map[int]string {
+	out := map[int]string{}
+	for _, m := range passageRE.FindAllStringSubmatch(r.Prompt(openai.ChatMessageRoleUser), -1) {
+		n, _ := strconv.Atoi(m[1])
+		if m[1] == m[3] {
+			out[n] = m[2]
+		}
+	}
+	return out
+}
+
+// Echo answers like a well-behaved model: one sentence for each of the first
+// two passages, attributing it to the passage's source, quoting its first
+// five words verbatim and citing it.
+func Echo(r Request) Reply {
+	ps := Passages(r)
+	var b strings.Builder
+	for n := 1; n <= 2; n++ {
+		p, ok := ps[n]
+		if !ok {
+			break
+		}
+		source, text := "one source", ""
+		for _, line := range strings.Split(p, "\n") {
+			if v, ok := strings.CutPrefix(line, "Source: "); ok {
+				source = v
+			}
+			if v, ok := strings.CutPrefix(line, "Text: "); ok {
+				text = v
+			}
+		}
+		words := strings.Fields(text)
+		if len(words) > 5 {
+			words = words[:5]
+		}
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "According to %s, the article opens with \"%s\" [%d].", source, strings.Join(words, " "), n)
+	}
+	return Reply{Content: b.String(), Usage: openai.Usage{PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120}}
+}
