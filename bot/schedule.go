@@ -32,7 +32,7 @@ type Schedule struct {
 	kind    scheduleKind
 	hour    int
 	minute  int
-	weekday time.Weekday      // kindWeekly
+	weekday time.Weekday       // kindWeekly
 	spec    *cron.SpecSchedule // kindCron
 	every   time.Duration      // kindEvery
 	text    string             // canonical spec without the zone
@@ -182,6 +182,8 @@ func parseFields(f []string) (Schedule, error) {
 		return Schedule{}, scheduleError("the schedule is empty")
 	}
 	switch word := strings.ToLower(f[0]); {
+	case strings.HasPrefix(word, "tz=") || strings.HasPrefix(word, "cron_tz="):
+		return Schedule{}, scheduleError("put the zone after the spec as tz ZONE, not TZ= inside it")
 	case word == "daily" || word == "weekdays":
 		if len(f) != 2 {
 			return Schedule{}, scheduleError(word + " takes a time, such as " + word + " 08:00")

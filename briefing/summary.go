@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -305,25 +304,4 @@ func (c *summaryCache) finish(key string, f *summaryFlight, res summaryResult) {
 		c.lru.Remove(old)
 		delete(c.done, old.Value.(*summaryEntry).key)
 	}
-}
-
-// verdict is what verifySummary made of a reply.
-type verdict struct {
-	text    string         // the kept sentences
-	kept    int            // sentences kept
-	total   int            // sentences judged (kept + dropped)
-	dropped map[string]int // by reason
-}
-
-// reasons lists why sentences were dropped, e.g. "bad_citation=1 uncited=2".
-func (v verdict) reasons() string {
-	if len(v.dropped) == 0 {
-		return "none"
-	}
-	var parts []string
-	for r, n := range v.dropped {
-		parts = append(parts, fmt.Sprintf("%s=%d", r, n))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
 }

@@ -3,6 +3,7 @@ package briefing
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -327,4 +328,25 @@ func isAbbreviation(s string) bool {
 		return true
 	}
 	return summaryAbbreviations[strings.ToLower(word)]
+}
+
+// verdict is what verifySummary made of a reply.
+type verdict struct {
+	text    string         // the kept sentences
+	kept    int            // sentences kept
+	total   int            // sentences judged (kept + dropped)
+	dropped map[string]int // by reason
+}
+
+// reasons lists why sentences were dropped, e.g. "bad_citation=1 uncited=2".
+func (v verdict) reasons() string {
+	if len(v.dropped) == 0 {
+		return "none"
+	}
+	var parts []string
+	for r, n := range v.dropped {
+		parts = append(parts, fmt.Sprintf("%s=%d", r, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }

@@ -1,8 +1,10 @@
 package discord
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/prometheus/client_golang/prometheus"
@@ -211,7 +213,9 @@ func TestGatewayBadToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = listen(t, a, &recorder{})()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a safety net only
+	defer cancel()
+	err = a.Listen(ctx, &recorder{})
 	if err == nil || !strings.Contains(err.Error(), "DISCORD_BOT_TOKEN") {
 		t.Fatalf("Listen with a rejected token = %v, want an error naming DISCORD_BOT_TOKEN", err)
 	}

@@ -64,7 +64,7 @@ type post struct {
 	TS       string
 	Text     string
 	Blocks   []string // each block's mrkdwn
-	Auth     string   // Authorization header
+	Token    string   // the token the call was made with
 }
 
 // fakeSlack is slacktest's server with chat.postMessage, chat.postEphemeral
@@ -101,6 +101,7 @@ func (f *fakeSlack) chat(method string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		f.mu.Lock()
+		token := r.PostForm.Get("token")
 		f.n++
 		calls := 0
 		for _, p := range f.posts {
@@ -120,7 +121,10 @@ func (f *fakeSlack) chat(method string) http.HandlerFunc {
 			TS:       fmt.Sprintf("1700000000.%06d", f.n),
 			Text:     r.PostForm.Get("text"),
 			Blocks:   blockTexts([]byte(r.PostForm.Get("blocks"))),
-			Auth:     r.Header.Get("Authorization"),
+			Token:    strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
+		}
+		if token != "" {
+			p.Token = token
 		}
 		ok := status == 0 && slackErr == ""
 		if ok {
@@ -143,7 +147,6 @@ func (f *fakeSlack) chat(method string) http.HandlerFunc {
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, p.TS)
 	}
 }
-
 
 // blockTexts returns the mrkdwn of each block in a Block Kit JSON array.
 func blockTexts(raw []byte) []string {
@@ -201,9 +204,9 @@ func waitN[T any](t *testing.T, ch <-chan T, n int) []T {
 // response is one POST to a response_url.
 type response struct {
 	Path         string
-	ResponseType string `json:"response_type"`
-	Text         string `json:"text"`
-	Blocks       []string
+	ResponseType string   `json:"response_type"`
+	Text         string   `json:"text"`
+	Blocks       []string `json:"-"`
 }
 
 // responseServer receives response_url posts.

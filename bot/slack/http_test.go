@@ -196,7 +196,7 @@ func TestRetriedEventIsAnsweredOnce(t *testing.T) {
 	if len(reqs) != 1 || reqs[0].Kind != bot.Mention || reqs[0].Text != "ask about chips" {
 		t.Errorf("requests = %+v, want one mention \"ask about chips\"", reqs)
 	}
-	if p.Auth != "Bearer "+testBotToken {
+	if p.Token != testBotToken {
 		t.Errorf("chat.postMessage not authorised with the bot token")
 	}
 }

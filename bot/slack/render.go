@@ -148,8 +148,14 @@ func render(r bot.Reply) []message {
 			}
 			continue
 		}
+		// A section that fits in one block starts a new message rather
+		// than being split, when the current one is too full for it.
+		if whole := (block{kind: sectionBlock, header: header, pieces: pieces}); runes(whole.mrkdwn()) <= maxBlockText && !fits(runes(whole.mrkdwn())) {
+			flush()
+		}
 		b := block{kind: sectionBlock, header: header}
-		open := false // b holds pieces not yet in cur
+		open := false    // b holds pieces not yet in cur
+		started := false // part of the section is already in a message
 		for _, p := range pieces {
 			next := b
 			next.pieces = append(append([]piece(nil), b.pieces...), p)
@@ -158,16 +164,21 @@ func render(r bot.Reply) []message {
 				b, open = next, true
 				continue
 			}
-			// p does not fit in this block in this message.
 			if open {
 				cur.blocks = append(cur.blocks, b)
-				b = block{kind: sectionBlock, header: cont}
-				open = false
+				started = true
 			}
-			// Start p in a fresh block: here if it fits, else in a new message.
-			start := block{kind: sectionBlock, header: b.header, pieces: []piece{p}}
+			// Start p in a fresh block: seamlessly in this message if it fits,
+			// else in a new message under the heading marked "continued".
+			start := block{kind: sectionBlock, pieces: []piece{p}}
+			if !started {
+				start.header = header
+			}
 			if !fits(runes(start.mrkdwn())) {
 				flush()
+				if started {
+					start.header = cont
+				}
 			}
 			b, open = start, true
 		}

@@ -109,7 +109,12 @@ func clean(pg *page) {
 func classify(b *block) reason {
 	s, sh := b.text, b.sh
 	switch {
-	case sh.letters == 0, sh.words == 1 && sh.bytes <= 2:
+	case sh.letters == 0 && sh.digits == 0, sh.words == 1 && sh.bytes <= 2:
+		return rJunk
+	case sh.letters == 0:
+		if _, ok := dateLine(s); ok {
+			return keep // a date, for head()
+		}
 		return rJunk
 	case isCode(s, sh):
 		return rCode
@@ -172,6 +177,11 @@ func isCode(s string, sh shape) bool {
 // isNav recognises a navigation or breadcrumb line: three or more short
 // items between separators.
 func isNav(s string) bool {
+	for _, p := range bylinePrefixes {
+		if hasPrefixFold(s, p) {
+			return false
+		}
+	}
 	seps := 0
 	for w := range strings.FieldsSeq(s) {
 		switch w {
@@ -181,6 +191,9 @@ func isNav(s string) bool {
 	}
 	if seps < 2 {
 		return false
+	}
+	if _, _, _, ok := findDate(tokens(s, 40)); ok {
+		return false // "Published | February 4, 2025 | 5 min read"
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
@@ -340,7 +353,9 @@ var promoCues = [...]string{
 	"unsubscribe", "privacy policy", "terms of service", "terms of use", "all rights reserved", "by continuing",
 	"this website", "this site", "your experience", "your browser", "javascript", "ad blocker", "newsletter",
 	"comments are closed", "post a comment", "in this browser", "next time i comment", "by email",
-	"your name", "your comment", "cancel reply", "best experience",
+	"your name", "your comment", "cancel reply", "best experience", "more stories", "more stuff",
+	"more articles", "more content", "more like this", "more news", "more insights", "more updates",
+	"reading more", "stories like this", "articles like this",
 }
 
 // isPromo recognises calls to action ("More Info -- Click Here", "Interested

@@ -66,6 +66,9 @@ func htmlPage(data []byte) (page, error) {
 	if pg.title == "" {
 		pg.title = m.title
 	}
+	if pg.source == "" {
+		pg.source = titleSuffix(m.docTitle, pg.title)
+	}
 	if pg.author == "" && m.author != "" {
 		if a, _, _, ok := parseByline("By " + m.author); ok {
 			pg.author = a
@@ -79,6 +82,26 @@ func htmlPage(data []byte) (page, error) {
 	return pg, nil
 }
 
+// titleSuffix returns the site name a page's <title> adds to its headline
+// ("Headline - The Example Daily"), or "".
+func titleSuffix(docTitle, title string) string {
+	docTitle = normalize(docTitle)
+	title = normalize(title)
+	if title == "" || !strings.HasPrefix(docTitle, title) {
+		return ""
+	}
+	rest := strings.TrimSpace(docTitle[len(title):])
+	for _, sep := range [...]string{"|", "-", "–", "—", "::", "·", "•", "»"} {
+		if strings.HasPrefix(rest, sep) {
+			site := strings.TrimSpace(rest[len(sep):])
+			if n := countWords(site); n >= 1 && n <= 6 {
+				return site
+			}
+		}
+	}
+	return ""
+}
+
 func countKeptWords(bs []block) int {
 	n := 0
 	for i := range bs {
@@ -90,6 +113,7 @@ func countKeptWords(bs []block) int {
 // htmlMeta is what readMeta finds in the head of a page.
 type htmlMeta struct {
 	url, title, author, date string
+	docTitle                 string // the <title> element
 }
 
 // readMeta collects the canonical URL and fallbacks for the title, author
@@ -136,8 +160,8 @@ func readMeta(doc *html.Node) htmlMeta {
 					m.date = attr(n, "datetime")
 				}
 			case atom.Title:
-				if m.title == "" && n.FirstChild != nil {
-					m.title = strings.TrimSpace(n.FirstChild.Data)
+				if m.docTitle == "" && n.FirstChild != nil {
+					m.docTitle = strings.TrimSpace(n.FirstChild.Data)
 				}
 			case atom.Script, atom.Style:
 				return
@@ -150,6 +174,9 @@ func readMeta(doc *html.Node) htmlMeta {
 	walk(doc)
 	if m.url == "" {
 		m.url = ogURL
+	}
+	if m.title == "" {
+		m.title = m.docTitle
 	}
 	return m
 }

@@ -132,12 +132,14 @@ func markdownBlocks(s string) []block {
 	kind := kPara
 	flush := func() {
 		if len(para) > 0 {
-			t := normalize(stripInline(strings.Join(para, " ")))
+			var in inline
+			in.strip(strings.Join(para, " "))
+			t := normalize(in.out())
 			if kind == kItem {
 				t = "- " + t
 			}
 			if t != "" && t != "-" {
-				bs = append(bs, block{text: t, kind: kind})
+				bs = append(bs, block{text: t, kind: kind, link: float64(in.linked) / float64(len(t))})
 			}
 		}
 		para = para[:0]
@@ -265,16 +267,36 @@ func isRefDefinition(t string) bool {
 // isImageOnly reports whether a line is only images (and links around
 // them).
 func isImageOnly(t string) bool {
-	return strings.Contains(t, "![") && strings.TrimSpace(stripInline(t)) == ""
+	if !strings.Contains(t, "![") {
+		return false
+	}
+	var in inline
+	in.strip(t)
+	return strings.TrimSpace(in.out()) == ""
 }
 
-// stripInline removes inline Markdown: images go, links keep their text,
+// inline strips inline Markdown: images go, links keep their text,
 // emphasis and code marks go, HTML tags go, escapes and entities resolve.
-func stripInline(s string) string {
-	if !strings.ContainsAny(s, "[]*_`<\\&~!") {
-		return s
+// It counts the bytes of link text, for link density.
+type inline struct {
+	b      strings.Builder
+	linked int
+}
+
+func (in *inline) out() string {
+	out := in.b.String()
+	if strings.IndexByte(out, '&') >= 0 {
+		out = html.UnescapeString(out)
 	}
-	var b strings.Builder
+	return out
+}
+
+func (in *inline) strip(s string) {
+	b := &in.b
+	if !strings.ContainsAny(s, "[]*_`<\\&~!") {
+		b.WriteString(s)
+		return
+	}
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -301,7 +323,9 @@ func stripInline(s string) string {
 			}
 			if end := linkEnd(s, i); end > 0 {
 				close := matchBracket(s, i)
-				b.WriteString(stripInline(s[i+1 : close]))
+				n := b.Len()
+				in.strip(s[i+1 : close])
+				in.linked += b.Len() - n
 				i = end
 				continue
 			}
@@ -359,11 +383,6 @@ func stripInline(s string) string {
 		b.WriteByte(c)
 		i++
 	}
-	out := b.String()
-	if strings.IndexByte(out, '&') >= 0 {
-		out = html.UnescapeString(out)
-	}
-	return out
 }
 
 func isWordByte(c byte) bool { return isASCIILetter(c) || isDigit(c) }

@@ -13,13 +13,17 @@ const (
 // words. Paragraphs are the blocks of d.Text separated by blank lines.
 // Headings (short one-line paragraphs that do not end like a sentence) are
 // not part of any passage and no passage crosses one. A paragraph of up to
-// 120 words is kept whole; a shorter one is joined by the next paragraph of
-// its section while the total stays within 120 words; a longer one is cut at
-// the sentence boundaries nearest to equal parts. Passage.Text is exactly
+// 120 words is kept whole; one of under 40 words is joined by the next
+// paragraph of its section, and a list stays with its introduction, while
+// the total stays within 120 words; a short last paragraph of a section
+// joins the passage before it on the same terms; a paragraph of over 120
+// words is cut at the sentence boundaries nearest to equal parts. Passage.Text is exactly
 // d.Text[Start:End] and Seq counts from 0.
 func Split(d Document) []Passage {
 	sp := splitter{doc: d.ID, text: d.Text}
 	text := d.Text
+	lead := false // the current passage ends with a list item or a line ending in ':'
+
 	for pos := 0; pos < len(text); {
 		ps, pe, next := nextParagraph(text, pos)
 		pos = next
@@ -31,7 +35,9 @@ func Split(d Document) []Passage {
 			sp.endSection()
 			continue
 		}
-		sp.add(ps, pe, countWords(para))
+		item := isListItem(para)
+		sp.add(ps, pe, countWords(para), lead && item)
+		lead = item || lastSignificant(para) == ':'
 	}
 	sp.endSection()
 	return sp.out
@@ -116,10 +122,20 @@ type splitter struct {
 	sents   [][2]int
 }
 
-// add takes in the next paragraph of the current section.
-func (sp *splitter) add(ps, pe, words int) {
+// isListItem reports whether a paragraph is a bulleted or numbered item.
+func isListItem(p string) bool {
+	if _, ok := bulletRest(p); ok {
+		return true
+	}
+	_, ok := numberedRest(p)
+	return ok
+}
+
+// add takes in the next paragraph of the current section; cont says it
+// continues a list the current passage ends with.
+func (sp *splitter) add(ps, pe, words int, cont bool) {
 	if sp.cur.words > 0 {
-		if sp.cur.words < minPassageWords && sp.cur.words+words <= maxPassageWords {
+		if (sp.cur.words < minPassageWords || cont) && sp.cur.words+words <= maxPassageWords {
 			sp.cur.end = pe
 			sp.cur.words += words
 			return

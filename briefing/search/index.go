@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 )
@@ -24,6 +25,7 @@ type Index struct {
 	ids   []uint32 // caller's id; strictly increasing
 	gslot []uint32 // dense group number
 	lens  []uint32 // number of terms
+	codes []uint8  // lenCode(lens): what Search reads per posting
 	dead  []uint64 // bitset of removed slots
 
 	gids []uint32          // dense group number -> caller's group
@@ -72,6 +74,7 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 	}
 	ix.gslot = append(ix.gslot, g)
 	ix.lens = append(ix.lens, uint32(len(terms)))
+	ix.codes = append(ix.codes, lenCode(uint32(len(terms))))
 	if int(slot)/64 >= len(ix.dead) {
 		ix.dead = append(ix.dead, 0)
 	}
@@ -204,10 +207,39 @@ func (ix *Index) Compact() {
 		terms = append(terms, nt)
 	}
 	ix.ids, ix.gslot, ix.lens = ids, gslot, lens
+	ix.codes = lenCodes(lens)
 	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)
 	ix.dict, ix.terms = dict, terms
 	ix.scratch = sync.Pool{}
+}
+
+// Passage lengths are kept exactly in lens, and as a one-byte code for
+// BM25's length normalisation: exact below codeExact terms, then in 8% steps.
+const codeExact = 160
+
+func lenCode(l uint32) uint8 {
+	if l < codeExact {
+		return uint8(l)
+	}
+	c := codeExact + int(math.Log(float64(l)/codeExact)/math.Log(1.08))
+	return uint8(min(c, 255))
+}
+
+// codeLen is the length a code stands for.
+func codeLen(c uint8) float64 {
+	if c < codeExact {
+		return float64(c)
+	}
+	return codeExact * math.Pow(1.08, float64(c-codeExact)+0.5)
+}
+
+func lenCodes(lens []uint32) []uint8 {
+	out := make([]uint8, len(lens))
+	for i, l := range lens {
+		out[i] = lenCode(l)
+	}
+	return out
 }
 
 // postingIter decodes a postings byte string.

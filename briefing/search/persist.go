@@ -188,6 +188,7 @@ func readIndex(r io.Reader) (*Index, error) {
 	ix.ids = s.uint32s(nSlots)
 	ix.gslot = s.uint32s(nSlots)
 	ix.lens = s.uint32s(nSlots)
+	ix.codes = lenCodes(ix.lens)
 	deadBytes := s.read(uint64(nSlots+63) / 64 * 8)
 	if s.err != nil {
 		return nil, s.err

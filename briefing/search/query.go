@@ -144,7 +144,7 @@ func splitWords(s string) []word {
 		norm := strings.TrimFunc(raw, func(r rune) bool {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		})
-		norm = strings.NewReplacer("’", "'", "ʼ", "'", "‘", "'").Replace(strings.ToLower(norm))
+		norm = apostrophes.Replace(strings.ToLower(norm))
 		if norm != "" {
 			out = append(out, word{raw: raw, norm: norm, start: i, end: j})
 		}
@@ -152,6 +152,9 @@ func splitWords(s string) []word {
 	}
 	return out
 }
+
+// apostrophes straightens curly apostrophes.
+var apostrophes = strings.NewReplacer("’", "'", "ʼ", "'", "‘", "'")
 
 // acronym reports whether w is written in capitals ("US", "IT", "WHO") in a
 // question that is not itself in capitals: then it is a name, not framing.

@@ -12,7 +12,6 @@
 package search
 
 import (
-	"container/heap"
 	"math"
 	"math/bits"
 	"regexp"
@@ -47,8 +46,8 @@ const (
 	// elsewhere (the title names the wind farm, the passage its cost).
 	contextWeight = 0.5
 	// maxConcepts bounds the query terms used (the rarest are kept); it
-	// fits a uint32 mask.
-	maxConcepts = 32
+	// fits half a uint32 mask.
+	maxConcepts = 16
 	// defaultK is used when Options.K is not positive.
 	defaultK = 5
 )
@@ -79,12 +78,16 @@ type concept struct {
 
 // scratch holds one Search's accumulators.
 type scratch struct {
-	score    []float32 // by slot: BM25 sum
-	cover    []float32 // by slot: coverage weight matched
-	mask     []uint32  // by slot: concepts matched
-	gmask    []uint32  // by group number: concepts matched in the group
-	touched  []uint32  // slots with a non-zero mask
-	gtouched []uint32  // groups with a non-zero gmask
+	acc      []acc    // by slot
+	gmask    []uint32 // by group number: concepts matched in the group
+	touched  []uint32 // slots with a non-zero mask
+	gtouched []uint32 // groups with a non-zero gmask
+}
+
+// acc accumulates one passage's score and the concepts it matches.
+type acc struct {
+	score float32
+	mask  uint32 // bit i: concept i matched; bit 16+i: matched by a synonym only
 }
 
 // Search returns at most K passages relevant to q, best first and spread
@@ -192,39 +195,40 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	if avg == 0 {
 		avg = 1
 	}
-	lens, dead, gslot := ix.lens, ix.dead, ix.gslot
-	score, cover, mask, gmask := sc.score, sc.cover, sc.mask, sc.gmask
-	touched, gtouched := sc.touched[:0], sc.gtouched[:0]
-	// norm[l] for short lengths saves a division per posting.
 	var norm [256]float32
-	for l := range norm {
-		norm[l] = float32(k1 * (1 - bm + bm*float64(l)/avg))
+	for c := range norm {
+		norm[c] = float32(k1 * (1 - bm + bm*codeLen(uint8(c))/avg))
 	}
-	longNorm := func(l uint32) float32 { return float32(k1 * (1 - bm + bm*float64(l)/avg)) }
+	accs, codes := sc.acc, ix.codes
+	touched := sc.touched[:0]
+	// What each article matches, from its live passages.
+	dead, gslot, gmask := ix.dead, ix.gslot, sc.gmask
+	gtouched := sc.gtouched[:0]
 
-	var significant uint32
-	for ci, c := range concepts {
-		if c.cover*float64(2*len(concepts)) >= total {
-			significant |= 1 << ci
-		}
-	}
+	// Accumulate BM25 and the concepts matched, term at a time. A mask's
+	// low half marks concepts matched by their own term, the high half
+	// those matched only through a synonym.
 	for ci, c := range concepts {
 		bit := uint32(1) << ci
+		either := bit | bit<<16
 		for ti, tid := range c.tids {
+			set := bit
+			if c.weights[ti] != 1 {
+				set = bit << 16
+			}
 			w := float32(c.weights[ti] * c.idf[ti] * (k1 + 1))
-			cov := float32(c.cover * c.weights[ti])
 			b := ix.terms[tid].post
 			var slot uint32
 			for i, first := 0, true; i < len(b); first = false {
 				// Inline uvarint decode: most postings are one byte.
-				v := uint64(b[i])
+				v := uint32(b[i])
 				i++
 				if v >= 0x80 {
 					v &= 0x7f
 					for shift := uint(7); i < len(b); shift += 7 {
 						x := b[i]
 						i++
-						v |= uint64(x&0x7f) << shift
+						v |= uint32(x&0x7f) << shift
 						if x < 0x80 {
 							break
 						}
@@ -232,14 +236,14 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 				}
 				tf := float32(1)
 				if v&1 != 0 {
-					t := uint64(b[i])
+					t := uint32(b[i])
 					i++
 					if t >= 0x80 {
 						t &= 0x7f
 						for shift := uint(7); i < len(b); shift += 7 {
 							x := b[i]
 							i++
-							t |= uint64(x&0x7f) << shift
+							t |= uint32(x&0x7f) << shift
 							if x < 0x80 {
 								break
 							}
@@ -248,64 +252,74 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 					tf = float32(t)
 				}
 				if first {
-					slot = uint32(v >> 1)
+					slot = v >> 1
 				} else {
-					slot += uint32(v >> 1)
+					slot += v >> 1
 				}
-				if dead[slot>>6]&(1<<(slot&63)) != 0 {
-					continue
-				}
-				m := mask[slot]
-				if m&bit != 0 {
+				a := &accs[slot]
+				m := a.mask
+				if m&either != 0 {
 					continue // a synonym of a concept already credited
 				}
 				if m == 0 {
 					touched = append(touched, slot)
 				}
-				mask[slot] = m | bit
-				g := gslot[slot]
-				if gm := gmask[g]; gm&bit == 0 {
+				a.mask = m | set
+				a.score += w * tf / (tf + norm[codes[slot]])
+				if dead[slot>>6]&(1<<(slot&63)) == 0 {
+					g := gslot[slot]
+					gm := gmask[g]
 					if gm == 0 {
 						gtouched = append(gtouched, g)
 					}
 					gmask[g] = gm | bit
 				}
-				var nl float32
-				if l := lens[slot]; l < 256 {
-					nl = norm[l]
-				} else {
-					nl = longNorm(l)
-				}
-				score[slot] += w * tf / (tf + nl)
-				cover[slot] += cov
 			}
 		}
 	}
 
-	h := candHeap(make([]candidate, 0, depth+1))
-	need := minCoverage*total - 1e-9
-	half := float64(len(concepts)) / 2
-	for _, s := range touched {
-		m := mask[s]
-		ctx := gmask[gslot[s]] &^ m
-		cov := float64(cover[s])
-		for x := ctx; x != 0; x &= x - 1 {
-			cov += contextWeight * concepts[bits.TrailingZeros32(x)].cover
-		}
-		missing := significant &^ m
-		miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
-		if cov >= need && miss < half {
-			l := float64(lens[s])
-			v := float64(score[s]) * (cov / total) * l / (l + shortPrior)
-			if len(h) < depth {
-				heap.Push(&h, candidate{s, v})
-			} else if v > h[0].score || v == h[0].score && s < h[0].slot {
-				h[0] = candidate{s, v}
-				heap.Fix(&h, 0)
+	// Coverage sums over concept masks by table: lo[m&0xff] + hi[m>>8].
+	var lo, hi [256]float64
+	for x := range 256 {
+		for ci, c := range concepts {
+			if x&(1<<ci) != 0 {
+				lo[x] += c.cover
+			}
+			if ci >= 8 && x&(1<<(ci-8)) != 0 {
+				hi[x] += c.cover
 			}
 		}
-		score[s], cover[s] = 0, 0
-		mask[s] = 0
+	}
+	sum := func(m uint32) float64 { return lo[m&0xff] + hi[(m>>8)&0xff] }
+	var significant uint32
+	for ci, c := range concepts {
+		if c.cover*float64(2*len(concepts)) >= total {
+			significant |= 1 << ci
+		}
+	}
+
+
+	h := make(candHeap, 0, depth)
+	need := minCoverage*total - 1e-9
+	half := float64(len(concepts)) / 2
+	lens := ix.lens
+	for _, s := range touched {
+		a := accs[s]
+		accs[s] = acc{}
+		if dead[s>>6]&(1<<(s&63)) != 0 {
+			continue
+		}
+		own := a.mask & 0xffff
+		syn := a.mask >> 16
+		ctx := gmask[gslot[s]] &^ (own | syn)
+		cov := sum(own) + synonymWeight*sum(syn) + contextWeight*sum(ctx)
+		missing := significant &^ (own | syn)
+		miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
+		if cov < need || miss >= half {
+			continue
+		}
+		l := float64(lens[s])
+		h.offer(candidate{s, float64(a.score) * (cov / total) * l / (l + shortPrior)}, depth)
 	}
 	for _, g := range gtouched {
 		gmask[g] = 0
@@ -321,11 +335,8 @@ func (ix *Index) getScratch() *scratch {
 	if sc == nil {
 		sc = &scratch{}
 	}
-	if n := len(ix.ids); len(sc.score) < n {
-		c := n + n/4
-		sc.score = make([]float32, c)
-		sc.cover = make([]float32, c)
-		sc.mask = make([]uint32, c)
+	if n := len(ix.ids); len(sc.acc) < n {
+		sc.acc = make([]acc, n+n/4)
 	}
 	if n := len(ix.gids); len(sc.gmask) < n {
 		sc.gmask = make([]uint32, n+n/4)
@@ -337,20 +348,47 @@ func (ix *Index) getScratch() *scratch {
 // Ties prefer the lower slot, so results are deterministic.
 type candHeap []candidate
 
-func (h candHeap) Len() int { return len(h) }
-func (h candHeap) Less(i, j int) bool {
-	if h[i].score != h[j].score {
-		return h[i].score < h[j].score
+func worse(a, b candidate) bool {
+	if a.score != b.score {
+		return a.score < b.score
 	}
-	return h[i].slot > h[j].slot
+	return a.slot > b.slot
 }
-func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(x any)   { *h = append(*h, x.(candidate)) }
-func (h *candHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+// offer keeps c if it is among the best max seen so far.
+func (h *candHeap) offer(c candidate, max int) {
+	s := *h
+	if len(s) < max {
+		s = append(s, c)
+		for i := len(s) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(s[i], s[p]) {
+				break
+			}
+			s[i], s[p] = s[p], s[i]
+			i = p
+		}
+		*h = s
+		return
+	}
+	if !worse(s[0], c) {
+		return
+	}
+	s[0] = c
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(s) && worse(s[l], s[m]) {
+			m = l
+		}
+		if r < len(s) && worse(s[r], s[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
 }
 
 func sortCandidates(cs []candidate) {

@@ -35,7 +35,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	opt, err := llmOptions(cfg, *extractive, stderr)
+	opt, err := llmOptions(cfg, *extractive, nil, cliLog(stderr))
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	opt, err := llmOptions(cfg, *extractive, stderr)
+	opt, err := llmOptions(cfg, *extractive, nil, cliLog(stderr))
 	if err != nil {
 		return err
 	}

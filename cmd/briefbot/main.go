@@ -136,25 +136,28 @@ type common struct {
 	corpus, data string
 }
 
-func newFlags(name string, stderr io.Writer, c *common) *flag.FlagSet {
+// flagSet is a command's flags; -h help goes to help.
+type flagSet struct {
+	*flag.FlagSet
+	help io.Writer
+}
+
+func newFlags(name string, stderr io.Writer, c *common) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.corpus, "corpus", "", "folder of .txt, .md and .html articles (env BRIEFBOT_CORPUS_DIR; default: the embedded sample)")
 	fs.StringVar(&c.data, "data", "", "where state and the index live (env BRIEFBOT_DATA_DIR; default ./data)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage of briefbot %s:\n", name)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return fs
+	fs.Usage = func() {} // errors are one line; -h prints the flags (parseFlags)
+	return &flagSet{FlagSet: fs, help: stderr}
 }
 
 // parseFlags parses args, turning flag errors into one-line usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+func parseFlags(fs *flagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		fmt.Fprintf(fs.help, "Usage of briefbot %s:\n", fs.Name())
+		fs.SetOutput(fs.help)
+		fs.PrintDefaults()
 		return err
 	}
 	if err != nil {
@@ -200,7 +203,7 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 	}
 	opt.Corpus = fsys
 	if opt.Log == nil {
-		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		opt.Log = cliLog(stderr)
 	}
 	if showProgress {
 		opt.Progress = progressBar(stderr)
@@ -211,6 +214,11 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 		return nil, nil, ch, err
 	}
 	return lib, st, ch, nil
+}
+
+// cliLog logs warnings and errors (skipped files, LLM fallbacks) to stderr.
+func cliLog(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func corpusFS(dir string) (fs.FS, error) {

@@ -95,12 +95,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		srv.Shutdown(sctx)
 	}()
 
-	opt, err := llmOptions(cfg, false, nil)
+	opt, err := llmOptions(cfg, false, reg, log.With("component", "llm"))
 	if err != nil {
 		return err
 	}
 	opt.Log = log
-	opt.Registerer = reg
 	lib, st, ch, err := openLibrary(ctx, cfg, nil, opt, false)
 	if err != nil {
 		return fmt.Errorf("serve: load corpus: %w", err)
@@ -214,8 +213,9 @@ func refreshLoop(ctx context.Context, lib *briefing.Library, every time.Duration
 
 // cmdHealth checks a running server's /healthz (the Docker HEALTHCHECK).
 func cmdHealth(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs := &flagSet{FlagSet: flag.NewFlagSet("health", flag.ContinueOnError), help: stdout}
 	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

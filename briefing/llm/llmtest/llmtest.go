@@ -223,9 +223,11 @@ func Echo(r Request) Reply {
 				text = v
 			}
 		}
-		words := strings.Fields(text)
-		if len(words) > 5 {
-			words = words[:5]
+		var words []string
+		for _, w := range strings.Fields(text) {
+			if w = strings.Trim(w, `"“”‘’'`); w != "" && len(words) < 5 {
+				words = append(words, w)
+			}
 		}
 		if b.Len() > 0 {
 			b.WriteString(" ")

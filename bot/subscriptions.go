@@ -1,0 +1,244 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"briefbot/briefing/store"
+)
+
+// The Scheduler implements the subscription commands.
+var _ Subscriptions = (*Scheduler)(nil)
+
+// maxPerChannel bounds the subscriptions one channel may hold.
+const maxPerChannel = 20
+
+var topicWord = regexp.MustCompile(`(?i)(?:^|\s)topic(?:\s+|$)`)
+
+const subscribeExample = "/brief subscribe weekdays 07:30 tz America/New_York topic export controls"
+
+// Subscribe handles "/brief subscribe [SCHEDULE] [tz ZONE] [topic TEXT]":
+// it creates a subscription for the request's channel (default schedule
+// daily 08:00 in the scheduler's Location) and replies with its id, what it
+// does and when it first fires. A bad schedule or zone gets an ephemeral
+// reply saying what is accepted.
+func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Reply {
+	spec, topic := strings.TrimSpace(args), ""
+	if m := topicWord.FindStringIndex(spec); m != nil {
+		spec, topic = strings.TrimSpace(spec[:m[0]]), strings.TrimSpace(spec[m[1]:])
+		if topic == "" {
+			return subscribeUsage("`topic` needs the words to follow, such as topic export controls.")
+		}
+	}
+	if f := strings.Fields(spec); len(f) == 0 || strings.EqualFold(f[0], "tz") {
+		spec = strings.TrimSpace(DefaultSchedule + " " + spec)
+	}
+	sched, err := ParseSchedule(spec, s.opt.Location)
+	if err != nil {
+		return subscribeUsage(scheduleProblem(err))
+	}
+	if s.opt.Chats[req.Platform] == nil {
+		return Reply{Ephemeral: true, Title: fmt.Sprintf("Scheduled digests cannot be posted to %s by this bot: it has no %s bot token to post with.", platformName(req.Platform), platformName(req.Platform))}
+	}
+	existing, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+	if err != nil {
+		return s.internal("subscribe", err)
+	}
+	for _, sub := range existing {
+		if sub.Spec == sched.Spec() && sub.TZ == sched.Location().String() && strings.EqualFold(sub.Topic, topic) {
+			return Reply{Ephemeral: true, Title: "This channel already has that digest.", Sections: []Section{{Lines: s.describe(sub, sched)}}}
+		}
+	}
+	if len(existing) >= maxPerChannel {
+		return Reply{Ephemeral: true, Title: fmt.Sprintf("This channel already has %d scheduled digests; stop one with /brief unsubscribe ID first (/brief subscriptions lists them).", len(existing))}
+	}
+	sub, err := s.st.CreateSubscription(ctx, store.Subscription{
+		Platform: req.Platform, Channel: req.Channel, Spec: sched.Spec(), TZ: sched.Location().String(), Topic: topic,
+	}, s.opt.Now())
+	if err != nil {
+		return s.internal("subscribe", err)
+	}
+	s.notify()
+	s.log.Info("subscription created", "subscription", sub.ID, "platform", sub.Platform, "channel", sub.Channel,
+		"user", req.User, "schedule", sched.Spec(), "tz", sub.TZ, "topic", sub.Topic)
+	lines := s.describe(sub, sched)
+	lines = append(lines, Line{Text: fmt.Sprintf("The first digest covers the last %s; each one after covers what is new since the one before. With nothing new, nothing is posted.", humanDuration(s.opt.FirstWindow))})
+	if s.opt.PostEmpty {
+		lines[len(lines)-1].Text = fmt.Sprintf("The first digest covers the last %s; each one after covers what is new since the one before.", humanDuration(s.opt.FirstWindow))
+	}
+	return Reply{Title: "Subscribed: a digest " + sched.String(), Sections: []Section{{Lines: lines}}}
+}
+
+// Unsubscribe handles "/brief unsubscribe ID|all" for the request's channel.
+// Subscriptions from the configuration cannot be stopped from chat.
+func (s *Scheduler) Unsubscribe(ctx context.Context, req Request, args string) Reply {
+	id := strings.Trim(strings.TrimSpace(args), "`\"'#")
+	if id == "" || len(strings.Fields(id)) > 1 {
+		return Reply{Ephemeral: true, Title: "`unsubscribe` takes a subscription id or all, for example /brief unsubscribe 3 or /brief unsubscribe all; /brief subscriptions lists this channel's."}
+	}
+	subs, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+	if err != nil {
+		return s.internal("unsubscribe", err)
+	}
+	if strings.EqualFold(id, "all") {
+		var stopped, config int
+		for _, sub := range subs {
+			if isConfig(sub.ID) {
+				config++
+				continue
+			}
+			ok, err := s.st.DeactivateSubscription(ctx, sub.ID)
+			if err != nil {
+				return s.internal("unsubscribe", err)
+			}
+			if ok {
+				stopped++
+			}
+		}
+		s.notify()
+		s.log.Info("subscriptions stopped", "platform", req.Platform, "channel", req.Channel, "user", req.User, "count", stopped)
+		r := Reply{Title: fmt.Sprintf("Stopped %s in this channel.", countOf(stopped, "scheduled digest"))}
+		if stopped == 0 {
+			r = Reply{Ephemeral: true, Title: "This channel has no scheduled digests to stop."}
+		}
+		if config > 0 {
+			r.Sections = []Section{{Lines: []Line{{Text: configNote(config)}}}}
+		}
+		return r
+	}
+	for _, sub := range subs {
+		if !strings.EqualFold(sub.ID, id) {
+			continue
+		}
+		if isConfig(sub.ID) {
+			return Reply{Ephemeral: true, Title: configNote(1)}
+		}
+		if _, err := s.st.DeactivateSubscription(ctx, sub.ID); err != nil {
+			return s.internal("unsubscribe", err)
+		}
+		s.notify()
+		s.log.Info("subscription stopped", "subscription", sub.ID, "platform", req.Platform, "channel", req.Channel, "user", req.User)
+		what := sub.Spec
+		if sched, err := s.schedule(sub); err == nil {
+			what = sched.String()
+		}
+		if sub.Topic != "" {
+			what += " on " + sub.Topic
+		}
+		return Reply{Title: fmt.Sprintf("Unsubscribed: digest %s (%s) stopped.", sub.ID, what)}
+	}
+	return Reply{Ephemeral: true, Title: fmt.Sprintf("There is no scheduled digest %q in this channel; /brief subscriptions lists this channel's.", id)}
+}
+
+// List handles "/brief subscriptions": this channel's active subscriptions
+// with their next fire times.
+func (s *Scheduler) List(ctx context.Context, req Request) Reply {
+	subs, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+	if err != nil {
+		return s.internal("subscriptions", err)
+	}
+	if len(subs) == 0 {
+		return Reply{Ephemeral: true, Title: "This channel has no scheduled digests.", Sections: []Section{{Lines: []Line{
+			{Text: "Start one with /brief subscribe, for example: " + subscribeExample},
+		}}}}
+	}
+	r := Reply{Ephemeral: true, Title: fmt.Sprintf("%s in this channel", countOf(len(subs), "scheduled digest"))}
+	for _, sub := range subs {
+		sched, err := s.schedule(sub)
+		if err != nil {
+			r.Sections = append(r.Sections, Section{Heading: sub.ID, Lines: []Line{{Text: sub.Spec + " (not understood: " + err.Error() + ")"}}})
+			continue
+		}
+		head := "Digest " + sub.ID
+		if isConfig(sub.ID) {
+			head = "Digest from the bot's configuration"
+		}
+		r.Sections = append(r.Sections, Section{Heading: head, Lines: s.describe(sub, sched)})
+	}
+	r.Footer = "Stop one with /brief unsubscribe ID, or all of them with /brief unsubscribe all."
+	return r
+}
+
+// describe says what a subscription does and when it next fires.
+func (s *Scheduler) describe(sub store.Subscription, sched Schedule) []Line {
+	lines := []Line{{Text: "When: " + sched.String(), Style: Bullet}}
+	if sub.Topic != "" {
+		lines = append(lines, Line{Text: "Topic: " + sub.Topic, Style: Bullet})
+	} else {
+		lines = append(lines, Line{Text: "Topic: everything new", Style: Bullet})
+	}
+	if next := sched.Next(s.opt.Now()); !next.IsZero() {
+		lines = append(lines, Line{Text: "Next: " + next.In(sched.Location()).Format("Mon 2 Jan 2006 15:04 MST"), Style: Bullet})
+	} else {
+		lines = append(lines, Line{Text: "Next: never (the schedule names no future time)", Style: Bullet})
+	}
+	if isConfig(sub.ID) {
+		lines = append(lines, Line{Text: "Set by the bot's configuration", Style: Bullet})
+	} else {
+		lines = append(lines, Line{Text: "ID: " + sub.ID + " (stop it with /brief unsubscribe " + sub.ID + ")", Style: Bullet})
+	}
+	return lines
+}
+
+func subscribeUsage(problem string) Reply {
+	return Reply{Ephemeral: true, Title: problem, Sections: []Section{{Lines: []Line{
+		{Text: "/brief subscribe [daily HH:MM | weekdays HH:MM | weekly DAY HH:MM | cron \"SPEC\"] [tz ZONE] [topic TEXT]"},
+		{Text: "Schedules: daily 08:00 · weekdays 07:30 · weekly mon 09:00 · cron \"0 8 * * 1-5\" · @every 6h. Without one: daily 08:00."},
+		{Text: "Zones are IANA names such as Europe/Berlin, America/New_York or UTC."},
+		{Text: "Example: " + subscribeExample},
+	}}}}
+}
+
+// scheduleProblem turns a ParseSchedule error into one sentence for chat.
+func scheduleProblem(err error) string {
+	msg := err.Error()
+	if errors.Is(err, ErrSchedule) {
+		msg = strings.TrimPrefix(msg, ErrSchedule.Error()+": ")
+		msg, _, _ = strings.Cut(msg, "; use daily HH:MM")
+	}
+	return "That schedule is not accepted: " + strings.TrimSuffix(msg, ".") + "."
+}
+
+func configNote(n int) string {
+	if n == 1 {
+		return "That digest is set in the bot's configuration (BRIEFBOT_DIGEST_SCHEDULE and BRIEFBOT_DIGEST_CHANNELS); ask whoever runs the bot to change it."
+	}
+	return fmt.Sprintf("%d digests set in the bot's configuration (BRIEFBOT_DIGEST_SCHEDULE and BRIEFBOT_DIGEST_CHANNELS) keep running; ask whoever runs the bot to change them.", n)
+}
+
+func (s *Scheduler) internal(cmd string, err error) Reply {
+	s.log.Error("command failed", "command", cmd, "error", err.Error())
+	return Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side with that. It has been logged; please try again in a moment."}
+}
+
+func platformName(p string) string {
+	switch p {
+	case "slack":
+		return "Slack"
+	case "discord":
+		return "Discord"
+	}
+	return p
+}
+
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// humanDuration formats whole days as "24 hours"/"2 days" style text.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0 && d > 24*time.Hour:
+		return countOf(int(d/(24*time.Hour)), "day")
+	case d%time.Hour == 0:
+		return countOf(int(d/time.Hour), "hour")
+	}
+	return shortDuration(d)
+}

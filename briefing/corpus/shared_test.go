@@ -1,0 +1,106 @@
+package corpus
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// neverQuote reads the furniture strings of ../shared/eval/questions.json.
+func neverQuote(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("../../../shared/eval/questions.json")
+	if err != nil {
+		t.Skipf("no shared eval: %v", err)
+	}
+	var spec struct {
+		NeverQuote []string `json:"never_quote"`
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	return spec.NeverQuote
+}
+
+// TestSharedCorpus runs the cleaner over the real scraped pages beside the
+// repository: no furniture survives, the articles' long sentences do, and
+// the metadata the pages carry is found.
+func TestSharedCorpus(t *testing.T) {
+	files := sharedCorpus(t)
+	never := neverQuote(t)
+	if len(files) == 0 {
+		t.Skip("shared corpus is empty")
+	}
+	checked := 0
+	for _, f := range files {
+		d, err := Parse(f.name, f.data)
+		if err != nil {
+			t.Errorf("%s: %v", f.name, err)
+			continue
+		}
+		lower := strings.ToLower(d.Text)
+		for _, s := range never {
+			if strings.Contains(lower, strings.ToLower(s)) {
+				t.Errorf("%s: Text still has %q", f.name, s)
+			}
+		}
+		for i, n := range checkPassages(t, d, Split(d)) {
+			if n > maxPassageWords {
+				t.Errorf("%s: passage %d has %d words", f.name, i, n)
+			}
+		}
+		// Long sentence-like lines of the page survive, except at most one
+		// (an author biography after the article).
+		lost := 0
+		for line := range strings.SplitSeq(string(f.data), "\n") {
+			line = normalize(line)
+			if last := lastSignificant(line); countWords(line) < 20 || last != '.' && last != '!' && last != '?' {
+				continue
+			}
+			if !strings.Contains(d.Text, line) {
+				lost++
+			}
+		}
+		if lost > 1 {
+			t.Errorf("%s: lost %d long lines of article text", f.name, lost)
+		}
+
+		raw := string(f.data)
+		switch {
+		case strings.HasPrefix(raw, ".st0{"):
+			checked++
+			if !strings.HasPrefix(d.Title, "China’s DeepSeek Just Shattered") || d.Author != "Joe Habscheid" || !d.Published.Equal(date(2025, 2, 4)) {
+				t.Errorf("%s: Title %q Author %q Published %v", f.name, d.Title, d.Author, d.Published)
+			}
+			if strings.Contains(d.Text, "Joe Habscheid") || strings.Contains(d.Text, "founder of") {
+				t.Errorf("%s: author box left in Text", f.name)
+			}
+		case strings.Contains(raw, "13 Feb, 2025"):
+			checked++
+			if !d.Published.Equal(date(2025, 2, 13)) || d.Title != "" {
+				t.Errorf("%s: Title %q Published %v", f.name, d.Title, d.Published)
+			}
+		case strings.HasPrefix(raw, "The DeepSeek phenomenon"):
+			checked++
+			if !strings.HasPrefix(d.Title, "The DeepSeek phenomenon") || !d.Published.IsZero() {
+				t.Errorf("%s: Title %q Published %v", f.name, d.Title, d.Published)
+			}
+		case strings.HasPrefix(raw, "Discover how"):
+			checked++
+			if d.Title != "US vs China" || !strings.HasPrefix(d.Text, "Discover how") {
+				t.Errorf("%s: Title %q", f.name, d.Title)
+			}
+		default:
+			first, _, _ := strings.Cut(raw, "\n")
+			if countWords(first) > 30 && d.Title != "" {
+				t.Errorf("%s: starts with a paragraph but has Title %q", f.name, d.Title)
+			}
+		}
+		if d.Published.After(time.Now()) {
+			t.Errorf("%s: Published in the future: %v", f.name, d.Published)
+		}
+	}
+	t.Logf("checked metadata of %d known pages", checked)
+}
