@@ -17,9 +17,18 @@ import (
 )
 
 // DigestLibrary is what the Scheduler needs from the briefing library
-// (*briefing.Library implements it).
+// (*briefing.Library implements it). When it also has a
+// Refresh(ctx) (briefing.Changes, error) method, the scheduler calls it
+// before building each digest, so that a refresh in flight is committed
+// first and its articles are not missed.
 type DigestLibrary interface {
 	Digest(ctx context.Context, req briefing.DigestRequest) (briefing.Digest, error)
+}
+
+// refresher is implemented by a DigestLibrary whose corpus can be
+// re-scanned (*briefing.Library).
+type refresher interface {
+	Refresh(ctx context.Context) (briefing.Changes, error)
 }
 
 // Target is a channel on a platform, where a configured schedule posts.
@@ -27,6 +36,13 @@ type Target struct {
 	Platform string // "slack" or "discord"
 	Channel  string
 }
+
+// ErrPartlyPosted is wrapped by a Chat's Post error when the platform
+// accepted part of the reply (a long digest split over several messages)
+// before failing. The scheduler does not send such a delivery again, which
+// would repeat the accepted part: it is recorded as uncertain and its
+// articles go into the next digest.
+var ErrPartlyPosted = errors.New("reply partly posted")
 
 // ConfigPrefix starts the id of every subscription that comes from the
 // configuration: "config-slack-C0123".
@@ -64,28 +80,35 @@ type SchedulerOptions struct {
 	PostTimeout time.Duration // for one platform call; default 30s
 }
 
-// Scheduler delivers scheduled digests to their channels, each
-// (subscription, fire time) at most once. Digests are built with the
-// library and posted through the Chat of the subscription's platform.
+// Scheduler delivers scheduled digests to their channels. Digests are
+// built with the library and posted through the Chat of the
+// subscription's platform.
 //
-// Guarantee: a fire time is posted at most once, and its articles are
-// never lost. Its delivery is recorded as pending, with its window, before
-// anything is posted; as posting just before the platform is called; and
-// as posted, with the subscription's last delivered window end advanced in
-// the same transaction, once the platform accepts it. A post the platform
-// refuses (an error from Chat.Post: 429, 5xx, network) is retried with
-// backoff and then stays pending, retried at the next sweep, until a later
-// fire time of the same subscription supersedes it (that digest's window
-// covers it). After a crash or kill -9:
-//   - before the pending record, the fire time is caught up at start (when
-//     within Catchup);
-//   - after it and before the platform call, it is posted at start;
-//   - during the platform call, or after acceptance and before the posted
-//     record, it is not posted again: it is marked uncertain and logged.
-//     Its window is not counted as delivered, so its articles are also in
-//     the subscription's next digest: at worst they are seen twice, never
-//     lost;
-//   - after the posted record, nothing is left to do.
+// Guarantee: each (subscription, fire time) is posted at most once, and
+// the articles of a fire time that is not posted are carried by the
+// subscription's next digest, never lost. The delivery is recorded as
+// pending, with its window, before anything is posted; as posting just
+// before the platform is called; and as posted, with the subscription's
+// last delivered window end advanced in the same transaction, once the
+// platform accepts it. A post the platform refuses (an error from
+// Chat.Post: 429, 5xx, network) is retried with backoff (1s, 4s), then
+// stays pending and is retried at the next sweep, until it is accepted or
+// a later fire time of the subscription comes due (that digest's window
+// covers it, so the pending one is superseded). After a crash or kill -9:
+//   - before the pending record: the fire time is caught up at start when
+//     it is at most Catchup old (otherwise skipped, and carried as above);
+//   - after it, before the platform call: it is posted at start (or
+//     superseded, when later fire times were missed meanwhile);
+//   - during the platform call, or after acceptance but before the posted
+//     record: it is not sent again. It is marked uncertain and logged, and
+//     its window is not counted as delivered, so its articles are also in
+//     the subscription's next digest: at worst seen twice, never lost;
+//   - after the posted record: nothing is left to do.
+//
+// The same holds for a Post that panics, or that fails with
+// ErrPartlyPosted. What no client can tell apart: a Post that returns an
+// error although the platform did accept the message (a response lost to
+// a timeout) is retried, and shows twice.
 //
 // Fire times missed while the bot was down are caught up once at start:
 // the latest of them, when it is at most Catchup old, carries everything
@@ -372,7 +395,7 @@ func (s *Scheduler) process(ctx context.Context, sub store.Subscription, now tim
 		}
 		for _, f := range missed {
 			s.crashPoint("skip")
-			if err := s.st.SkipDelivery(ctx, sub.ID, f, store.ReasonMissed); err != nil {
+			if err := s.st.SkipDelivery(ctx, sub.ID, f, s.opt.FirstWindow, store.ReasonMissed); err != nil {
 				return err
 			}
 		}
@@ -436,6 +459,14 @@ func (s *Scheduler) deliver(ctx context.Context, sub store.Subscription, sched S
 		log.Error("scheduled digest cannot be posted: no connection to this platform; it stays pending")
 		return nil
 	}
+	// A corpus refresh in flight stamps its new articles with a first-seen
+	// time before it commits: wait for it, so the digest sees them
+	// rather than closing its window over them.
+	if r, ok := s.opt.Library.(refresher); ok {
+		if _, err := r.Refresh(ctx); err != nil {
+			log.Warn("scheduled digest: refresh corpus first", "error", err.Error())
+		}
+	}
 	dg, err := s.opt.Library.Digest(ctx, briefing.DigestRequest{Since: d.Since, Until: d.Until, Topic: sub.Topic})
 	if err != nil {
 		s.digests.WithLabelValues(resultFailed).Inc()
@@ -472,6 +503,14 @@ func (s *Scheduler) deliver(ctx context.Context, sub store.Subscription, sched S
 			}
 			s.digests.WithLabelValues(result).Inc()
 			log.Info("scheduled digest posted", "articles", dg.Articles, "since", d.Since, "result", result, "attempts", d.Attempts+attempt+1)
+			return nil
+		}
+		if errors.Is(err, ErrPartlyPosted) {
+			if merr := s.st.MarkUncertain(wctx, sub.ID, d.FireTime, err.Error()); merr != nil {
+				return merr
+			}
+			s.digests.WithLabelValues(resultFailed).Inc()
+			log.Error("scheduled digest partly posted: not sending it again; its articles go into the next digest", "error", err.Error())
 			return nil
 		}
 		if ferr := s.st.FailPost(wctx, sub.ID, d.FireTime, err.Error()); ferr != nil {

@@ -68,6 +68,7 @@ type fakeChat struct {
 	failNext int
 	before   func()
 	after    func()
+	errAfter error         // returned after accepting a post
 	posted   chan struct{} // optional: signalled after each accepted post
 }
 
@@ -97,7 +98,9 @@ func (c *fakeChat) Post(ctx context.Context, to Destination, r Reply) error {
 	if c.posted != nil {
 		c.posted <- struct{}{}
 	}
-	return nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.errAfter
 }
 
 func (c *fakeChat) Posts() []post {
@@ -124,7 +127,7 @@ type env struct {
 // monday0700 is Monday 2 June 2025, 07:00 UTC.
 var monday0700 = time.Date(2025, 6, 2, 7, 0, 0, 0, time.UTC)
 
-// newEnv indexes the named fixture articles an hour before monday0700,
+// newEnv indexes the named fixture articles three hours before monday0700,
 // then sets the clock to monday0700 and makes a scheduler.
 func newEnv(t *testing.T, articles ...string) *env {
 	t.Helper()
@@ -132,7 +135,7 @@ func newEnv(t *testing.T, articles ...string) *env {
 	for _, a := range articles {
 		e.addArticle(a)
 	}
-	e.clock.Set(monday0700.Add(-time.Hour))
+	e.clock.Set(monday0700.Add(-3 * time.Hour))
 	e.open()
 	e.clock.Set(monday0700)
 	e.newScheduler(SchedulerOptions{})
@@ -550,11 +553,30 @@ func TestSchedulerPanicInPost(t *testing.T) {
 	}
 }
 
+func TestSchedulerPartlyPosted(t *testing.T) {
+	e := newEnv(t, "harbour-wind-farm")
+	sub := e.subscribe("daily 08:00", "")
+	e.chat.errAfter = fmt.Errorf("slack: post to C1: message 2 of 2: %w", ErrPartlyPosted)
+	e.tick(at(8, 0, 2))
+	e.chat.errAfter = nil
+	e.tick(at(8, 1, 2))
+	if n := len(e.chat.Posts()); n != 1 {
+		t.Fatalf("%d posts, want 1: a partly posted digest is not sent again", n)
+	}
+	if ds := e.deliveries(sub.ID); ds[0].Status != store.Uncertain || ds[0].Attempts != 1 {
+		t.Errorf("delivery = %+v, want uncertain after one attempt", ds[0])
+	}
+	e.tick(at(8, 0, 3))
+	if posts := e.chat.Posts(); len(posts) != 2 || !strings.Contains(posts[1].text(), "Port of Calder") {
+		t.Errorf("the next digest should carry the partly posted one's article")
+	}
+}
+
 func TestSchedulerConfigSubscriptions(t *testing.T) {
 	e := newEnv(t, "harbour-wind-farm")
-	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 08:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}, {"discord", "42"}}})
+	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 09:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}, {"discord", "42"}}})
 	e.tick(at(5, 0, 2)) // the configured subscriptions are made at start
-	e.tick(at(6, 0, 2)) // 08:00 in Berlin
+	e.tick(at(7, 0, 2)) // 09:00 in Berlin
 	posts := e.chat.Posts()
 	if len(posts) != 2 || posts[0].To.Channel != "C9" || posts[1].To.Channel != "42" {
 		t.Fatalf("posts = %+v, want one to C9 and one to 42", posts)
@@ -563,12 +585,12 @@ func TestSchedulerConfigSubscriptions(t *testing.T) {
 		t.Errorf("a configured digest suggests unsubscribing from chat:\n%s", posts[0].text())
 	}
 	sub, err := e.st.Subscription(context.Background(), "config-slack-C9")
-	if err != nil || sub.Spec != "weekdays 08:00" || sub.TZ != "Europe/Berlin" {
+	if err != nil || sub.Spec != "weekdays 09:00" || sub.TZ != "Europe/Berlin" {
 		t.Fatalf("config subscription = %+v, %v", sub, err)
 	}
 	// Removed from the configuration: stopped at the next start.
-	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 08:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}}})
-	e.tick(at(6, 0, 3))
+	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 09:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}}})
+	e.tick(at(7, 0, 3))
 	if sub, _ := e.st.Subscription(context.Background(), "config-discord-42"); sub.Active {
 		t.Error("the discord target removed from the configuration is still active")
 	}
@@ -651,5 +673,57 @@ func TestDueTimesLongOutage(t *testing.T) {
 	due, uncounted := dueTimes(s, anchor, now)
 	if len(due) != maxMissed+1 || !due[len(due)-1].Equal(now) || uncounted < 10000 {
 		t.Errorf("dueTimes over 30 days of @every 1s = %d due (last %s), %d uncounted", len(due), due[len(due)-1], uncounted)
+	}
+}
+
+// A digest left pending by a crash is not posted days late: the fire times
+// missed since supersede it, and the next digest carries its article.
+func TestSchedulerStalePendingAfterLongOutage(t *testing.T) {
+	e := newEnv(t, "harbour-wind-farm")
+	sub := e.subscribe("daily 08:00", "")
+	e.sched.crash = func(step string) {
+		if step == "planned" {
+			e.st.Close()
+			panic(errKilled)
+		}
+	}
+	func() {
+		defer func() { recover() }()
+		e.tick(at(8, 0, 2))
+	}()
+	e.clock.Set(at(20, 0, 4)) // back two and a half days later
+	e.restart()
+	e.tick(at(20, 0, 4))
+	if n := len(e.chat.Posts()); n != 0 {
+		t.Fatalf("%d stale digests posted at start, want 0", n)
+	}
+	ds := e.deliveries(sub.ID)
+	if len(ds) != 3 || ds[0].Reason != store.ReasonSuperseded || ds[2].Reason != store.ReasonMissed {
+		t.Fatalf("deliveries = %+v; want superseded, missed, missed", ds)
+	}
+	e.tick(at(8, 0, 5))
+	if posts := e.chat.Posts(); len(posts) != 1 || !strings.Contains(posts[0].text(), "Port of Calder") {
+		t.Errorf("the next digest should carry the article of the stale one")
+	}
+}
+
+// runOne is what cron runs for a subscription at its fire time.
+func TestSchedulerCronJob(t *testing.T) {
+	e := newEnv(t, "harbour-wind-farm")
+	sub := e.subscribe("daily 08:00", "")
+	stopped := e.subscribe("daily 08:00", "wind")
+	if _, err := e.st.DeactivateSubscription(context.Background(), stopped.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sched.ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(at(8, 0, 2))
+	e.sched.runOne(context.Background(), sub.ID)
+	e.sched.runOne(context.Background(), stopped.ID)
+	e.sched.runOne(context.Background(), sub.ID)
+	posts := e.chat.Posts()
+	if len(posts) != 1 || strings.Contains(posts[0].text(), "Briefing on wind") {
+		t.Fatalf("%d posts; want one, from the active subscription", len(posts))
 	}
 }

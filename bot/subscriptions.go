@@ -17,6 +17,27 @@ var _ Subscriptions = (*Scheduler)(nil)
 // maxPerChannel bounds the subscriptions one channel may hold.
 const maxPerChannel = 20
 
+// minChatInterval is the shortest time between digests a subscription made
+// from chat may ask for (the configured schedule has no such limit).
+const minChatInterval = 15 * time.Minute
+
+// tooFrequent reports whether sched fires twice within minChatInterval in
+// the day after now.
+func tooFrequent(sched Schedule, now time.Time) bool {
+	prev := sched.Next(now)
+	for range 100 {
+		next := sched.Next(prev)
+		if prev.IsZero() || next.IsZero() || next.Sub(now) > 24*time.Hour {
+			return false
+		}
+		if next.Sub(prev) < minChatInterval {
+			return true
+		}
+		prev = next
+	}
+	return false
+}
+
 var topicWord = regexp.MustCompile(`(?i)(?:^|\s)topic(?:\s+|$)`)
 
 const subscribeExample = "/brief subscribe weekdays 07:30 tz America/New_York topic export controls"
@@ -40,6 +61,9 @@ func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Rep
 	sched, err := ParseSchedule(spec, s.opt.Location)
 	if err != nil {
 		return subscribeUsage(scheduleProblem(err))
+	}
+	if tooFrequent(sched, s.opt.Now()) {
+		return subscribeUsage(fmt.Sprintf("That schedule fires more often than every %s, which is too often for a channel digest.", shortDuration(minChatInterval)))
 	}
 	if s.opt.Chats[req.Platform] == nil {
 		return Reply{Ephemeral: true, Title: fmt.Sprintf("Scheduled digests cannot be posted to %s by this bot: it has no %s bot token to post with.", platformName(req.Platform), platformName(req.Platform))}

@@ -263,11 +263,11 @@ func (a *Adapter) registerCommands(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	scope := "globally (may take up to an hour to appear)"
 	if a.cfg.GuildID != "" {
-		scope = "in guild " + a.cfg.GuildID
+		a.log.Info("discord: registered /brief", "guild", a.cfg.GuildID)
+	} else {
+		a.log.Info("discord: registered /brief globally; new commands can take up to an hour to show in clients")
 	}
-	a.log.Info("discord: registered /brief " + scope)
 	return nil
 }
 

@@ -50,9 +50,12 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 			a.count(req.Kind, "failed")
 			return
 		}
-		err := a.send(ctx, m.ChannelID, ref, render(rep))
+		msgs := render(rep)
+		err := a.send(ctx, m.ChannelID, ref, msgs)
 		if err != nil {
 			a.log.Error("discord: answer message", "kind", req.Kind.String(), "channel", m.ChannelID, "error", err.Error())
+		} else {
+			a.log.Debug("discord: answered", "kind", req.Kind.String(), "channel", m.ChannelID, "messages", len(msgs))
 		}
 		a.count(req.Kind, result(rep, err))
 	})
@@ -108,9 +111,12 @@ func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Intera
 		a.count(req.Kind, "failed")
 		return
 	}
-	err := a.deliver(ctx, i, rep.Ephemeral, render(rep))
+	msgs := render(rep)
+	err := a.deliver(ctx, i, rep.Ephemeral, msgs)
 	if err != nil {
 		a.log.Error("discord: answer interaction", "interaction", i.ID, "channel", i.ChannelID, "error", err.Error())
+	} else {
+		a.log.Debug("discord: answered", "kind", req.Kind.String(), "interaction", i.ID, "channel", i.ChannelID, "messages", len(msgs), "ephemeral", rep.Ephemeral)
 	}
 	a.count(req.Kind, result(rep, err))
 }

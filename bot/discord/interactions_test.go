@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"briefbot/bot"
 )
@@ -88,6 +89,8 @@ func TestHTTPInteractions(t *testing.T) {
 		return briefInteraction(id, token, s.f.appID, "digest", map[string]string{"topic": "wave farms"})
 	}
 
+	s.f.status["PATCH /api/v9/webhooks/"+s.f.appID+"/expired-token-SECRET/messages/@original"] = http.StatusNotFound
+
 	tests := []struct {
 		name       string
 		body       any
@@ -98,6 +101,7 @@ func TestHTTPInteractions(t *testing.T) {
 	}{
 		{"ping gets pong", ping, testNow, nil, 200, 1},
 		{"good command is deferred", cmd("300000000000000011", "good-token-SECRET"), testNow.Add(-4 * time.Minute), nil, 200, 5},
+		{"command whose webhook has expired", cmd("300000000000000016", "expired-token-SECRET"), testNow, nil, 200, 5},
 		{"forged signature", cmd("300000000000000012", "forged-token"), testNow, forger, 401, 0},
 		{"stale timestamp", cmd("300000000000000013", "stale-token"), testNow.Add(-6 * time.Minute), nil, 401, 0},
 		{"timestamp from the future", cmd("300000000000000014", "future-token"), testNow.Add(6 * time.Minute), nil, 401, 0},
@@ -169,10 +173,19 @@ func TestHTTPInteractions(t *testing.T) {
 			}
 		}
 	}
-	if reqs := h.requests(); len(reqs) != 1 || reqs[0].Text != "digest wave farms" || reqs[0].Kind != bot.Command {
-		t.Errorf("handled %+v, want only the good command", reqs)
+	if reqs := h.requests(); len(reqs) != 2 || reqs[0].Text != "digest wave farms" || reqs[0].Kind != bot.Command {
+		t.Errorf("handled %+v, want only the two signed commands", reqs)
 	}
-	if out := s.logs.String(); strings.Contains(out, "SECRET") {
+	for result, want := range map[string]float64{"ok": 1, "failed": 1, "unauthorized": 5} {
+		if got := testutil.ToFloat64(s.a.requests.WithLabelValues("command", result)); got != want {
+			t.Errorf("requests{kind=command,result=%s} = %v, want %v", result, got, want)
+		}
+	}
+	out := s.logs.String()
+	if !strings.Contains(out, "answer interaction") || !strings.Contains(out, "HTTP 404") {
+		t.Errorf("the failed delivery was not logged:\n%s", out)
+	}
+	if strings.Contains(out, "SECRET") {
 		t.Errorf("logs contain an interaction token:\n%s", out)
 	}
 }

@@ -74,7 +74,8 @@ type fakeSlack struct {
 
 	mu    sync.Mutex
 	posts []post
-	n     int
+	n     int            // calls to any method
+	calls map[string]int // calls by method
 	// fail, when set, decides the response to the nth call of a method
 	// (1-based): status, Retry-After, and Slack error ("" = ok).
 	fail func(method string, n int) (status int, retryAfter string, slackErr string)
@@ -83,7 +84,7 @@ type fakeSlack struct {
 
 func newFakeSlack(t *testing.T, extra ...slacktest.Binder) *fakeSlack {
 	t.Helper()
-	f := &fakeSlack{got: make(chan post, 100)}
+	f := &fakeSlack{got: make(chan post, 100), calls: map[string]int{}}
 	binders := append([]slacktest.Binder{func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", f.chat("chat.postMessage"))
 		c.Handle("/chat.postEphemeral", f.chat("chat.postEphemeral"))
@@ -103,15 +104,10 @@ func (f *fakeSlack) chat(method string) http.HandlerFunc {
 		f.mu.Lock()
 		token := r.PostForm.Get("token")
 		f.n++
-		calls := 0
-		for _, p := range f.posts {
-			if p.Method == method {
-				calls++
-			}
-		}
+		f.calls[method]++
 		status, retryAfter, slackErr := 0, "", ""
 		if f.fail != nil {
-			status, retryAfter, slackErr = f.fail(method, calls+1)
+			status, retryAfter, slackErr = f.fail(method, f.calls[method])
 		}
 		p := post{
 			Method:   method,

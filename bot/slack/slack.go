@@ -42,7 +42,7 @@ type Config struct {
 	// Mode; SigningSecret enables the HTTP endpoints.
 	BotToken, AppToken, SigningSecret string
 	APIURL                            string                // Web API base ending in "/"; default DefaultAPIURL
-	Log                               *slog.Logger          // default: discard
+	Log                               *slog.Logger          // default: discard; callers add attributes such as platform=slack
 	Registerer                        prometheus.Registerer // may be nil: metrics are not registered
 	HTTPClient                        *http.Client          // may be nil
 	Now                               func() time.Time      // may be nil; for signature timestamps and dedupe
@@ -110,7 +110,6 @@ func New(cfg Config) (*Adapter, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.log = a.log.With("platform", platform)
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -186,7 +185,8 @@ func (a *Adapter) handler(h bot.Handler) bot.Handler {
 
 // Post sends r to a channel (a scheduled digest), as many messages as
 // Slack's limits need; the second and later continue in the thread of the
-// first (or in to.Thread when set). It returns an error only when Slack did
+// first (or in to.Thread when set). Reply.Ephemeral is ignored: a channel
+// post is for everyone. It returns an error only when Slack did
 // not accept a message, after waiting out rate limits, so the caller can try
 // again later; messages already posted stay posted.
 func (a *Adapter) Post(ctx context.Context, to bot.Destination, r bot.Reply) error {

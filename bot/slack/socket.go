@@ -28,7 +28,6 @@ func (a *Adapter) runSocketMode(ctx context.Context, h bot.Handler) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			a.log.Error("socket mode stopped", "error", err.Error())
 			return fmt.Errorf("slack: socket mode: %w", err)
 		case evt := <-smc.Events:
 			a.onSocketEvent(ctx, smc, h, evt)

@@ -183,17 +183,17 @@ func TestSocketModeBadTokenStopsListen(t *testing.T) {
 func TestListenWaitsForAnswersInFlight(t *testing.T) {
 	rs := newResponseServer(t)
 	a, _, _ := newTestAdapter(t, newFakeSlack(t), Config{SigningSecret: testSecret, Now: fixedNow})
-	started, release := make(chan struct{}), make(chan struct{})
+	started, release := make(chan struct{}, 1), make(chan struct{})
 	h := handlerFunc(func(context.Context, bot.Request) bot.Reply {
-		close(started)
+		started <- struct{}{}
 		<-release
 		return bot.Reply{Title: "late but complete"}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Listen(ctx, h) }()
-	serve(a.HTTPHandler(nil), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask", rs.hookURL("w")), testSecret, clock))
-	<-started
+	serve(a.HTTPHandler(h), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask", rs.hookURL("w")), testSecret, clock))
+	waitN(t, started, 1)
 	cancel() // shutdown begins with an answer in flight
 	close(release)
 	if err := waitN(t, done, 1)[0]; err != nil {
@@ -213,17 +213,17 @@ func TestListenCancelsAnswersAfterTheDrainBound(t *testing.T) {
 	rs := newResponseServer(t)
 	a, logs, _ := newTestAdapter(t, newFakeSlack(t), Config{SigningSecret: testSecret, Now: fixedNow})
 	a.drain = 10 * time.Millisecond
-	started := make(chan struct{})
+	started := make(chan struct{}, 1)
 	h := handlerFunc(func(ctx context.Context, _ bot.Request) bot.Reply {
-		close(started)
+		started <- struct{}{}
 		<-ctx.Done() // a stuck answer; only cancellation ends it
 		return bot.Reply{Title: "too late"}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Listen(ctx, h) }()
-	serve(a.HTTPHandler(nil), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask", rs.hookURL("d")), testSecret, clock))
-	<-started
+	serve(a.HTTPHandler(h), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask", rs.hookURL("d")), testSecret, clock))
+	waitN(t, started, 1)
 	cancel()
 	if err := waitN(t, done, 1)[0]; err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,24 +19,24 @@ const (
 type reason uint8
 
 const (
-	keep     reason = iota
-	rJunk           // no letters at all
-	rCode           // CSS, script or markup fragments
-	rHashtags       // "#AI #DeepSeek ..."
-	rWidget         // share, comment, navigation and ad vocabulary
-	rLeadIn         // "Prev Post", "Related articles": other articles' headlines follow
-	rComments       // start of the comment section: everything after it goes
-	rPromo          // calls to action, newsletter, cookie and comment-form text
-	rCredit         // image credits, wire credits
-	rNav            // "Home | World | Tech"
-	rLinks          // link-dense HTML block
-	rSource         // a credit line naming the source
-	rMenu           // a run of very short lines
-	rTitle          // used as the title
-	rByline         // used as the byline
-	rDate           // used as the date
-	rTail           // after the article: other headlines, the author's name
-	rBio            // author biography after the article
+	keep      reason = iota
+	rJunk            // no letters at all
+	rCode            // CSS, script or markup fragments
+	rHashtags        // "#AI #DeepSeek ..."
+	rWidget          // share, comment, navigation and ad vocabulary
+	rLeadIn          // "Prev Post", "Related articles": other articles' headlines follow
+	rComments        // start of the comment section: everything after it goes
+	rPromo           // calls to action, newsletter, cookie and comment-form text
+	rCredit          // image credits, wire credits
+	rNav             // "Home | World | Tech"
+	rLinks           // link-dense HTML block
+	rSource          // a credit line naming the source
+	rMenu            // a run of very short lines
+	rTitle           // used as the title
+	rByline          // used as the byline
+	rDate            // used as the date
+	rTail            // after the article: other headlines, the author's name
+	rBio             // author biography after the article
 )
 
 // block is one paragraph, heading or list item of a page before cleaning.
@@ -93,7 +94,7 @@ func clean(pg *page) {
 	if pg.source == "" {
 		for i := range bs {
 			switch bs[i].why {
-			case rBio, rCredit, rPromo, rSource, rTail, rWidget:
+			case rBio, rCredit, rPromo, rSource, rWidget:
 				if d := findDomain(bs[i].text); d != "" {
 					pg.source = d
 				}
@@ -122,11 +123,11 @@ func classify(b *block) reason {
 		return rHashtags
 	case b.link >= 0.5 && sh.words <= 25, b.link >= 0.8 && sh.words <= 80:
 		return rLinks
-	case isNav(s):
+	case isNav(s, sh.seps):
 		return rNav
 	}
 	if sh.words <= 35 {
-		if r := prefixRule(s); r != keep {
+		if r := prefixRule(s, sh.words); r != keep {
 			return r
 		}
 		if _, ok := sourceLine(s); ok {
@@ -166,26 +167,27 @@ func isCode(s string, sh shape) bool {
 	if sh.syms*8 > sh.bytes && sh.letters*2 < sh.bytes {
 		return true
 	}
-	if (strings.Contains(s, "function(") || strings.Contains(s, "();") || strings.Contains(s, "=>") ||
-		strings.Contains(s, "var ") || strings.Contains(s, "window.") || strings.Contains(s, "document.")) &&
-		(sh.braces > 0 || strings.Count(s, ";") >= 2) {
-		return true
+	if sh.braces == 0 && sh.semis < 2 {
+		return false
 	}
-	return false
+	return strings.Contains(s, "function(") || strings.Contains(s, "();") || strings.Contains(s, "=>") ||
+		strings.Contains(s, "var ") || strings.Contains(s, "window.") || strings.Contains(s, "document.")
 }
 
 // isNav recognises a navigation or breadcrumb line: three or more short
-// items between separators.
-func isNav(s string) bool {
-	for _, p := range bylinePrefixes {
-		if hasPrefixFold(s, p) {
-			return false
-		}
+// items between separators. candidates is the separator count from scan, a
+// cheap upper bound.
+func isNav(s string, candidates int) bool {
+	if candidates < 2 {
+		return false
+	}
+	if _, ok := bylineRest(s); ok {
+		return false
 	}
 	seps := 0
 	for w := range strings.FieldsSeq(s) {
 		switch w {
-		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-":
+		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-", "∙":
 			seps++
 		}
 	}
@@ -197,7 +199,7 @@ func isNav(s string) bool {
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '|', '·', '•', '»', '›', '>', '/', '–', '—':
+		case '|', '·', '•', '»', '›', '>', '/', '–', '—', '∙':
 			return true
 		}
 		return false
@@ -219,16 +221,36 @@ func isNav(s string) bool {
 
 // prefixRule recognises lines by how they start: credits, tags, teasers for
 // other articles, ad slots.
-func prefixRule(s string) reason {
-	ls := strings.ToLower(s)
-	if len(ls) > 80 {
-		ls = ls[:80]
+func prefixRule(s string, words int) reason {
+	if isPrefixWord(firstWordLower(s)) {
+		if r := openingRule(s, words); r != keep {
+			return r
+		}
 	}
+	if words > 25 {
+		return keep
+	}
+	ls := lowerASCII(s)
+	if strings.Contains(ls, "courtesy of") && words <= 20 && lastSignificant(s) != '.' {
+		return rCredit
+	}
+	for _, agency := range [...]string{"getty images", "shutterstock", "unsplash", "istock", "pexels", "alamy", "ap photo", "afp via", "reuters/"} {
+		if strings.Contains(ls, agency) && (lastSignificant(s) != '.' || strings.Contains(ls, "photo") || strings.Contains(ls, "image")) {
+			return rCredit
+		}
+	}
+	return keep
+}
+
+// openingRule recognises a line by its opening words (after any opening
+// bracket, as in "(Photo by ...)").
+func openingRule(s string, words int) reason {
+	ls := strings.TrimLeft(lowerASCII(s[:min(len(s), 80)]), "([ ")
 	for _, p := range [...]string{"photo:", "photo by", "photo credit", "photos:", "photograph:", "photograph by",
 		"image:", "image by", "image credit", "image source", "image courtesy", "images:", "picture:", "pictured:",
 		"illustration:", "illustration by", "graphic:", "video:", "credit:", "credits:", "featured image", "header image",
-		"cover image", "lead image", "top image", "main image", "hero image", "(photo", "(image", "[photo", "[image",
-		"caption:", "courtesy of", "reporting by", "additional reporting", "editing by", "writing by", "compiled by"} {
+		"cover image", "lead image", "top image", "main image", "hero image", "caption:", "courtesy of", "reporting by", "additional reporting", "editing by", "writing by", "compiled by",
+		"image via", "photo via", "photograph via", "pictures:", "file photo"} {
 		if strings.HasPrefix(ls, p) {
 			return rCredit
 		}
@@ -237,26 +259,53 @@ func prefixRule(s string) reason {
 		"more:", "watch:", "listen:", "further reading:", "you may also like", "you might also like", "more from",
 		"more stories", "related stories", "related articles", "related posts", "read next", "up next"} {
 		if strings.HasPrefix(ls, p) {
+			if strings.Trim(ls[len(p):], " :-–—") != "" {
+				return rWidget // the teaser is on the same line
+			}
 			return rLeadIn
 		}
 	}
 	for _, p := range [...]string{"tags:", "tagged:", "tagged with", "filed under", "posted in", "categories:", "category:",
 		"topics:", "advertisement", "sponsored content", "story continues below", "article continues below",
-		"continue reading below", "skip to", "jump to", "reading time", "estimated reading time"} {
+		"continue reading below", "skip to", "jump to", "reading time", "estimated reading time", "disclaimer:",
+		"editor's note:", "editor’s note:", "scroll to continue"} {
 		if strings.HasPrefix(ls, p) {
 			return rWidget
 		}
 	}
-	if strings.Contains(ls, "courtesy of") && countWords(s) <= 20 && lastSignificant(s) != '.' {
-		return rCredit
-	}
-	for _, agency := range [...]string{"getty images", "shutterstock", "unsplash", "istock", "pexels", "alamy", "ap photo", "afp via", "reuters/"} {
-		if strings.Contains(ls, agency) && countWords(s) <= 25 &&
-			(lastSignificant(s) != '.' || strings.Contains(ls, "photo") || strings.Contains(ls, "image")) {
-			return rCredit
-		}
+	if strings.HasPrefix(ls, "tags ") && words <= 12 && !endsSentence(lastSignificant(s)) {
+		return rWidget
 	}
 	return keep
+}
+
+// firstWordLower returns the first word of s, lower-cased, without a
+// leading bracket and trailing punctuation; "" when it is long.
+func firstWordLower(s string) string {
+	s = strings.TrimLeft(s, "([ ")
+	end := strings.IndexAny(s, " :")
+	if end < 0 {
+		end = len(s)
+	}
+	if end > 16 {
+		return ""
+	}
+	return lowerASCII(strings.TrimRight(s[:end], ".,;:!?)"))
+}
+
+// isPrefixWord reports whether w is the first word of one of prefixRule's
+// openings.
+func isPrefixWord(w string) bool {
+	switch w {
+	case "photo", "photos", "photograph", "image", "images", "picture", "pictures", "pictured", "illustration",
+		"graphic", "video", "credit", "credits", "featured", "header", "cover", "lead", "top", "main", "hero",
+		"caption", "courtesy", "reporting", "additional", "editing", "writing", "compiled", "file", "related",
+		"read", "also", "see", "recommended", "more", "watch", "listen", "further", "you", "up", "tags", "tagged",
+		"filed", "posted", "categories", "category", "topics", "advertisement", "sponsored", "story", "article",
+		"continue", "skip", "jump", "reading", "estimated", "disclaimer", "editor's", "editor’s", "scroll":
+		return true
+	}
+	return false
 }
 
 // widgetWord rates a lower-case word as page-widget vocabulary: 2 for words
@@ -271,18 +320,22 @@ func widgetWord(w string) int {
 		"logout", "menu", "navigation", "nav", "sidebar", "footer", "advertisement", "advertisements", "advert",
 		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
 		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "dismiss",
-		"decline", "consent", "loading", "opens":
+		"decline", "consent", "loading", "opens", "enlarge", "contents", "trending", "popular", "fullscreen",
+		"member-only", "members-only", "paywall":
 		return 2
 	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
 		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
 		"open", "continue", "reading", "back", "top", "min", "mins", "minute", "minutes", "listen", "audio",
 		"view", "views", "like", "likes", "also", "latest", "content", "main", "full", "page", "options",
 		"settings", "accept", "reject", "manage", "preferences", "show", "hide", "load", "info", "here",
-		"click", "see", "all", "copy", "copied", "register", "account", "popular", "trending", "older",
+		"click", "see", "all", "copy", "copied", "register", "account", "older",
 		"newer", "up", "in", "out", "subscription", "feed", "toggle", "print-friendly", "version", "x",
 		"new", "window", "tab", "author", "authors", "cancel", "submit", "send", "got", "ok", "okay", "agree",
 		"allow", "ago", "hour", "hours", "day", "days", "week", "weeks", "updated", "published", "posted",
-		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms":
+		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms",
+		"image", "images", "photo", "photos", "gallery", "video", "videos", "caption", "expand", "table",
+		"partner", "most", "followers", "follower", "following", "claps", "responses", "discussion",
+		"restacks", "ready":
 		return 1
 	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
 		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
@@ -297,8 +350,12 @@ func widgetLine(s string) reason {
 	strong, weak := 0, 0
 	leadIn, comments := false, false
 	for w := range strings.FieldsSeq(s) {
+		if w[0] == '@' && len(w) > 1 {
+			weak++ // a social media handle
+			continue
+		}
 		w = strings.ToLower(trimPunct(w))
-		if w == "" || allDigits(w) {
+		if w == "" || isDigit(w[0]) {
 			continue
 		}
 		switch widgetWord(w) {
@@ -310,13 +367,14 @@ func widgetLine(s string) reason {
 			strong++
 		}
 		switch w {
-		case "prev", "previous", "next", "related", "recommended", "popular", "trending", "latest", "older", "newer":
+		case "prev", "previous", "next", "related", "recommended", "popular", "trending", "latest", "older", "newer",
+			"also", "most", "more":
 			leadIn = true
-		case "comment", "comments", "reply", "replies":
+		case "comment", "comments", "reply", "replies", "discussion", "responses":
 			comments = true
 		}
 	}
-	if strong == 0 && weak < 2 {
+	if strong == 0 && weak < 2 && !(weak == 1 && isOneWord(s)) {
 		return keep
 	}
 	switch {
@@ -327,6 +385,9 @@ func widgetLine(s string) reason {
 	}
 	return rWidget
 }
+
+// isOneWord reports whether s is a single word.
+func isOneWord(s string) bool { return strings.IndexByte(s, ' ') < 0 }
 
 // ctaVerbs open a call to action.
 func isCTAVerb(w string) bool {
@@ -339,36 +400,139 @@ func isCTAVerb(w string) bool {
 	return false
 }
 
-// promoCues are phrases of promotional and boilerplate blocks: calls to
-// action, newsletter and cookie banners, comment forms.
-var promoCues = [...]string{
-	"your email", "email address", "your inbox", "our newsletter", "the newsletter", "sign up", "signup",
-	"subscribe", "we use cookies", "uses cookies", "use of cookies", "accept cookies", "accept all",
-	"cookie settings", "cookie policy", "you agree", "you consent", "will not be published", "required fields",
-	"notify me", "leave a reply", "leave a comment", "post comment", "logged in", "log in to", "click here",
-	"click below", "tap here", "more info", "learn more", "learning more", "find out more", "read more",
-	"call us", "contact us", "email us", "follow us", "join our", "join us", "get in touch", "don't miss",
-	"download our", "download the app", "get the app", "support our", "donate", "become a member",
-	"become a subscriber", "free trial", "stay updated", "stay informed", "stay up to date", "delivered to your",
-	"unsubscribe", "privacy policy", "terms of service", "terms of use", "all rights reserved", "by continuing",
-	"this website", "this site", "your experience", "your browser", "javascript", "ad blocker", "newsletter",
-	"comments are closed", "post a comment", "in this browser", "next time i comment", "by email",
-	"your name", "your comment", "cancel reply", "best experience", "more stories", "more stuff",
-	"more articles", "more content", "more like this", "more news", "more insights", "more updates",
-	"reading more", "stories like this", "articles like this",
+// promoCues are phrases of promotional and boilerplate blocks (calls to
+// action, newsletter and cookie banners, comment forms), keyed by the first
+// four bytes of their first word (the whole word when it is shorter), so a
+// line is scanned once, word by word.
+var promoCues = map[string][]string{
+	"acce": {"accept cookies", "accept all"},
+	"ad":   {"ad blocker"},
+	"all":  {"all rights reserved"},
+	"arti": {"articles like this"},
+	"beco": {"become a member", "become a subscriber"},
+	"best": {"best experience"},
+	"by":   {"by continuing", "by email"},
+	"call": {"call us"},
+	"canc": {"cancel reply"},
+	"clic": {"click here", "click below"},
+	"comm": {"comments are closed"},
+	"cont": {"contact us"},
+	"cook": {"cookie settings", "cookie policy"},
+	"deli": {"delivered to your"},
+	"don'": {"don't miss"},
+	"dona": {"donate"},
+	"down": {"download our", "download the app"},
+	"emai": {"email address", "email us"},
+	"find": {"find out more"},
+	"foll": {"follow us"},
+	"free": {"free trial"},
+	"get":  {"get in touch", "get the app"},
+	"in":   {"in this browser"},
+	"java": {"javascript"},
+	"join": {"join our", "join us"},
+	"lear": {"learn more", "learning more"},
+	"leav": {"leave a reply", "leave a comment"},
+	"log":  {"log in to"},
+	"logg": {"logged in"},
+	"more": {"more info", "more stories", "more stuff", "more articles", "more content", "more like this", "more news", "more insights", "more updates"},
+	"news": {"newsletter"},
+	"next": {"next time i comment"},
+	"noti": {"notify me"},
+	"our":  {"our newsletter"},
+	"post": {"post comment", "post a comment"},
+	"priv": {"privacy policy"},
+	"read": {"read more", "reading more"},
+	"requ": {"required fields"},
+	"sign": {"sign up", "signup"},
+	"stra": {"straight to your"},
+	"stay": {"stay updated", "stay informed", "stay up to date"},
+	"stor": {"stories like this"},
+	"subs": {"subscribe"},
+	"supp": {"support our", "support my work"},
+	"than": {"thanks for reading"},
+	"new":  {"new posts"},
+	"tap":  {"tap here"},
+	"term": {"terms of service", "terms of use"},
+	"the":  {"the newsletter"},
+	"this": {"this website", "this site"},
+	"unsu": {"unsubscribe"},
+	"use":  {"use of cookies"},
+	"uses": {"uses cookies"},
+	"we":   {"we use cookies"},
+	"will": {"will not be published"},
+	"you":  {"you agree", "you consent"},
+	"your": {"your email", "your inbox", "your experience", "your browser", "your name", "your comment"},
+}
+
+// promoStarts marks the pairs of first letters of the promoCues keys, so
+// that most words need no map lookup.
+var promoStarts = func() (t [27 * 27]bool) {
+	for k := range promoCues {
+		t[letterPair(k[0], k[1])] = true
+	}
+	return t
+}()
+
+// letterPair indexes a pair of bytes, folding ASCII case; any byte that is
+// not a letter counts as one "other" value.
+func letterPair(a, b byte) int {
+	idx := func(c byte) int {
+		c |= 0x20
+		if c >= 'a' && c <= 'z' {
+			return int(c - 'a')
+		}
+		return 26
+	}
+	return idx(a)*27 + idx(b)
+}
+
+// countPromoCues counts the distinct promoCues in s (ignoring ASCII case),
+// stopping at limit.
+func countPromoCues(s string, limit int) int {
+	var found [4]string
+	n := 0
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && (isWordByte(s[j]) || s[j] == '\'' || s[j] >= 0x80) {
+			j++
+		}
+		if j-i < 2 || !promoStarts[letterPair(s[i], s[i+1])] {
+			i = j
+			continue
+		}
+		var key [4]byte
+		k := copy(key[:], s[i:min(j, i+4)])
+		for x := range k {
+			key[x] |= 0x20 // the key bytes are letters or an apostrophe
+			if s[i+x] == '\'' {
+				key[x] = '\''
+			}
+		}
+		for _, cue := range promoCues[string(key[:k])] {
+			if !hasPrefixFold(s[i:], cue) || slices.Contains(found[:n], cue) {
+				continue
+			}
+			found[n] = cue
+			n++
+			if n >= limit || n == len(found) {
+				return n
+			}
+		}
+		i = j
+	}
+	return n
 }
 
 // isPromo recognises calls to action ("More Info -- Click Here", "Interested
 // in Learning More?"), and newsletter, cookie and comment-form boilerplate.
 func isPromo(s string, sh shape) bool {
-	ls := strings.ToLower(s)
-	cues := 0
-	for _, c := range promoCues {
-		if strings.Contains(ls, c) {
-			cues++
-		}
-	}
+	cues := countPromoCues(s, 2)
 	if sh.words <= 14 {
+		ls := strings.ToLower(s)
 		if strings.Contains(ls, "join") && (strings.Contains(ls, "community") || strings.Contains(ls, "conversation") ||
 			strings.Contains(ls, "discussion") || strings.Contains(ls, "mailing list")) {
 			return true
@@ -383,38 +547,55 @@ func isPromo(s string, sh shape) bool {
 	return cues >= 2
 }
 
-// markMenus marks runs of very short lines (menus, section lists) near the
-// top and bottom of the page, or long runs anywhere.
+// markMenus marks runs of three or more very short lines (menus, section
+// lists) before the first paragraph of body text or after the last one. A
+// short line right before a date or byline is left alone: it is likely the
+// title.
 func markMenus(bs []block) {
-	n := len(bs)
-	isShort := func(b *block) bool {
-		return b.why == keep && b.kind == kPara && b.sh.words <= 3 && !endsSentence(b.sh.last)
+	firstLong, lastLong := len(bs), -1
+	for i := range bs {
+		if bs[i].why == keep && isLong(&bs[i]) {
+			firstLong = min(firstLong, i)
+			lastLong = i
+		}
 	}
-	for i := 0; i < n; {
-		if !isShort(&bs[i]) {
+	isShort := func(b *block) bool {
+		return b.why == keep && b.kind == kPara && b.sh.words <= 3 && !endsSentence(b.sh.last) && !isMetaLine(b.text)
+	}
+	for i := 0; i < len(bs); {
+		if !isShort(&bs[i]) || (i > firstLong && i < lastLong) {
 			i++
 			continue
 		}
+		var run []int
 		j := i
-		run := 0
-		last := i
-		for j < n && (isShort(&bs[j]) || bs[j].why.furniture()) {
+		for ; j < len(bs) && (isShort(&bs[j]) || bs[j].why.furniture()); j++ {
 			if isShort(&bs[j]) {
-				run++
-				last = j
-			}
-			j++
-		}
-		edge := i < n/5 || last >= n-n/5
-		if run >= 4 || (run >= 3 && edge) {
-			for k := i; k <= last; k++ {
-				if isShort(&bs[k]) {
-					bs[k].why = rMenu
-				}
+				run = append(run, j)
 			}
 		}
-		i = last + 1
+		if j < len(bs) && len(run) > 0 && run[len(run)-1] == j-1 && isMetaLine(bs[j].text) {
+			run = run[:len(run)-1]
+		}
+		if len(run) >= 3 {
+			for _, k := range run {
+				bs[k].why = rMenu
+			}
+		}
+		i = j
 	}
+}
+
+// isMetaLine reports whether s is a date or byline line.
+func isMetaLine(s string) bool {
+	if _, ok := dateLine(s); ok {
+		return true
+	}
+	if _, _, _, ok := parseByline(s); ok {
+		return true
+	}
+	_, _, ok := metaLine(s)
+	return ok
 }
 
 // isLong reports whether a block reads like body text rather than a
@@ -453,6 +634,12 @@ func headlineLike(b *block) bool {
 // them from the text.
 func head(pg *page) {
 	bs := pg.blocks
+	var updated time.Time // a "last updated" date, used when there is no other
+	defer func() {
+		if pg.published.IsZero() {
+			pg.published = updated
+		}
+	}()
 	needTitle := pg.title == ""
 	candidates := 0
 	long := 0
@@ -466,13 +653,17 @@ func head(pg *page) {
 		if seen > 15 {
 			break
 		}
-		if pg.title != "" && sameTitle(b.text, pg.title) && long == 0 {
+		if pg.title != "" && long == 0 && len(b.text) <= 2*len(pg.title)+40 && sameTitle(b.text, pg.title) {
 			b.why = rTitle
 			continue
 		}
 		if b.sh.words <= 14 {
 			if t, ok := dateLine(b.text); ok {
-				if pg.published.IsZero() {
+				if isUpdateLine(b.text) {
+					if updated.IsZero() {
+						updated = t
+					}
+				} else if pg.published.IsZero() {
 					pg.published = t
 				}
 				b.why = rDate
@@ -491,16 +682,36 @@ func head(pg *page) {
 				b.why = rByline
 				continue
 			}
-			if t, ok := metaLine(b.text); ok {
+			if a, t, ok := metaLine(b.text); ok {
+				if pg.author == "" {
+					pg.author = a
+				}
 				if pg.published.IsZero() {
 					pg.published = t
 				}
 				b.why = rByline
 				continue
 			}
+			if pg.author == "" && !needTitle && long == 0 && isNameLine(b.text) && nextIsMeta(bs, i) {
+				pg.author = titleName(b.text) // a name above the date, without "By"
+				b.why = rByline
+				continue
+			}
+			if pg.source != "" && sameTitle(b.text, pg.source) {
+				b.why = rWidget // the site's name
+				continue
+			}
+		}
+		if needTitle && long == 0 && b.kind == kPara && b.sh.words == 1 && !endsSentence(b.sh.last) {
+			b.why = rWidget // a section label above the headline
+			continue
 		}
 		if needTitle && long == 0 && candidates < 3 {
 			candidates++
+			if headlineLike(b) && inFurniture(bs, b.text) {
+				b.why = rWidget // the site's name, as in "Thanks for reading <site>!"
+				continue
+			}
 			if headlineLike(b) && !isTeaser(bs, i) {
 				pg.title = b.text
 				if k := strings.LastIndex(pg.title, " | "); k > 0 && countWords(pg.title[k+3:]) <= 4 {
@@ -521,6 +732,39 @@ func head(pg *page) {
 			}
 		}
 	}
+}
+
+// nextIsMeta reports whether the next block after bs[i] that is not
+// furniture is a date or byline line.
+func nextIsMeta(bs []block, i int) bool {
+	for j := i + 1; j < len(bs); j++ {
+		if bs[j].why.furniture() {
+			continue
+		}
+		return bs[j].why == rDate || bs[j].why == rByline || bs[j].why == keep && isMetaLine(bs[j].text)
+	}
+	return false
+}
+
+// inFurniture reports whether s appears inside a promotional, widget or
+// credit block of the page.
+func inFurniture(bs []block, s string) bool {
+	for i := range bs {
+		switch bs[i].why {
+		case rPromo, rWidget, rSource, rCredit, rLeadIn:
+			if len(bs[i].text) > len(s) && strings.Contains(bs[i].text, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isUpdateLine reports whether a date line gives a modification date rather
+// than a publication date.
+func isUpdateLine(s string) bool {
+	ls := lowerASCII(s)
+	return (strings.Contains(ls, "updated") || strings.Contains(ls, "modified")) && !strings.Contains(ls, "published")
 }
 
 // isTeaser reports whether the title candidate bs[i] is rather a one-line
@@ -621,16 +865,18 @@ func isOtherHeadline(b *block) bool {
 }
 
 // markAuthorLines drops lines after the head that only repeat the author's
-// name (the heading of an author box).
+// name or another byline (the heading of an author box).
 func markAuthorLines(pg *page) {
-	if pg.author == "" {
-		return
-	}
 	key := foldKey(pg.author)
 	for i := range pg.blocks {
 		b := &pg.blocks[i]
-		if b.why == keep && b.sh.words <= 5 && foldKey(b.text) == key {
+		if b.why != keep || b.sh.words > 8 {
+			continue
+		}
+		if pg.author != "" && len(b.text) <= 2*len(pg.author)+10 && foldKey(b.text) == key {
 			b.why = rTail
+		} else if _, _, _, ok := parseByline(b.text); ok {
+			b.why = rTail // "Written by Jane Doe" in an author box
 		}
 	}
 }
@@ -652,7 +898,7 @@ func markTail(pg *page) {
 			}
 			continue
 		}
-		if name, ok := bio(bs, i, pg.author); ok {
+		if name, ok := bio(bs, i, pg.author, furniture); ok {
 			b.why = rBio
 			furniture = true
 			if pg.author == "" && name != "" {
@@ -689,6 +935,20 @@ func isTailLine(b *block) bool {
 	return true
 }
 
+// isRoleWord reports whether the one word in ws is a job a short author
+// bio opens with.
+func isRoleWord(ws []string) bool {
+	if len(ws) != 1 {
+		return false
+	}
+	switch ws[0] {
+	case "writer", "editor", "reporter", "journalist", "founder", "author", "columnist", "correspondent",
+		"analyst", "contributor", "freelance", "blogger", "researcher", "consultant", "engineer", "investor":
+		return true
+	}
+	return false
+}
+
 // careerWords mark an author biography.
 var careerWords = [...]string{"founder", "ceo", "journalist", "reporter", "writer", "author", "editor", "columnist",
 	"correspondent", "contributor", "analyst", "consultant", "professor", "fellow", "researcher", "mba", "phd",
@@ -697,45 +957,59 @@ var careerWords = [...]string{"founder", "ceo", "journalist", "reporter", "write
 
 // bio reports whether bs[i] is an author biography: a paragraph that opens
 // with a person's name (the author's, or one standing alone on the line
-// above) or "The author", followed by career vocabulary. It returns the name.
-func bio(bs []block, i int, author string) (string, bool) {
+// above) or "The author", followed by career vocabulary; or, when page
+// furniture follows (below), a short line opening with a job ("Writer on
+// technology."). It returns the name.
+func bio(bs []block, i int, author string, below bool) (string, bool) {
 	b := &bs[i]
-	if b.sh.words < 10 || b.sh.words > 200 {
+	if b.sh.words > 200 || b.sh.words < 10 && !below {
 		return "", false
 	}
-	ls := strings.ToLower(b.text)
-	career := 0
-	for _, w := range careerWords {
-		if strings.Contains(ls, w) {
-			career++
-		}
-	}
-	if career == 0 {
-		return "", false
-	}
-	if strings.HasPrefix(ls, "about the author") || strings.HasPrefix(ls, "the author ") || strings.HasPrefix(ls, "the writer ") {
-		return "", true
-	}
-	if author != "" && strings.HasPrefix(ls, strings.ToLower(author)+" ") {
-		return author, true
-	}
-	// A standalone name line just above, which the paragraph starts with, or
-	// an "About the author" heading.
-	for j := i - 1; j >= 0; j-- {
-		p := &bs[j]
-		if p.why == rJunk || p.why == rCode {
-			continue
-		}
-		if isNameLine(p.text) && strings.HasPrefix(b.text, p.text+" ") {
-			p.why = rTail
-			return p.text, true
-		}
-		if p.why == rWidget && strings.Contains(strings.ToLower(p.text), "author") {
-			if ws := strings.Fields(b.text); len(ws) >= 3 && isNameLine(ws[0]+" "+ws[1]) {
-				return ws[0] + " " + ws[1], true
+	name := ""
+	switch {
+	case below && b.sh.words <= 25 && isRoleWord(firstWords(b.text, 1)):
+		// "Writer on technology and markets." above a widget
+	case hasPrefixFold(b.text, "about the author"), hasPrefixFold(b.text, "the author "), hasPrefixFold(b.text, "the writer "):
+	case author != "" && hasPrefixFold(b.text, author+" "):
+		name = author
+	default:
+		// A standalone name line just above, which the paragraph starts
+		// with, or an "About the author" heading.
+		var above *block
+		for j := i - 1; j >= 0; j-- {
+			if bs[j].why != rJunk && bs[j].why != rCode {
+				above = &bs[j]
+				break
 			}
 		}
-		break
+		switch {
+		case above == nil:
+			return "", false
+		case isNameLine(above.text) && strings.HasPrefix(b.text, above.text+" "):
+			name = above.text
+		case above.why == rWidget && strings.Contains(lowerASCII(above.text), "author"):
+			ws := strings.Fields(b.text)
+			if len(ws) < 3 || !isNameLine(ws[0]+" "+ws[1]) {
+				return "", false
+			}
+			name = ws[0] + " " + ws[1]
+		default:
+			return "", false
+		}
+	}
+	ls := lowerASCII(b.text)
+	for _, w := range careerWords {
+		if strings.Contains(ls, w) {
+			for j := i - 1; j >= 0 && name != ""; j-- {
+				if bs[j].why == keep && bs[j].text == name {
+					bs[j].why = rTail // the name line above
+				}
+				if bs[j].why != rJunk && bs[j].why != rCode {
+					break
+				}
+			}
+			return name, true
+		}
 	}
 	return "", false
 }

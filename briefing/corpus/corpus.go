@@ -1,11 +1,17 @@
 // Package corpus turns a folder of news articles (.txt, .md, .html) into clean
 // Documents and sentence-aware Passages.
 //
+// List finds the article files of a folder, Parse turns one file into a
+// Document, Split cuts a Document into Passages, and Sentences finds the
+// sentences of a text. Sample is the embedded default corpus.
+//
 // Loading is tolerant: a file that cannot be read or parsed is reported in the
 // returned error list and the rest still load. Cleaning removes page furniture
 // (CSS fragments, share/comment/newsletter widgets, navigation, hashtag lines,
-// author bios, promo blocks, image credits) by general rules on line shape,
-// link and punctuation density, position and vocabulary.
+// author bios, promo blocks, image credits, cookie banners, other articles'
+// headlines) by general rules on line shape, link and symbol density,
+// position on the page and widget vocabulary, and finds the title, byline,
+// date and source the text carries.
 package corpus
 
 import "time"

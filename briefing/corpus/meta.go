@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 // word is one space-separated token of a line with its byte range.
@@ -42,12 +41,31 @@ func monthOf(w string) (time.Month, bool) {
 	if len(w) < 3 || len(w) > 9 {
 		return 0, false
 	}
-	lw := strings.ToLower(w)
-	for m := time.January; m <= time.December; m++ {
-		full := strings.ToLower(m.String())
-		if lw == full || lw == full[:3] || (m == time.September && lw == "sept") {
-			return m, true
-		}
+	switch lowerASCII(w) {
+	case "jan", "january":
+		return time.January, true
+	case "feb", "february":
+		return time.February, true
+	case "mar", "march":
+		return time.March, true
+	case "apr", "april":
+		return time.April, true
+	case "may":
+		return time.May, true
+	case "jun", "june":
+		return time.June, true
+	case "jul", "july":
+		return time.July, true
+	case "aug", "august":
+		return time.August, true
+	case "sep", "sept", "september":
+		return time.September, true
+	case "oct", "october":
+		return time.October, true
+	case "nov", "november":
+		return time.November, true
+	case "dec", "december":
+		return time.December, true
 	}
 	return 0, false
 }
@@ -144,37 +162,36 @@ func findDate(ws []word) (t time.Time, first, last int, ok bool) {
 // isDateFiller reports whether a token may sit beside a date on a date line:
 // weekdays, "Published", "Updated", times, time zones, reading times.
 func isDateFiller(w string) bool {
-	if w == "" || allDigits(w) {
+	if w == "" || allDigits(w) || isDateWord(w) || isTimeZone(w) {
 		return true
-	}
-	lw := strings.ToLower(w)
-	switch lw {
-	case "published", "posted", "updated", "last", "modified", "on", "at", "date", "dated", "am", "pm",
-		"a.m", "p.m", "min", "mins", "minute", "minutes", "read", "reading", "time", "and", "in", "news":
-		return true
-	}
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		full := strings.ToLower(d.String())
-		if lw == full || lw == full[:3] || (len(lw) == 4 && strings.HasPrefix(full, lw)) {
-			return true
-		}
 	}
 	// 10:32, 10:32am, 10.32
-	if isDigit(w[0]) && strings.ContainsAny(w, ":.") {
+	return isDigit(w[0]) && strings.ContainsAny(w, ":.")
+}
+
+// isDateWord reports whether w is a word that introduces or accompanies a
+// date ("Published", "on", "Tuesday").
+func isDateWord(w string) bool {
+	switch lowerASCII(w) {
+	case "published", "posted", "updated", "last", "modified", "on", "at", "date", "dated", "am", "pm",
+		"a.m", "p.m", "min", "mins", "minute", "minutes", "read", "reading", "time", "and", "in", "news",
+		"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur", "thurs",
+		"friday", "fri", "saturday", "sat", "sunday", "sun":
 		return true
 	}
-	// time zones: ET, EST, UTC, GMT+1, CET
-	if len(w) >= 2 && len(w) <= 9 {
-		up := 0
-		for i := 0; i < len(w); i++ {
-			c := w[i]
-			if c >= 'A' && c <= 'Z' {
-				up++
-			} else if !isDigit(c) && c != '+' && c != '-' && c != ':' {
-				return false
-			}
-		}
-		return up >= 2
+	return false
+}
+
+// isTimeZone reports whether w is a time zone: "GMT", "ET", "UTC+1".
+func isTimeZone(w string) bool {
+	if i := strings.IndexAny(w, "+-"); i > 0 {
+		w = w[:i]
+	}
+	switch w {
+	case "Z", "UTC", "GMT", "ET", "EST", "EDT", "CT", "CST", "CDT", "MT", "MST", "MDT", "PT", "PST", "PDT", "BST",
+		"CET", "CEST", "EET", "EEST", "WET", "WEST", "IST", "JST", "KST", "HKT", "SGT", "AEST", "AEDT", "AET",
+		"ACST", "AWST", "NZST", "NZDT", "MSK":
+		return true
 	}
 	return false
 }
@@ -224,9 +241,20 @@ func parseDateValue(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// bylinePrefixes open a byline.
-var bylinePrefixes = [...]string{"by ", "by:", "written by ", "posted by ", "words by ", "story by ",
-	"reported by ", "author: ", "author:", "authors: ", "byline: ", "text by "}
+// bylinePrefixes open a byline; a space or a colon follows them.
+var bylinePrefixes = [...]string{"by", "written by", "posted by", "words by", "story by", "reported by",
+	"author", "authors", "byline", "text by", "published by"}
+
+// bylineRest returns what follows a byline prefix in s ("Jane Doe" of "By:
+// Jane Doe"), and whether s starts with one.
+func bylineRest(s string) (string, bool) {
+	for _, p := range bylinePrefixes {
+		if hasPrefixFold(s, p) && len(s) > len(p) && (s[len(p)] == ' ' || s[len(p)] == ':') {
+			return strings.TrimLeft(s[len(p):], " :"), true
+		}
+	}
+	return "", false
+}
 
 // parseByline reads a byline such as "By Jane Doe and John Roe",
 // "By Jane Doe | The Example Times | Feb. 4, 2025" or "Written by Jane Doe,
@@ -235,13 +263,7 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 	if len(s) > 200 || countWords(s) > 18 {
 		return "", "", time.Time{}, false
 	}
-	rest := ""
-	for _, p := range bylinePrefixes {
-		if hasPrefixFold(s, p) {
-			rest = strings.TrimLeft(s[len(p):], " :")
-			break
-		}
-	}
+	rest, _ := bylineRest(s)
 	if rest == "" {
 		return "", "", time.Time{}, false
 	}
@@ -251,20 +273,8 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 		date = t
 		after := strings.TrimSpace(rest[ws[last].end:])
 		rest = strings.TrimSpace(rest[:ws[first].start])
-		// drop weekday and "on"/"Published" fillers left before the date
-		for {
-			i := strings.LastIndexByte(rest, ' ')
-			tail := strings.Trim(rest[i+1:], ",.;:|•·-–—")
-			if tail == "" || (isDateFiller(tail) && !isNameWord(tail)) {
-				rest = strings.TrimSpace(rest[:max(i, 0)])
-				if i < 0 {
-					break
-				}
-				continue
-			}
-			break
-		}
-		if after != "" && rest == "" {
+		rest = trimDateWords(rest)
+		if rest == "" {
 			rest = after
 		}
 	}
@@ -288,8 +298,12 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 			switch {
 			case p == "":
 			case isRole(p):
-			case isNameLine(p):
+			case isNameLine(p) && !hasPrefixFold(p, "the "):
 				names = append(names, titleName(p))
+			case hasPrefixFold(p, "the ") && isTitleCase(p) && countWords(p) <= 6:
+				if source == "" {
+					source = p // "By The Example Press"
+				}
 			case i > 0 && countWords(p) <= 4 && isTitleCase(p) && source == "":
 				source = p // "By Jane Doe, Reuters"
 			default:
@@ -297,35 +311,72 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 			}
 		}
 	}
-	if len(names) == 0 {
+	if len(names) == 0 && source == "" {
 		return "", "", time.Time{}, false
 	}
 	return joinNames(names), source, date, true
 }
 
-// metaLine reports whether s is a short byline-and-date line whose names do
-// not parse ("Posted by admin on February 4, 2025"); its date is returned.
-func metaLine(s string) (time.Time, bool) {
+// metaLine reads a short line of article metadata that is neither a plain
+// byline nor a plain date line: a date with a byline before or after it
+// ("Posted on February 4, 2025 by admin", "Jane Doe, February 4, 2025",
+// "February 4, 2025 | Jane Doe"). The author is "" when the names do not
+// parse.
+func metaLine(s string) (author string, date time.Time, ok bool) {
 	if countWords(s) > 14 {
-		return time.Time{}, false
+		return "", time.Time{}, false
 	}
-	ok := false
-	for _, p := range bylinePrefixes {
-		if hasPrefixFold(s, p) {
-			ok = true
-			break
+	ws := tokens(s, 24)
+	t, first, last, found := findDate(ws)
+	if !found {
+		return "", time.Time{}, false
+	}
+	before := strings.Trim(s[:ws[first].start], " ,;:|•·-–—")
+	after := strings.Trim(s[ws[last].end:], " ,;:|•·-–—")
+	side := func(part string) (string, bool) {
+		// Drop filler words ("Posted on", "Updated", times) from the ends.
+		fs := strings.Fields(part)
+		for len(fs) > 0 && isDateFiller(strings.Trim(fs[0], ",.;:|•·-–—")) {
+			fs = fs[1:]
 		}
+		part = strings.Trim(trimDateWords(strings.Join(fs, " ")), " ,;:|•·-–—")
+		switch {
+		case part == "":
+			return "", true
+		case isNameLine(part):
+			return part, true
+		}
+		if rest, ok := bylineRest(part); ok {
+			if a, _, _, ok := parseByline(part); ok {
+				return a, true
+			}
+			return "", countWords(rest) <= 3 // "by admin"
+		}
+		return "", false
 	}
-	if !ok {
-		return time.Time{}, false
+	a1, ok1 := side(before)
+	a2, ok2 := side(after)
+	if !ok1 || !ok2 {
+		return "", time.Time{}, false
 	}
-	t, _, _, found := findDate(tokens(s, 24))
-	return t, found
+	if a1 == "" {
+		a1 = a2
+	}
+	return titleName(a1), t, true
 }
 
-func isNameWord(w string) bool {
-	r, _ := utf8.DecodeRuneInString(w)
-	return unicode.IsUpper(r) && !isDateFiller(w)
+// trimDateWords drops the words that lead up to a date ("on", "Published",
+// a weekday, separators) from the end of s.
+func trimDateWords(s string) string {
+	fs := strings.Fields(s)
+	for len(fs) > 0 {
+		w := strings.Trim(fs[len(fs)-1], ",.;:|•·-–—")
+		if w != "" && !isDateWord(w) {
+			break
+		}
+		fs = fs[:len(fs)-1]
+	}
+	return strings.Join(fs, " ")
 }
 
 // isRole reports whether s is a job title in a byline ("Staff Writer").
@@ -363,6 +414,8 @@ func titleName(s string) string {
 
 func joinNames(names []string) string {
 	switch len(names) {
+	case 0:
+		return ""
 	case 1:
 		return names[0]
 	case 2:
@@ -380,7 +433,14 @@ func sourceLine(s string) (source string, ok bool) {
 	if len(s) > 240 || countWords(s) > 30 {
 		return "", false
 	}
-	ls := strings.ToLower(s)
+	switch w := firstWordLower(s); {
+	case w == "source" || w == "sources" || w == "via" || w == "copyright" || w == "republished" || w == "reprinted",
+		strings.HasPrefix(s, "©") || hasPrefixFold(s, "(c) "),
+		onlyCreditWords(w):
+	default:
+		return "", false
+	}
+	ls := lowerASCII(s[:min(len(s), 100)]) // credits say what they are up front
 	switch {
 	case strings.HasPrefix(ls, "source:") || strings.HasPrefix(ls, "sources:") || strings.HasPrefix(ls, "via:") ||
 		strings.HasPrefix(ls, "source -") || strings.HasPrefix(ls, "source –"):
@@ -403,7 +463,7 @@ func sourceLine(s string) (source string, ok bool) {
 			rest = rest[1:]
 		}
 		rest = strings.TrimPrefix(rest, "–")
-		if i := strings.Index(strings.ToLower(rest), "all rights reserved"); i >= 0 {
+		if i := strings.Index(lowerASCII(rest), "all rights reserved"); i >= 0 {
 			rest = rest[:i]
 		}
 		return cleanSource(rest), true
@@ -427,8 +487,8 @@ func sourceLine(s string) (source string, ok bool) {
 		}
 		start := i + len(verb) + best + len(prep)
 		src := s[start:]
-		if strings.HasPrefix(strings.ToLower(src), "permission ") {
-			if k := strings.Index(strings.ToLower(src), " from "); k >= 0 {
+		if strings.HasPrefix(lowerASCII(src), "permission ") {
+			if k := strings.Index(lowerASCII(src), " from "); k >= 0 {
 				src = src[k+6:]
 			}
 		}

@@ -40,7 +40,7 @@ func Parse(p string, data []byte) (Document, error) {
 		err error
 	)
 	switch strings.ToLower(ext) {
-	case ".txt", ".text":
+	case ".txt":
 		var s string
 		if s, err = decodeText(data); err == nil {
 			pg.blocks = textBlocks(s)
@@ -211,10 +211,10 @@ func textBlocks(s string) []block {
 			continued++
 		}
 		prevNonEmpty = true
-		maxLen = max(maxLen, utf8.RuneCountInString(line))
+		maxLen = max(maxLen, len(line))
 	}
 	bs := make([]block, 0, nonEmpty)
-	if !(blank && nonEmpty >= 4 && maxLen <= 110 && continued*2 >= nonEmpty) {
+	if !(blank && nonEmpty >= 4 && maxLen <= 120 && continued*2 >= nonEmpty) {
 		for rest := s; rest != ""; {
 			line, tail, _ := strings.Cut(rest, "\n")
 			rest = tail
@@ -249,7 +249,7 @@ func textBlocks(s string) []block {
 			flush()
 		}
 		cur = append(cur, t)
-		prevShort = utf8.RuneCountInString(line)*2 < maxLen
+		prevShort = len(line)*2 < maxLen
 	}
 	flush()
 	return bs

@@ -138,6 +138,47 @@ func TestParseFixtures(t *testing.T) {
 				"Leave a Reply", "Your email address", "Read next"},
 		},
 		{
+			file:      "memberpost.txt",
+			title:     "Why Cheap Models Matter",
+			author:    "Jane Doe",
+			published: date(2025, 1, 28),
+			keep: []string{
+				"A new model changes the economics of AI", // the standfirst
+				"That belief shaped budgets, valuations and national policies.",
+				"What changed",
+				"the software that moves data between chips.",
+			},
+			drop: []string{"Sign up", "Sign in", "Member-only", "Follow", "min read", "Listen", "Share", "Written by",
+				"Followers", "Writer on technology", "More from", "Ten charts", "Help", "Careers", "Privacy", "Terms"},
+		},
+		{
+			file:      "newsletter.txt",
+			title:     "Open models are winning the argument",
+			author:    "Sam Writer",
+			source:    "Sam Writer",
+			published: date(2025, 2, 10),
+			keep: []string{
+				"What a cheap reasoning model tells us about the next year",
+				"Each lab that publishes a technique makes the next lab faster.",
+				"There is a catch.",
+			},
+			drop: []string{"The Example Letter", "Subscribe", "Sign in", "Share", "Thanks for reading", "Discussion",
+				"Comments", "Restacks", "Ready for more", "Privacy", "Start Writing", "Get the app", "home for great culture"},
+		},
+		{
+			file:      "newsroom.txt",
+			title:     "Chipmaker shares rebound after a week of losses",
+			author:    "Ana Ruiz and Tom Becker",
+			source:    "Example News Network",
+			published: date(2025, 2, 4),
+			keep: []string{
+				"Shares of the largest AI chip designer rose on Tuesday as investors bought back into the stock",
+				"\"The orders are still coming in.\"",
+			},
+			drop: []string{"Skip to", "Menu", "Search", "Markets", "By Ana", "Published", "Advertisement", "Most Read",
+				"Oil prices", "Gold hits", "newsletter", "inbox", "All rights reserved", "Cookie Settings"},
+		},
+		{
 			file:      "wrapped.txt",
 			title:     "Wafer Makers Expand as AI Demand Holds Up",
 			author:    "Jane Doe and John Roe",
@@ -427,5 +468,136 @@ func TestMarkdownFrontMatterVariants(t *testing.T) {
 				t.Errorf("Text = %q", d.Text)
 			}
 		})
+	}
+}
+
+// TestPageLayouts covers whole small pages whose shape matters: menus and
+// site names at the top, lists and inline teasers in the middle.
+func TestPageLayouts(t *testing.T) {
+	const para = "The article body is a complete paragraph with more than enough words to be taken for real text by the cleaner, which matters here. It even has a second sentence."
+	tests := []struct {
+		name      string
+		page      string
+		title     string
+		author    string
+		source    string
+		published time.Time
+		keep      []string
+		drop      []string
+	}{
+		{
+			name:  "menu above a short title",
+			page:  "Home\nNews\nTech\nMarkets\nChip Stocks Fall\nBy Jane Doe\n" + para,
+			title: "Chip Stocks Fall", author: "Jane Doe",
+			drop: []string{"Home", "Markets"},
+		},
+		{
+			name:  "site name repeated in the credit line",
+			page:  "The Example Times\nChip Stocks Fall Sharply\n" + para + "\n© 2025 The Example Times",
+			title: "Chip Stocks Fall Sharply", source: "The Example Times",
+			drop: []string{"The Example Times"},
+		},
+		{
+			name:  "short list in the middle survives",
+			page:  "Who Is Racing\n" + para + "\nThe main players:\nOpenAI\nGoogle\nMeta\nDeepSeek\n" + para,
+			title: "Who Is Racing",
+			keep:  []string{"The main players:\n\nOpenAI\n\nGoogle\n\nMeta\n\nDeepSeek"},
+		},
+		{
+			name:  "inline teaser does not swallow the next heading",
+			page:  "Chip Rules Explained\n" + para + "\nRead more: Nvidia falls after a rival model appears\nWhat Comes Next\n" + para,
+			title: "Chip Rules Explained",
+			keep:  []string{"What Comes Next"},
+			drop:  []string{"Nvidia falls"},
+		},
+		{
+			name:  "name and date line",
+			page:  "Chip Rules Explained\nJane Doe, February 4, 2025\n" + para,
+			title: "Chip Rules Explained", author: "Jane Doe", published: date(2025, 2, 4),
+		},
+		{
+			name:  "date then name",
+			page:  "Chip Rules Explained\nFebruary 4, 2025 | Jane Doe\n" + para,
+			title: "Chip Rules Explained", author: "Jane Doe", published: date(2025, 2, 4),
+		},
+		{
+			name:  "publication date preferred to update date",
+			page:  "Chip Rules Explained\nLast updated: February 6, 2025\nPublished February 4, 2025\n" + para,
+			title: "Chip Rules Explained", published: date(2025, 2, 4),
+		},
+		{
+			name:  "update date when it is all there is",
+			page:  "Chip Rules Explained\nUpdated February 6, 2025\n" + para,
+			title: "Chip Rules Explained", published: date(2025, 2, 6),
+		},
+		{
+			name:  "agency byline",
+			page:  "Chip Rules Explained\nBy The Example Press\n" + para,
+			title: "Chip Rules Explained", source: "The Example Press",
+		},
+		{
+			name:  "byline with outlet",
+			page:  "Chip Rules Explained\nBy Jane Doe, EXN Business\n" + para,
+			title: "Chip Rules Explained", author: "Jane Doe", source: "EXN Business",
+		},
+		{
+			name:  "wire credits at the end",
+			page:  "Chip Rules Explained\n" + para + "\n(Reporting by Jane Doe; Editing by John Roe)",
+			title: "Chip Rules Explained",
+			drop:  []string{"Reporting by"},
+		},
+		{
+			name:  "author box after the article",
+			page:  "Chip Rules Explained\nBy Jane Doe\n" + para + "\nAbout the Author\nJane Doe is a technology correspondent based in Brussels who covers chips and trade.",
+			title: "Chip Rules Explained", author: "Jane Doe",
+			drop: []string{"About the Author", "correspondent"},
+		},
+		{
+			name:  "comment section after the article",
+			page:  "Chip Rules Explained\n" + para + "\n" + para + "\n3 Comments\nGreat read, thanks for writing this up so clearly, I learned a lot about export rules today.\nReply",
+			title: "Chip Rules Explained",
+			drop:  []string{"Comments", "Great read", "Reply"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Parse("p.txt", []byte(tt.page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Title != tt.title || d.Author != tt.author || d.Source != tt.source || !d.Published.Equal(tt.published) {
+				t.Errorf("Title %q Author %q Source %q Published %v; want %q %q %q %v",
+					d.Title, d.Author, d.Source, d.Published, tt.title, tt.author, tt.source, tt.published)
+			}
+			if !strings.Contains(d.Text, para) {
+				t.Errorf("lost the body: %q", d.Text)
+			}
+			for _, s := range tt.keep {
+				if !strings.Contains(d.Text, s) {
+					t.Errorf("lost %q: %q", s, d.Text)
+				}
+			}
+			for _, s := range tt.drop {
+				if strings.Contains(d.Text, s) {
+					t.Errorf("kept %q: %q", s, d.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestCapitalBylines(t *testing.T) {
+	for _, tt := range []struct{ line, author string }{
+		{"BY JANE DOE | FEB. 4, 2025", "Jane Doe"},
+		{"FEBRUARY 4, 2025 | JANE DOE", "Jane Doe"},
+		{"By Jane Doe on Tuesday, February 4, 2025 at 10:32 GMT", "Jane Doe"},
+	} {
+		d, err := Parse("c.txt", []byte("Some Headline Here\n"+tt.line+"\n\nThe article begins with a full sentence that is long enough to be body text. It has a second sentence too."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Author != tt.author || !d.Published.Equal(date(2025, 2, 4)) {
+			t.Errorf("%q: Author %q Published %v", tt.line, d.Author, d.Published)
+		}
 	}
 }

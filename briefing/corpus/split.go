@@ -117,6 +117,7 @@ type splitter struct {
 	doc     string
 	text    string
 	out     []Passage
+	words   []int // words of out[i]
 	cur     span
 	section int // passages of out before this index belong to earlier sections
 	sents   [][2]int
@@ -255,6 +256,7 @@ func (sp *splitter) flush() {
 }
 
 func (sp *splitter) emit(s span) {
+	sp.words = append(sp.words, s.words)
 	sp.out = append(sp.out, Passage{
 		Doc:   sp.doc,
 		Seq:   len(sp.out),
@@ -270,9 +272,10 @@ func (sp *splitter) emit(s span) {
 func (sp *splitter) endSection() {
 	if sp.cur.words > 0 && sp.cur.words < minPassageWords && len(sp.out) > sp.section {
 		prev := &sp.out[len(sp.out)-1]
-		if countWords(prev.Text)+sp.cur.words <= maxPassageWords {
+		if pw := &sp.words[len(sp.words)-1]; *pw+sp.cur.words <= maxPassageWords {
 			prev.End = sp.cur.end
 			prev.Text = sp.text[prev.Start:prev.End]
+			*pw += sp.cur.words
 			sp.cur = span{}
 		}
 	}

@@ -48,6 +48,10 @@ func isNormal(s string) bool {
 	prevSpace := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c > ' ' && c < 0x7f {
+			prevSpace = false
+			continue
+		}
 		switch {
 		case c == ' ':
 			if prevSpace {
@@ -100,11 +104,52 @@ type shape struct {
 	digits   int
 	syms     int // characters typical of code and markup: {}[]<>;=|\^~`*_@#
 	braces   int
+	semis    int // semicolons
+	seps     int // characters that separate menu items: | / > · » • › – — ∙, and - : after a space
 	hashtags int // words starting with '#' and a letter
 	upper    int // words starting with an upper-case letter
 	lower    int // words starting with a lower-case letter
 	last     rune
 }
+
+// Byte classes for scan.
+const (
+	cOther = iota
+	cSpace // ' '
+	cUpper // A-Z
+	cLower // a-z
+	cDigit // 0-9
+	cBrace // { }
+	cSym   // [ ] < > = | \ ^ ~ ` * _ @ #
+	cSemi  // ;
+	cLead  // first byte of a multi-byte character
+	cCont  // continuation byte
+	cSep   // / - : (separators when they follow a space; / always)
+)
+
+// byteClass classifies the 256 byte values for scan.
+var byteClass = func() (t [256]uint8) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = cUpper
+		t[c+'a'-'A'] = cLower
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
+	}
+	t[' '] = cSpace
+	t['{'], t['}'], t[';'] = cBrace, cBrace, cSemi
+	for _, c := range "[]<>=|\\^~`*_@#" {
+		t[c] = cSym
+	}
+	t['/'], t['-'], t[':'] = cSep, cSep, cSep
+	for c := 0x80; c < 0xc0; c++ {
+		t[c] = cCont
+	}
+	for c := 0xc0; c < 0x100; c++ {
+		t[c] = cLead
+	}
+	return t
+}()
 
 func scan(s string) shape {
 	var sh shape
@@ -112,7 +157,12 @@ func scan(s string) shape {
 	inWord := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == ' ' {
+		cl := byteClass[c]
+		if cl == cLower && inWord { // most bytes of prose
+			sh.letters++
+			continue
+		}
+		if cl == cSpace {
 			inWord = false
 			continue
 		}
@@ -120,13 +170,13 @@ func scan(s string) shape {
 			inWord = true
 			sh.words++
 			switch {
-			case c >= 'A' && c <= 'Z':
+			case cl == cUpper:
 				sh.upper++
-			case c >= 'a' && c <= 'z':
+			case cl == cLower:
 				sh.lower++
 			case c == '#' && i+1 < len(s) && isASCIILetter(s[i+1]):
 				sh.hashtags++
-			case c >= 0xc0:
+			case cl == cLead:
 				r, _ := utf8.DecodeRuneInString(s[i:])
 				if unicode.IsUpper(r) {
 					sh.upper++
@@ -135,19 +185,39 @@ func scan(s string) shape {
 				}
 			}
 		}
-		switch {
-		case isASCIILetter(c):
+		switch cl {
+		case cUpper, cLower:
 			sh.letters++
-		case c >= '0' && c <= '9':
+		case cLead:
+			sh.letters++
+			switch {
+			case c == 0xc2: // · »
+				if i+1 < len(s) && (s[i+1] == 0xb7 || s[i+1] == 0xbb) {
+					sh.seps++
+				}
+			case c == 0xe2: // • › – — ∙
+				if i+2 < len(s) && (s[i+1] == 0x80 && (s[i+2] == 0xa2 || s[i+2] == 0xba || s[i+2] == 0x93 || s[i+2] == 0x94) ||
+					s[i+1] == 0x88 && s[i+2] == 0x99) {
+					sh.seps++
+				}
+			}
+		case cDigit:
 			sh.digits++
-		case c >= 0xc0:
-			sh.letters++
-		case c == '{' || c == '}':
+		case cBrace:
 			sh.braces++
 			sh.syms++
-		case c == '[' || c == ']' || c == '<' || c == '>' || c == ';' || c == '=' || c == '|' ||
-			c == '\\' || c == '^' || c == '~' || c == '`' || c == '*' || c == '_' || c == '@' || c == '#':
+		case cSym:
 			sh.syms++
+			if c == '|' || c == '>' {
+				sh.seps++
+			}
+		case cSemi:
+			sh.syms++
+			sh.semis++
+		case cSep:
+			if c == '/' || i > 0 && s[i-1] == ' ' {
+				sh.seps++
+			}
 		}
 	}
 	sh.last = lastSignificant(s)
@@ -298,11 +368,14 @@ func isNameLine(s string) bool {
 		return false
 	}
 	n := 0
-	caps := 0
+	caps, acronyms := 0, 0
 	for w := range strings.FieldsSeq(s) {
 		n++
 		if n > 5 {
 			return false
+		}
+		if len(w) >= 2 && strings.ToUpper(w) == w {
+			acronyms++
 		}
 		switch strings.ToLower(w) {
 		case "de", "van", "von", "der", "den", "da", "di", "del", "la", "le", "bin", "al", "el", "du", "dos":
@@ -319,7 +392,8 @@ func isNameLine(s string) bool {
 		}
 		caps++
 	}
-	return n >= 2 && caps >= 2
+	// "JANE DOE" is a name in capitals, "CNN Business" is not a name.
+	return n >= 2 && caps >= 2 && (acronyms == 0 || acronyms == n)
 }
 
 // foldKey reduces s to lower-case letters and digits, for comparing titles.
@@ -332,4 +406,20 @@ func foldKey(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// lowerASCII lower-cases the ASCII letters of s, keeping every byte offset.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -17,8 +17,9 @@ const maxTokenBytes = 40
 // apostrophes handled ("China’s" gives china, "isn’t" is a stop word),
 // hyphenated words split ("export-control" gives export, control), dotted
 // acronyms joined ("U.S." gives us), digit groups kept whole ("$5.6" gives
-// 5.6, "50,000" gives 50000). Words are stemmed with the English snowball
-// stemmer; numbers and mixed tokens ("v3", "r1") are not.
+// 5.6, "50,000" gives 50000), acronym plurals singular ("GPUs" gives gpu).
+// Words are stemmed with the English snowball stemmer; numbers and mixed
+// tokens ("v3", "r1") are not.
 //
 // Analyze is pure and safe for concurrent use; terms are memoised in a
 // bounded process-wide cache (see stemCache).
@@ -35,13 +36,18 @@ func appendTerms(out []string, text string) []string {
 	apos := false // buf holds an apostrophe
 	digit := false
 	acro := false // buf is a dotted acronym in progress
+	upper := 0    // ASCII capitals in buf
+	i := 0
 	flush := func() {
-		if len(buf) > 0 && len(buf) <= maxTokenBytes {
+		if n := len(buf); n > 0 && n <= maxTokenBytes {
+			if n >= 3 && upper == n-1 && buf[n-1] == 's' && text[i-1] == 's' {
+				buf = buf[:n-1] // plural of an acronym: "GPUs", "LLMs"
+			}
 			out = emit(out, buf, apos, digit)
 		}
-		buf, apos, digit, acro = buf[:0], false, false, false
+		buf, apos, digit, acro, upper = buf[:0], false, false, false, 0
 	}
-	for i := 0; i < len(text); {
+	for i < len(text) {
 		c := text[i]
 		var r rune
 		size := 1
@@ -55,6 +61,7 @@ func appendTerms(out []string, text string) []string {
 			buf = append(buf, c)
 		case c >= 'A' && c <= 'Z':
 			buf = append(buf, c+('a'-'A'))
+			upper++
 		case c >= '0' && c <= '9':
 			buf = append(buf, c)
 			digit = true

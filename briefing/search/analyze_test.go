@@ -22,12 +22,13 @@ func TestAnalyze(t *testing.T) {
 		{"dotted acronym", "U.S. export rules", []string{"us", "export", "rule"}},
 		{"acronym at end", "made in the U.S.", []string{"made", "us"}},
 		{"money and decimals", "it cost $5.6 million", []string{"cost", "5.6", "million"}},
-		{"thousands separator", "50,000 GPUs, 12 racks", []string{"50000", "gpus", "12", "rack"}},
+		{"thousands separator", "50,000 GPUs, 12 racks", []string{"50000", "gpu", "12", "rack"}},
 		{"model names are not stemmed", "DeepSeek-V3 and R1", []string{"deepseek", "v3", "r1"}},
 		{"unicode letters lower-cased", "Café ÜBER Zürich", []string{"café", "über", "zürich"}},
 		{"stray letters dropped", "the 80's b-side", []string{"80", "side"}},
 		{"sentence end is not an acronym", "Plan B. Then more", []string{"plan", "b"}[:1]},
 		{"long junk dropped", "x" + strings.Repeat("a", 60) + " chips", []string{"chip"}},
+		{"acronym plurals", "GPUs and LLMs, not GPUS", []string{"gpu", "llm", "gpus"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package search
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -80,7 +81,7 @@ func newSynth(tb testing.TB, seed uint64) *synth {
 		}
 		tail[sb.String()] = true
 	}
-	s.tail = slices.Sorted(mapKeys(tail))
+	s.tail = slices.Sorted(maps.Keys(tail))
 	tr.Shuffle(len(s.tail), func(i, j int) { s.tail[i], s.tail[j] = s.tail[j], s.tail[i] })
 	s.vz = rand.NewZipf(s.r, 1.01, 1, uint64(len(s.vocab)-1))
 	s.tz = rand.NewZipf(s.r, 1.07, 1, uint64(len(s.tail)-1))

@@ -3,8 +3,8 @@ package search
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
-	"sync"
 )
 
 // Index is an in-memory BM25 inverted index over passages identified by
@@ -14,7 +14,8 @@ import (
 // Postings are compressed: per term, a byte string of varint-coded slot gaps
 // with the term frequency folded in, so a posting costs one or two bytes.
 // Removed passages stay in the postings as tombstones (skipped by Search)
-// until Compact; the statistics BM25 uses (passage count, lengths, document
+// until Compact, which Remove runs itself once they are a quarter of the
+// index; the statistics BM25 uses (passage count, lengths, document
 // frequencies) are always exact for the live passages.
 //
 // Add, Remove and Compact must not run concurrently with anything else;
@@ -37,8 +38,8 @@ type Index struct {
 	dict  map[string]uint32 // term -> term number
 	terms []termInfo
 
-	scratch sync.Pool // *scratch for Search
-	addBuf  []uint32  // Add's term numbers, reused
+	idle   chan *scratch // Search's idle accumulators
+	addBuf []uint32      // Add's term numbers, reused
 }
 
 // termInfo is one term's postings and statistics.
@@ -50,7 +51,15 @@ type termInfo struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32)}
+	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32), idle: newIdle()}
+}
+
+// maxIdle bounds the idle Search accumulators an index keeps (each holds
+// 8 bytes a passage).
+const maxIdle = 4
+
+func newIdle() chan *scratch {
+	return make(chan *scratch, min(maxIdle, runtime.GOMAXPROCS(0)))
 }
 
 // Len returns the number of live passages.
@@ -130,6 +139,7 @@ func appendUvarint(b []byte, v uint64) []byte {
 
 // Remove removes passage id, given the terms it was added with, so that the
 // statistics stay exact. Removing an unknown or removed id does nothing.
+// When removed passages reach a quarter of the index, Remove compacts it.
 func (ix *Index) Remove(id uint32, terms []string) {
 	slot, ok := ix.slotOf(id)
 	if !ok || ix.isDead(slot) {
@@ -152,7 +162,13 @@ func (ix *Index) Remove(id uint32, terms []string) {
 		}
 	}
 	ix.addBuf = tids
+	if dead := len(ix.ids) - ix.live; dead >= compactMin && dead*4 >= len(ix.ids) {
+		ix.Compact()
+	}
 }
+
+// compactMin is the fewest removed passages worth an automatic Compact.
+const compactMin = 1024
 
 func (ix *Index) slotOf(id uint32) (uint32, bool) {
 	i, ok := slices.BinarySearch(ix.ids, id)
@@ -211,7 +227,6 @@ func (ix *Index) Compact() {
 	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)
 	ix.dict, ix.terms = dict, terms
-	ix.scratch = sync.Pool{}
 }
 
 // Passage lengths are kept exactly in lens, and as a one-byte code for

@@ -180,6 +180,7 @@ func readIndex(r io.Reader) (*Index, error) {
 	}
 	nSlots := int(binary.LittleEndian.Uint32(head[4:]))
 	ix := &Index{
+		idle:     newIdle(),
 		live:     int(binary.LittleEndian.Uint32(head[8:])),
 		totalLen: binary.LittleEndian.Uint64(head[12:]),
 	}

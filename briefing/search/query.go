@@ -35,13 +35,20 @@ type Query struct {
 // matches nothing.
 func ParseQuery(question string) Query {
 	q := Query{Text: question}
-	words := splitWords(question)
+	all := splitWords(question)
 	shouting := isShouting(question)
+	for _, w := range all {
+		if _, ok := sourceWords[w.norm]; ok {
+			q.AboutSources = true
+			break
+		}
+	}
+	q.Quantity = asksQuantity(all)
 
 	// Leading framing: the longest run of framing words that ends on a
 	// strong one ("sources" alone may be the subject; "sources on" is not).
 	cut := 0
-	for i, w := range words {
+	for i, w := range all {
 		if w.acronym(shouting) {
 			break
 		}
@@ -54,37 +61,24 @@ func ParseQuery(question string) Query {
 		}
 		break
 	}
-	end := len(words)
-	end = trimTrailingFraming(words[cut:end], shouting) + cut
-
-	if cut < end {
-		q.Topic = strings.TrimSpace(question[words[cut].start:words[end-1].end])
-		q.Topic = strings.TrimRightFunc(q.Topic, isTrailingPunct)
-		q.Topic = strings.TrimLeftFunc(q.Topic, isQuote)
-		words = words[cut:end]
-	} else {
+	end := cut + trimTrailingFraming(all[cut:], shouting)
+	if cut >= end {
+		// All framing: no subject to search for.
 		q.Topic = strings.TrimRightFunc(strings.TrimSpace(question), isTrailingPunct)
+		return q
 	}
+	words := all[cut:end]
+	q.Topic = question[words[0].start:words[len(words)-1].end]
+	q.Topic = strings.TrimLeftFunc(strings.TrimRightFunc(q.Topic, isTrailingPunct), isQuote)
 
 	seen := make(map[string]bool)
 	for _, t := range Analyze(q.Topic) {
-		if framingStems[t] || seen[t] {
-			continue
-		}
-		seen[t] = true
-		q.Terms = append(q.Terms, t)
-	}
-	if cut < end {
-		q.Phrases = phrases(words, shouting)
-	}
-	all := splitWords(question)
-	for _, w := range all {
-		if _, ok := sourceWords[w.norm]; ok {
-			q.AboutSources = true
-			break
+		if !framingStems[t] && !seen[t] {
+			seen[t] = true
+			q.Terms = append(q.Terms, t)
 		}
 	}
-	q.Quantity = asksQuantity(all)
+	q.Phrases = phrases(words, shouting)
 	return q
 }
 
@@ -212,8 +206,7 @@ func isQuote(r rune) bool { return strings.ContainsRune("\"'“‘«([", r) }
 func trimTrailingFraming(words []word, shouting bool) int {
 	n := len(words)
 	for n > 0 {
-		switch words[n-1].norm {
-		case "please", "thanks", "lately", "recently":
+		if _, ok := trailingFraming[words[n-1].norm]; ok && !words[n-1].acronym(shouting) {
 			n--
 			continue
 		}
@@ -221,6 +214,12 @@ func trimTrailingFraming(words []word, shouting bool) int {
 	}
 	if n >= 3 && words[n-3].norm == "in" && words[n-2].norm == "the" && words[n-1].norm == "news" {
 		n -= 3
+	}
+	// "DeepSeek news", "Nvidia updates": a name then a word for coverage.
+	if n >= 2 && words[n-2].capitalised() {
+		if _, ok := weakFraming[words[n-1].norm]; ok && !words[n-1].capitalised() {
+			n--
+		}
 	}
 	for j := n - 1; j > 0; j-- {
 		if words[j].norm != "according" {
@@ -242,6 +241,12 @@ func trimTrailingFraming(words []word, shouting bool) int {
 	}
 	return n
 }
+
+// trailingFraming words end a question without being its subject: "what did
+// Marc Andreessen say about it?".
+var trailingFraming = setOf("please", "thanks", "lately", "recently", "now", "say", "says",
+	"said", "saying", "think", "thinks", "mean", "means", "do", "does", "did", "have", "has",
+	"had", "is", "are", "was", "were", "about", "of", "on", "it", "this", "that", "them")
 
 // phrases returns the stemmed runs of two or more content terms among the
 // topic's words. A run ends at a stop word (except "of"), punctuation, a
@@ -342,7 +347,7 @@ var strongFraming = setOf(
 // weakFraming words are framing only when more framing follows: "news on
 // Nvidia" drops "news on", "News Corp" keeps "News".
 var weakFraming = setOf(
-	"news", "latest", "recent", "update", "updates", "info", "information", "anything",
+	"news", "any", "latest", "recent", "update", "updates", "info", "information", "anything",
 	"something", "everything", "all", "more", "source", "sources", "outlet", "outlets",
 	"report", "reports", "article", "articles", "media", "press", "coverage", "experts",
 	"analysts", "people", "us", "reporting", "writing", "story", "stories", "summary", "overview", "details",
@@ -350,9 +355,11 @@ var weakFraming = setOf(
 
 // framingStems never count as content, wherever they appear in a question.
 var framingStems = map[string]bool{
-	"say": true, "said": true, "sourc": true, "mean": true, "meant": true, "think": true,
+	"say": true, "said": true, "mean": true, "meant": true, "think": true,
 	"happen": true, "tell": true, "told": true, "explain": true, "describ": true,
 	"summar": true, "summaris": true, "know": true, "known": true,
+	// "how did X affect Y" asks about X and Y together.
+	"affect": true,
 }
 
 // sourceWords mark a question about what sources said.

@@ -20,7 +20,10 @@ func TestParseQuery(t *testing.T) {
 		{"what is Mixture of Experts?", "Mixture of Experts", []string{"mixtur", "expert"}, [][]string{{"mixtur", "expert"}}, false, false},
 		{"what does this mean for Europe?", "Europe", []string{"europ"}, nil, false, false},
 		{"What are the outlets reporting on the harbor wind farm?", "harbor wind farm", []string{"harbor", "wind", "farm"}, [][]string{{"harbor", "wind", "farm"}}, true, false},
-		{"how did export controls affect Veltrix?", "export controls affect Veltrix", []string{"export", "control", "affect", "veltrix"}, [][]string{{"export", "control"}}, false, false},
+		{"how did export controls affect Veltrix?", "export controls affect Veltrix", []string{"export", "control", "veltrix"}, [][]string{{"export", "control"}}, false, false},
+		{"Any news on Veltrix?", "Veltrix", []string{"veltrix"}, nil, false, false},
+		{"give me a summary of the Veltrix news", "Veltrix", []string{"veltrix"}, nil, false, false},
+		{"fake news", "fake news", []string{"fake", "news"}, [][]string{{"fake", "news"}}, false, false},
 		{"US export controls", "US export controls", []string{"us", "export", "control"}, [][]string{{"us", "export", "control"}}, false, false},
 		{"news on Veltrix please", "Veltrix", []string{"veltrix"}, nil, false, false},
 		{"News Corp", "News Corp", []string{"news", "corp"}, [][]string{{"news", "corp"}}, false, false},
@@ -29,6 +32,9 @@ func TestParseQuery(t *testing.T) {
 		{"what did Veltrix say happened to its profit?", "Veltrix say happened to its profit", []string{"veltrix", "profit"}, nil, true, false},
 		{"what did sources say?", "what did sources say", nil, nil, true, false},
 		{"marathon", "marathon", []string{"marathon"}, nil, false, false},
+		{"what did sources say about open source?", "open source", []string{"open", "sourc"}, [][]string{{"open", "sourc"}}, true, false},
+		{"what did the harbor council say about it?", "harbor council", []string{"harbor", "council"}, [][]string{{"harbor", "council"}}, true, false},
+		{"how many GPUs does Veltrix sell?", "GPUs does Veltrix sell", []string{"gpu", "veltrix", "sell"}, [][]string{{"veltrix", "sell"}}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {

@@ -2,13 +2,19 @@
 // framing and stop words dropped, stemming, phrases kept together) and an
 // in-memory BM25 inverted index that can be persisted and reopened quickly.
 //
-// Ranking is BM25 (k1 1.2, b 0.75) over the query's concepts (a term and,
-// at a discount, its synonyms), scaled by idf-weighted coverage: the share of
-// the query's information a passage matches. A passage covering less than
-// half of it is not relevant, however well it matches a common word, so a
-// question about something the corpus lacks gets no hits rather than the
-// least bad ones. Top candidates can be reranked on their text (adjacent
-// phrase words), and the results are spread over articles.
+// Ranking is BM25 (k1 1.2, b 0.75) over the query's concepts: a term and, at
+// a discount, its synonyms from a small table of general news vocabulary.
+// Relevance is decided by idf-weighted coverage, not by score: each concept
+// weighs its idf (a term absent from the corpus weighs the most), and a
+// passage is relevant when it covers at least half of the query's weight
+// (a concept its article has elsewhere counts half) and misses fewer than
+// half of the significant concepts. So a passage that matches only "world"
+// of "FIFA World Cup" is not relevant, a two-word query needs both words
+// unless one is common, and a question about something the corpus lacks
+// gets no hits rather than the least bad ones. Relevant passages score
+// BM25 × coverage, damped when very short (headings); the best are reranked
+// on their text when it is at hand (query phrases with adjacent words, a
+// stated amount for "how much" questions) and spread over articles.
 package search
 
 import (
@@ -90,9 +96,11 @@ type acc struct {
 	mask  uint32 // bit i: concept i matched; bit 16+i: matched by a synonym only
 }
 
-// Search returns at most K passages relevant to q, best first and spread
-// over groups; it returns nothing when no passage is relevant (see the
-// package comment).
+// Search returns at most K passages relevant to q, best first, and nothing
+// when no passage is relevant (see the package comment). The order spreads
+// results over groups: each further passage of a group already listed is
+// discounted, and when q.AboutSources every group's best passage comes
+// before any group's second.
 func (ix *Index) Search(q Query, opt Options) []Hit {
 	k := opt.K
 	if k <= 0 {
@@ -190,7 +198,7 @@ type candidate struct {
 // matches only common words out.
 func (ix *Index) candidates(concepts []concept, total float64, depth int) []candidate {
 	sc := ix.getScratch()
-	defer ix.scratch.Put(sc)
+	defer ix.putScratch(sc)
 	avg := float64(ix.totalLen) / float64(ix.live)
 	if avg == 0 {
 		avg = 1
@@ -204,6 +212,7 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	// What each article matches, from its live passages.
 	dead, gslot, gmask := ix.dead, ix.gslot, sc.gmask
 	gtouched := sc.gtouched[:0]
+	useCtx := len(concepts) > 1 // one concept: a match has it itself
 
 	// Accumulate BM25 and the concepts matched, term at a time. A mask's
 	// low half marks concepts matched by their own term, the high half
@@ -266,7 +275,7 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 				}
 				a.mask = m | set
 				a.score += w * tf / (tf + norm[codes[slot]])
-				if dead[slot>>6]&(1<<(slot&63)) == 0 {
+				if useCtx && dead[slot>>6]&(1<<(slot&63)) == 0 {
 					g := gslot[slot]
 					gm := gmask[g]
 					if gm == 0 {
@@ -298,8 +307,7 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 		}
 	}
 
-
-	h := make(candHeap, 0, depth)
+	h := make(candHeap, 0, min(depth, 256))
 	need := minCoverage*total - 1e-9
 	half := float64(len(concepts)) / 2
 	lens := ix.lens
@@ -330,9 +338,14 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	return out
 }
 
+// getScratch takes an idle scratch or makes one. Idle scratches are kept
+// (unlike in a sync.Pool) across garbage collections: allocating and
+// faulting in a fresh one costs milliseconds on a large index.
 func (ix *Index) getScratch() *scratch {
-	sc, _ := ix.scratch.Get().(*scratch)
-	if sc == nil {
+	var sc *scratch
+	select {
+	case sc = <-ix.idle:
+	default:
 		sc = &scratch{}
 	}
 	if n := len(ix.ids); len(sc.acc) < n {
@@ -342,6 +355,13 @@ func (ix *Index) getScratch() *scratch {
 		sc.gmask = make([]uint32, n+n/4)
 	}
 	return sc
+}
+
+func (ix *Index) putScratch(sc *scratch) {
+	select {
+	case ix.idle <- sc:
+	default:
+	}
 }
 
 // candHeap is a min-heap on score: the weakest kept candidate on top.

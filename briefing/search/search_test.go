@@ -1,6 +1,7 @@
 package search
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,7 @@ type fixture struct {
 	docs  []string          // group -> file name without extension
 	texts map[uint32]string // passage id -> text
 	terms map[uint32][]string
+	group map[uint32]int // passage id -> group
 }
 
 func loadFixture(t testing.TB) *fixture {
@@ -26,7 +28,7 @@ func loadFixture(t testing.TB) *fixture {
 		t.Fatalf("no fixture articles: %v", err)
 	}
 	slices.Sort(files)
-	f := &fixture{ix: NewIndex(), texts: map[uint32]string{}, terms: map[uint32][]string{}}
+	f := &fixture{ix: NewIndex(), texts: map[uint32]string{}, terms: map[uint32][]string{}, group: map[uint32]int{}}
 	id := uint32(100)
 	for g, file := range files {
 		b, err := os.ReadFile(file)
@@ -41,6 +43,7 @@ func loadFixture(t testing.TB) *fixture {
 			id += 3 // ids need only increase
 			f.texts[id] = para
 			f.terms[id] = Analyze(para)
+			f.group[id] = g
 			f.ix.Add(id, uint32(g), f.terms[id])
 		}
 	}
@@ -147,6 +150,22 @@ func TestSearchRewardsPhrase(t *testing.T) {
 	}
 }
 
+func TestSearchPrefersAmountsForHowMuch(t *testing.T) {
+	texts := []string{
+		"The bridge repair cost the city dearly, officials said.",
+		"The bridge repair cost $4 million, officials said.",
+		"Ferry timetables changed for the winter season.",
+	}
+	ix, text := smallIndex(texts, []uint32{1, 2, 3})
+	q := ParseQuery("how much did the bridge repair cost?")
+	if plain := ix.Search(q, Options{K: 2}); len(plain) != 2 || plain[0].ID != 1 {
+		t.Fatalf("without text: got %+v, want the shorter passage 1 first", plain)
+	}
+	if hits := ix.Search(q, Options{K: 2, Text: text}); len(hits) != 2 || hits[0].ID != 2 {
+		t.Errorf("with text: got %+v, want passage 2 (states the amount) first", hits)
+	}
+}
+
 func TestSearchStemsAndSynonyms(t *testing.T) {
 	texts := []string{
 		"Regulators restricted shipments of semiconductors last spring.",
@@ -242,15 +261,15 @@ func TestRemoveKeepsStatisticsExact(t *testing.T) {
 	f := loadFixture(t)
 	removed := slices.Index(f.docs, "harbor-wind")
 	want := NewIndex()
-	ids := slices.Sorted(mapKeys(f.terms))
+	ids := slices.Sorted(maps.Keys(f.terms))
 	for _, id := range ids {
-		if g := f.group(id); g != removed {
+		if g := f.group[id]; g != removed {
 			want.Add(id, uint32(g), f.terms[id])
 		}
 	}
 	n := f.ix.Len()
 	for _, id := range ids {
-		if f.group(id) == removed {
+		if f.group[id] == removed {
 			f.ix.Remove(id, f.terms[id])
 			f.ix.Remove(id, f.terms[id]) // twice: no effect
 		}
@@ -274,25 +293,6 @@ func TestRemoveKeepsStatisticsExact(t *testing.T) {
 	want.Add(9999, 42, Analyze(more))
 	if got, w := searchAll(f.ix, f.text), searchAll(want, f.text); !reflect.DeepEqual(got, w) {
 		t.Errorf("after Compact and Add:\n got %+v\nwant %+v", got, w)
-	}
-}
-
-func (f *fixture) group(id uint32) int {
-	for _, h := range f.ix.Search(Query{Terms: f.terms[id]}, Options{K: 1 << 20}) {
-		if h.ID == id {
-			return int(h.Group)
-		}
-	}
-	return -1
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 
@@ -329,5 +329,49 @@ func TestSearchConcurrent(t *testing.T) {
 	wg.Wait()
 	if bad > 0 {
 		t.Errorf("%d concurrent runs differed from the sequential results", bad)
+	}
+}
+
+// TestRemoveCompactsItself removes enough passages to trigger the automatic
+// Compact and checks the index then ranks exactly like a fresh one.
+func TestRemoveCompactsItself(t *testing.T) {
+	s := newSynth(t, 5)
+	var sb strings.Builder
+	texts := make([]string, 4000)
+	for i := range texts {
+		texts[i] = s.passage(&sb, 40)
+	}
+	text := func(id uint32) (string, bool) { return texts[id-1], true }
+	ix, fresh := NewIndex(), NewIndex()
+	for i, p := range texts {
+		ix.Add(uint32(i+1), uint32(i/8), Analyze(p))
+		if i%5 >= 2 { // keep 3 of 5
+			fresh.Add(uint32(i+1), uint32(i/8), Analyze(p))
+		}
+	}
+	for i, p := range texts {
+		if i%5 < 2 {
+			ix.Remove(uint32(i+1), Analyze(p))
+		}
+	}
+	if len(ix.ids) == len(texts) {
+		t.Fatalf("%d of %d passages removed and no compaction", len(texts)-ix.Len(), len(texts))
+	}
+	if ix.Len() != fresh.Len() {
+		t.Fatalf("Len = %d, want %d", ix.Len(), fresh.Len())
+	}
+	answered := 0
+	for _, q := range s.questions(30) {
+		got := ix.Search(ParseQuery(q), Options{K: 5, Text: text})
+		want := fresh.Search(ParseQuery(q), Options{K: 5, Text: text})
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", q, got, want)
+		}
+		if len(want) > 0 {
+			answered++
+		}
+	}
+	if answered < 10 {
+		t.Errorf("only %d of 30 questions had hits; the comparison proves little", answered)
 	}
 }

@@ -18,7 +18,8 @@ import (
 //  1. PlanDelivery inserts the delivery as pending with its window
 //     [since, until) in one transaction (nothing happens when the row
 //     exists); older pending deliveries of the subscription are superseded,
-//     since the new window covers theirs.
+//     since the new window covers theirs. (SkipDelivery, for a fire time
+//     missed while down, supersedes them too.)
 //  2. BeginPost moves it from pending to posting, just before the platform
 //     is called.
 //  3. On the platform's acceptance, MarkPosted records posted and advances
@@ -324,21 +325,40 @@ func (s *Store) LastFireTime(ctx context.Context, sub string) (time.Time, error)
 	return fromNanos(n.Int64), nil
 }
 
+// windowStart is where the digest for a new fire time of sub starts: the
+// end of its last delivered window; before the first delivery, the start
+// of its earliest recorded window (a first digest missed, superseded or
+// interrupted, whose articles must not be lost), or fire-firstWindow.
+func windowStart(ctx context.Context, tx *sql.Tx, sub string, fire time.Time, firstWindow time.Duration) (time.Time, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_until FROM subscriptions WHERE id = ?`, sub).Scan(&last); err != nil {
+		return time.Time{}, err
+	}
+	if last != 0 {
+		return fromNanos(last), nil
+	}
+	since := fire.Add(-firstWindow)
+	var earliest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(since) FROM deliveries WHERE subscription = ?`, sub).Scan(&earliest); err != nil {
+		return time.Time{}, err
+	}
+	if earliest.Valid && fromNanos(earliest.Int64).Before(since) {
+		since = fromNanos(earliest.Int64)
+	}
+	return since, nil
+}
+
 // PlanDelivery records fire as pending for sub, with the window from the
-// subscription's last_until (or fire-firstWindow before its first digest)
-// to fire, and supersedes its older pending deliveries. When the delivery
-// already exists it is returned unchanged, whatever its state. All in one
-// transaction.
+// subscription's last_until (before its first digest: the start of its
+// first window, fire-firstWindow at the latest) to fire, and supersedes its
+// older pending deliveries. When the delivery already exists it is
+// returned unchanged, whatever its state. All in one transaction.
 func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration) (Delivery, error) {
 	var d Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT last_until FROM subscriptions WHERE id = ?`, sub).Scan(&last); err != nil {
+		since, err := windowStart(ctx, tx, sub, fire, firstWindow)
+		if err != nil {
 			return err
-		}
-		since := fire.Add(-firstWindow)
-		if last != 0 {
-			since = fromNanos(last)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(subscription, fire_time, status, since, until) VALUES(?, ?, ?, ?, ?)`,
 			sub, nanos(fire), Pending, nanos(since), nanos(fire)); err != nil {
@@ -348,7 +368,6 @@ func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, fi
 			Skipped, ReasonSuperseded, sub, Pending, nanos(fire)); err != nil {
 			return err
 		}
-		var err error
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE subscription = ? AND fire_time = ?`, sub, nanos(fire)))
 		return err
 	})
@@ -358,11 +377,24 @@ func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, fi
 	return d, nil
 }
 
-// SkipDelivery records fire as skipped for reason, unless the delivery
-// already exists.
-func (s *Store) SkipDelivery(ctx context.Context, sub string, fire time.Time, reason string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(subscription, fire_time, status, reason, since, until) VALUES(?, ?, ?, ?, ?, ?)`,
-		sub, nanos(fire), Skipped, reason, nanos(fire), nanos(fire))
+// SkipDelivery records fire as skipped for reason, with the window it would
+// have had, unless the delivery already exists, and supersedes older
+// pending deliveries. last_until is not advanced: the next digest carries
+// their articles.
+func (s *Store) SkipDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration, reason string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		since, err := windowStart(ctx, tx, sub, fire, firstWindow)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(subscription, fire_time, status, reason, since, until) VALUES(?, ?, ?, ?, ?, ?)`,
+			sub, nanos(fire), Skipped, reason, nanos(since), nanos(fire)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, reason = ? WHERE subscription = ? AND status = ? AND fire_time < ?`,
+			Skipped, ReasonSuperseded, sub, Pending, nanos(fire))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: skip delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}

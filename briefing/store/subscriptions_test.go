@@ -208,7 +208,7 @@ func TestDeliveryProtocol(t *testing.T) {
 	}
 
 	// Missed fire times are recorded as skipped; stopping skips pending ones.
-	if err := st.SkipDelivery(ctx, sub.ID, t0.Add(-day), ReasonMissed); err != nil {
+	if err := st.SkipDelivery(ctx, sub.ID, t0.Add(-day), 12*time.Hour, ReasonMissed); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := st.DeactivateSubscription(ctx, sub.ID); !ok || err != nil {
@@ -220,5 +220,24 @@ func TestDeliveryProtocol(t *testing.T) {
 	skipped, _ := st.Deliveries(ctx, sub.ID, Skipped)
 	if len(skipped) != 4 || skipped[0].Reason != ReasonMissed || skipped[3].Reason != ReasonUnsubscribed {
 		t.Errorf("skipped = %+v; want missed, superseded, empty, unsubscribed", skipped)
+	}
+}
+
+// A first digest that was missed (or interrupted) does not shrink the next
+// one's window: never delivered, it starts where the first would have.
+func TestFirstWindowCarriesMissed(t *testing.T) {
+	ctx := context.Background()
+	st := openTemp(t, t.TempDir())
+	sub, _ := st.CreateSubscription(ctx, Subscription{Platform: "slack", Channel: "C1", Spec: "daily 08:00", TZ: "UTC"}, t0)
+	day := 24 * time.Hour
+	if err := st.SkipDelivery(ctx, sub.ID, t0.Add(day), day, ReasonMissed); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.PlanDelivery(ctx, sub.ID, t0.Add(2*day), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Since.Equal(t0) {
+		t.Errorf("window after a missed first digest starts %s, want %s", d.Since, t0)
 	}
 }
