@@ -17,18 +17,10 @@ import (
 )
 
 // DigestLibrary is what the Scheduler needs from the briefing library
-// (*briefing.Library implements it). When it also has a
-// Refresh(ctx) (briefing.Changes, error) method, the scheduler calls it
-// before building each digest, so that a refresh in flight is committed
-// first and its articles are not missed.
+// (*briefing.Library implements it; its Digest waits for a corpus refresh
+// in flight, so a window never closes over articles not yet committed).
 type DigestLibrary interface {
 	Digest(ctx context.Context, req briefing.DigestRequest) (briefing.Digest, error)
-}
-
-// refresher is implemented by a DigestLibrary whose corpus can be
-// re-scanned (*briefing.Library).
-type refresher interface {
-	Refresh(ctx context.Context) (briefing.Changes, error)
 }
 
 // Target is a channel on a platform, where a configured schedule posts.
@@ -458,14 +450,6 @@ func (s *Scheduler) deliver(ctx context.Context, sub store.Subscription, sched S
 		s.digests.WithLabelValues(resultFailed).Inc()
 		log.Error("scheduled digest cannot be posted: no connection to this platform; it stays pending")
 		return nil
-	}
-	// A corpus refresh in flight stamps its new articles with a first-seen
-	// time before it commits: wait for it, so the digest sees them
-	// rather than closing its window over them.
-	if r, ok := s.opt.Library.(refresher); ok {
-		if _, err := r.Refresh(ctx); err != nil {
-			log.Warn("scheduled digest: refresh corpus first", "error", err.Error())
-		}
 	}
 	dg, err := s.opt.Library.Digest(ctx, briefing.DigestRequest{Since: d.Since, Until: d.Until, Topic: sub.Topic})
 	if err != nil {

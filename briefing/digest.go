@@ -25,7 +25,11 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 		until = l.now()
 	}
 	d := Digest{Since: req.Since, Until: until, Topic: strings.TrimSpace(req.Topic), SummarizedBy: "extractive"}
+	// A refresh in flight stamps its new articles' first-seen time before it
+	// commits: wait for it, so this window does not close over them unseen.
+	l.refreshMu.Lock()
 	arts, err := l.st.ArticlesSeen(ctx, req.Since, until)
+	l.refreshMu.Unlock()
 	if err != nil {
 		return d, err
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // zone names work in images without zoneinfo
 
 	"golang.org/x/term"
 
@@ -186,7 +187,11 @@ func (c common) load(getenv func(string) string) (config.Config, error) {
 		if c.corpus != "" && strings.Contains(err.Error(), "BRIEFBOT_CORPUS_DIR") {
 			return cfg, usageError{fmt.Sprintf("--corpus %s: not a readable directory of articles", c.corpus)}
 		}
-		return cfg, usageError{strings.ReplaceAll(err.Error(), "\n", "; ")}
+		problems := strings.Split(err.Error(), "\n")
+		if len(problems) == 1 {
+			return cfg, usageError{problems[0]}
+		}
+		return cfg, usageError{fmt.Sprintf("%d configuration problems:\n  %s", len(problems), strings.Join(problems, "\n  "))}
 	}
 	return cfg, nil
 }

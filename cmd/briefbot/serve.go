@@ -45,6 +45,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
+	if cfg.DigestSchedule != "" {
+		if _, err := bot.ParseSchedule(cfg.DigestSchedule, cfg.Timezone); err != nil {
+			return usageError{"BRIEFBOT_DIGEST_SCHEDULE: " + err.Error()}
+		}
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return serve(ctx, cfg, log, nil)
 }
@@ -108,11 +113,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	loaded.Store(true)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
-	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Log: log, Metrics: bot.NewMetrics(reg), Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
-	})
-	chats := map[string]bot.Chat{}
-	routes := http.NewServeMux()
+	// platformChat is a chat platform that also serves HTTP endpoints.
+	type platformChat interface {
+		bot.Chat
+		HTTPHandler(h bot.Handler) http.Handler
+	}
+	chats := map[string]platformChat{}
+	posters := map[string]bot.Chat{} // scheduled digests need a bot token
 	if cfg.Slack.Enabled() {
 		a, err := slack.New(slack.Config{
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
@@ -122,8 +129,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 			return fmt.Errorf("serve: slack: %w", err)
 		}
 		chats["slack"] = a
-		if cfg.Slack.HTTPMode() {
-			routes.Handle("/slack/", a.HTTPHandler(router))
+		if cfg.Slack.BotToken != "" {
+			posters["slack"] = a
 		}
 	}
 	if cfg.Discord.Enabled() {
@@ -135,20 +142,43 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 			return fmt.Errorf("serve: discord: %w", err)
 		}
 		chats["discord"] = a
-		if cfg.Discord.Interactions() {
-			routes.Handle("/discord/", a.HTTPHandler(router))
+		if cfg.Discord.BotToken != "" {
+			posters["discord"] = a
 		}
 	}
-	var h http.Handler = routes
-	platform.Store(&h)
 	if len(chats) == 0 {
 		log.Warn("no chat platform configured: set SLACK_* or DISCORD_* (see .env.example); serving HTTP only")
 	}
+	targets := make([]bot.Target, len(cfg.DigestChannels))
+	for i, t := range cfg.DigestChannels {
+		targets[i] = bot.Target{Platform: t.Platform, Channel: t.Channel}
+	}
+	sched, err := bot.NewScheduler(bot.SchedulerOptions{
+		Store: st, Library: lib, Chats: posters, Location: cfg.Timezone,
+		FirstWindow: cfg.DigestFirstWindow, Catchup: cfg.DigestCatchup, PostEmpty: cfg.DigestPostEmpty,
+		ConfigSchedule: cfg.DigestSchedule, ConfigTargets: targets, Log: log.With("component", "scheduler"), Registerer: reg,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: scheduled digests: %w", err)
+	}
+	router := bot.NewRouter(bot.RouterOptions{
+		Briefer: lib, Subscriptions: sched, Log: log, Metrics: bot.NewMetrics(reg),
+		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
+	})
+	routes := http.NewServeMux()
+	if a, ok := chats["slack"]; ok && cfg.Slack.HTTPMode() {
+		routes.Handle("/slack/", a.HTTPHandler(router))
+	}
+	if a, ok := chats["discord"]; ok && cfg.Discord.Interactions() {
+		routes.Handle("/discord/", a.HTTPHandler(router))
+	}
+	var h http.Handler = routes
+	platform.Store(&h)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(chats)+1)
+	errs := make(chan error, len(chats)+2)
 	for name, chat := range chats {
 		wg.Add(1)
 		go func() {
@@ -158,10 +188,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 			}
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := sched.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			errs <- fmt.Errorf("serve: scheduler: %w", err)
+		}
 	}()
 
 	var runErr error
