@@ -241,9 +241,27 @@ func cosine(a, b *digestDoc) float64 {
 	return s
 }
 
-// duplicateCosine is the tf-idf cosine similarity above which two articles
-// are taken to report the same story.
-const duplicateCosine = 0.45
+// Two articles report the same story when their tf-idf cosine similarity
+// is at least duplicateCosine, or at least sameDayCosine when both were
+// published within a day of each other (same-day coverage of one event
+// shares its facts but not its wording).
+const (
+	duplicateCosine = 0.45
+	sameDayCosine   = 0.22
+)
+
+func sameStory(a, b *digestDoc) bool {
+	c := cosine(a, b)
+	if c >= duplicateCosine {
+		return true
+	}
+	pa, pb := a.article.Published, b.article.Published
+	if c < sameDayCosine || pa.IsZero() || pb.IsZero() {
+		return false
+	}
+	gap := pa.Sub(pb)
+	return gap <= 36*time.Hour && gap >= -36*time.Hour
+}
 
 // fold groups near-duplicate articles into stories. Each story lists its
 // primary article (the earliest published, then the longest) first. Stories
@@ -263,7 +281,7 @@ func fold(docs []*digestDoc) [][]*digestDoc {
 	}
 	for i := range docs {
 		for j := i + 1; j < len(docs); j++ {
-			if cosine(docs[i], docs[j]) >= duplicateCosine {
+			if sameStory(docs[i], docs[j]) {
 				parent[find(j)] = find(i)
 			}
 		}
@@ -402,12 +420,16 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 	}
 	var cands []*cand
 	for _, c := range byKey {
-		if len(c.stories) < 2 || c.key == topicStems || len(c.stories) == len(items) && len(items) > 2 && !strings.Contains(c.key, " ") {
-			continue // not shared, the topic itself, or a word every story uses
-		}
 		bigram := strings.Contains(c.key, " ")
-		if !bigram && !c.name {
+		switch {
+		case len(c.stories) < 2, c.key == topicStems:
+			continue // not shared, or the topic itself
+		case !bigram && !c.name:
 			continue // a lone common word is not a theme; names (Nvidia, DeepSeek) are
+		case !bigram && len(items) >= 3 && 5*len(c.stories) >= 4*len(items):
+			continue // a name nearly every story uses says nothing about any of them
+		case bigram && possessive(c.surface):
+			continue // "China's access" is a fragment, not a theme
 		}
 		weight := idf[c.key]
 		if bigram {
@@ -442,6 +464,12 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 		out = append(out, th)
 	}
 	return out
+}
+
+// possessive reports whether the first word of a phrase is a possessive.
+func possessive(phrase string) bool {
+	first, _, _ := strings.Cut(phrase, " ")
+	return strings.HasSuffix(first, "'s") || strings.HasSuffix(first, "’s")
 }
 
 // overlaps reports whether key shares a stem with any taken phrase.

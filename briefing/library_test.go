@@ -275,6 +275,19 @@ func TestSampleCorpusAnswers(t *testing.T) {
 	if len(ans.Groups) < 3 {
 		t.Errorf("sample corpus answer cites %d sources, want at least 3:\n%s", len(ans.Groups), ans.Text())
 	}
+	// Two outlets reported the same sell-off on the same day in other
+	// words: the digest folds them into one story.
+	d, err := lib.Digest(ctx, DigestRequest{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded := 0
+	for _, it := range d.Items {
+		folded += len(it.Also)
+	}
+	if d.Articles != ch.Added || folded != 1 || len(d.Items) != d.Articles-1 {
+		t.Errorf("sample digest: %d articles in %d items with %d folded, want exactly one pair folded:\n%s", d.Articles, len(d.Items), folded, d.Text(time.UTC))
+	}
 }
 
 func golden(t *testing.T, path, got string) {
