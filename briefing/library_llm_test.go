@@ -1,0 +1,73 @@
+package briefing_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"briefbot/briefing"
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/llm"
+	"briefbot/briefing/llm/llmtest"
+	"briefbot/briefing/store"
+)
+
+// TestLibraryWithLLM runs the library's own answer and digest paths over a
+// fake OpenAI-compatible server: a verified summary on top of the cited
+// quotes, a verified overview on top of the digest, and the extractive
+// answer when the model's reply cites passages it was never given.
+func TestLibraryWithLLM(t *testing.T) {
+	ctx := context.Background()
+	srv := llmtest.NewServer(t)
+	client, err := llm.New(llm.Config{BaseURL: srv.URL, Model: "lib-model"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Summarizer: client, SummaryTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ans, err := lib.Ask(ctx, "what did sources say about export controls?", briefing.AskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.SummarizedBy != "llm:lib-model" || !strings.Contains(ans.Summary, "[1]") {
+		t.Fatalf("answer summary: %q by %q", ans.Summary, ans.SummarizedBy)
+	}
+	if len(ans.Groups) == 0 || !strings.Contains(ans.Text(), ans.Summary) {
+		t.Errorf("the summary sits on top of the cited quotes:\n%s", ans.Text())
+	}
+	// The model saw the cited passages, numbered as the answer cites them.
+	reqs := srv.Requests()
+	ps := llmtest.Passages(reqs[len(reqs)-1])
+	if len(ps) != len(ans.Citations) || !strings.Contains(ps[1], ans.Passages[ans.Citations[0].Passage].Text[:40]) {
+		t.Errorf("the model was sent %d passages for %d citations", len(ps), len(ans.Citations))
+	}
+
+	d, err := lib.Digest(ctx, briefing.DigestRequest{Since: time.Now().Add(-time.Hour), Until: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.SummarizedBy != "llm:lib-model" || d.Overview == "" || !strings.Contains(d.Text(time.UTC), d.Overview) {
+		t.Errorf("digest overview: %q by %q", d.Overview, d.SummarizedBy)
+	}
+
+	// A reply citing only a passage it was not given is not used.
+	srv.Respond(func(llmtest.Request) llmtest.Reply {
+		return llmtest.Reply{Content: "According to the Ledger, chips were banned outright [9]."}
+	})
+	ans, err = lib.Ask(ctx, "what did sources say about Nvidia?", briefing.AskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.SummarizedBy != "extractive" || ans.Summary != "" || len(ans.Groups) == 0 {
+		t.Errorf("an unverifiable summary was used: %q by %q", ans.Summary, ans.SummarizedBy)
+	}
+}
