@@ -184,8 +184,23 @@ func bestQuote(text string, want map[string]bool, phrases [][]string) string {
 	} else if best > 0 && score[best-1] >= 1 && score[best-1] >= score[best]/2 {
 		lo = best - 1
 	}
+	// A short sentence ("Export controls are another worry.") says little on
+	// its own: let the sentence after it, which usually explains, come too.
+	if words(text[sents[lo][0]:sents[hi][1]]) < shortQuote {
+		if hi+1 < len(sents) && words(text[sents[hi+1][0]:sents[hi+1][1]]) <= 45 {
+			hi++
+		} else if lo > 0 && words(text[sents[lo-1][0]:sents[lo-1][1]]) <= 45 {
+			lo--
+		}
+	}
 	return strings.TrimSpace(text[sents[lo][0]:sents[hi][1]])
 }
+
+// shortQuote is the length in words below which a quote is extended by a
+// neighbouring sentence.
+const shortQuote = 14
+
+func words(s string) int { return len(strings.Fields(s)) }
 
 func containsRun(terms, run []string) bool {
 	if len(run) == 0 {
