@@ -67,7 +67,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 	l.mu.RUnlock()
 
 	if len(hits) == 0 {
-		ans.Corpus, err = l.overview(ctx)
+		ans.Corpus, err = l.cachedOverview(ctx)
 		return ans, err
 	}
 	ids := make([]int64, len(hits))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -52,9 +53,14 @@ type Library struct {
 
 	refreshMu sync.Mutex // one Refresh at a time
 
-	mu  sync.RWMutex // guards ix
-	ix  *search.Index
-	gen uint64 // index generation, matching the store's "index_generation"
+	mu      sync.RWMutex // guards ix, gen and version
+	ix      *search.Index
+	gen     uint64 // index generation, matching the store's "index_generation"
+	version uint64 // counts Refreshes that wrote to the store
+
+	ovMu      sync.Mutex // guards ov and ovVersion
+	ov        *Overview  // the corpus overview as of ovVersion
+	ovVersion uint64
 }
 
 // IndexFile is the persisted index's file name inside the data directory.
@@ -252,6 +258,7 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 		}
 		return nil
 	}
+	l.version++ // whatever the outcome, the cached overview may be stale
 	err = l.st.Update(ctx, func(tx *store.Tx) error {
 		for _, a := range gone {
 			if err := removeArticle(a.Ord); err != nil {
@@ -409,6 +416,26 @@ func parseOne(fsys fs.FS, f corpus.File) parsed {
 		r.terms[i] = search.Analyze(p.Text)
 	}
 	return r
+}
+
+// cachedOverview is overview, computed once for each state of the store: it
+// reads every article and the passages of the newest, far too slow to repeat
+// for each question the corpus has nothing on.
+func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
+	l.mu.RLock() // no Refresh while the overview is read and cached
+	defer l.mu.RUnlock()
+	l.ovMu.Lock()
+	defer l.ovMu.Unlock()
+	if l.ov == nil || l.ovVersion != l.version {
+		o, err := l.overview(ctx)
+		if err != nil {
+			return o, err
+		}
+		l.ov, l.ovVersion = &o, l.version
+	}
+	o := *l.ov
+	o.Topics = slices.Clone(o.Topics)
+	return o, nil
 }
 
 // Articles returns every article in the corpus, newest first.

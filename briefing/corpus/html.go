@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -55,12 +56,15 @@ func htmlPage(data []byte) (page, error) {
 	}
 	if err == nil {
 		pg.title = strings.TrimSpace(art.Title())
-		if a, _, _, ok := parseByline("By " + strings.TrimPrefix(strings.TrimSpace(art.Byline()), "By ")); ok {
-			pg.author = a
+		var bylineDate time.Time
+		if a, _, d, ok := parseByline("By " + strings.TrimPrefix(strings.TrimSpace(art.Byline()), "By ")); ok {
+			pg.author, bylineDate = a, d
 		}
 		pg.source = strings.TrimSpace(art.SiteName())
 		if t, err := art.PublishedTime(); err == nil {
 			pg.published = t
+		} else if !bylineDate.IsZero() {
+			pg.published = bylineDate // "By Tom Baker · January 30, 2025"
 		}
 	}
 	if pg.title == "" {

@@ -165,6 +165,9 @@ func isDateFiller(w string) bool {
 	if w == "" || allDigits(w) || isDateWord(w) || isTimeZone(w) {
 		return true
 	}
+	if _, ok := monthOf(w); ok {
+		return true // a second date: "Published: March 12, 2025 | Updated: March 13, 2025"
+	}
 	// 10:32, 10:32am, 10.32
 	return isDigit(w[0]) && strings.ContainsAny(w, ":.")
 }

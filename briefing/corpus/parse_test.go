@@ -401,6 +401,8 @@ func TestMetadataLines(t *testing.T) {
 		{"Published: Tue 4 Feb 2025 10:32 GMT", "", "", date(2025, 2, 4)},
 		{"Updated 4th February 2025, 9:15 am", "", "", date(2025, 2, 4)},
 		{"Posted by admin on February 4, 2025", "", "", date(2025, 2, 4)},
+		{"Published: March 12, 2025 | Updated: March 13, 2025", "", "", date(2025, 3, 12)},
+		{"By Martina Rossi, Technology Correspondent", "Martina Rossi", "", time.Time{}},
 		{"Source: Reuters", "", "Reuters", time.Time{}},
 		{"Originally published on The Example Times.", "", "The Example Times", time.Time{}},
 		{"This article first appeared in Example Weekly on February 3, 2025.", "", "Example Weekly", time.Time{}},
