@@ -392,6 +392,9 @@ func (a *Adapter) send(ctx context.Context, channel string, ref *discordgo.Messa
 			_, err := a.session.ChannelMessageSendComplex(channel, ms, o...)
 			return err
 		})
+		if err != nil && i > 0 {
+			return fmt.Errorf("message %d of %d: %w: %w", i+1, len(msgs), bot.ErrPartlyPosted, err)
+		}
 		if err != nil {
 			return fmt.Errorf("message %d of %d: %w", i+1, len(msgs), err)
 		}

@@ -72,6 +72,9 @@ func notice(text string) message {
 func (a *Adapter) postThread(ctx context.Context, channel, thread string, msgs []message) error {
 	for i, m := range msgs {
 		ts, err := a.postMessage(ctx, channel, thread, m)
+		if err != nil && i > 0 {
+			return fmt.Errorf("message %d of %d: %w: %w", i+1, len(msgs), bot.ErrPartlyPosted, err)
+		}
 		if err != nil {
 			return fmt.Errorf("message %d of %d: %w", i+1, len(msgs), err)
 		}
