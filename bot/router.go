@@ -151,11 +151,23 @@ func isCommand(w string) bool {
 func looksLikeCommand(w string) bool {
 	w = strings.ToLower(strings.Trim(w, "?!. "))
 	for _, c := range commands {
-		if len(w) >= 3 && (strings.HasPrefix(c, w) || editDistance(w, c) <= 2 && len(c) > 4) {
+		if len(w) >= 3 && (strings.HasPrefix(c, w) || swapped(w, c) || editDistance(w, c) <= 2 && len(c) > 4) {
 			return true
 		}
 	}
 	return false
+}
+
+// swapped reports whether w is c with two adjacent letters swapped ("hlep", "aks").
+func swapped(w, c string) bool {
+	if len(w) != len(c) {
+		return false
+	}
+	i := 0
+	for i < len(w) && w[i] == c[i] {
+		i++
+	}
+	return i+1 < len(w) && w[i] == c[i+1] && w[i+1] == c[i] && w[i+2:] == c[i+2:]
 }
 
 func editDistance(a, b string) int {

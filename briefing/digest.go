@@ -175,6 +175,8 @@ var generic = map[string]bool{
 	"more": true, "most": true, "much": true, "even": true, "still": true, "already": true, "however": true, "one": true,
 	"two": true, "three": true, "several": true, "other": true, "others": true, "people": true, "time": true, "way": true,
 	"like": true, "just": true, "well": true, "make": true, "made": true, "including": true, "based": true,
+	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true, "july": true,
+	"august": true, "september": true, "october": true, "november": true, "december": true,
 }
 
 // displayCase keeps proper nouns and acronyms as written, lower-cases the rest.
