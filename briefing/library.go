@@ -95,10 +95,21 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 		}
 		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
 	}
-	if err := l.loadIndex(ctx); err != nil {
-		return nil, Changes{}, err
+	// Read the persisted index while the corpus folder is listed and
+	// compared with the store: on 100k articles each takes a few hundred
+	// milliseconds. Nothing else can reach l yet.
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	loaded := make(chan error, 1)
+	go func() { loaded <- l.loadIndex(ctx) }()
+	sc, err := l.scan(ctx)
+	if lerr := <-loaded; lerr != nil {
+		return nil, sc.ch, lerr
 	}
-	ch, err := l.Refresh(ctx)
+	if err != nil {
+		return nil, sc.ch, err
+	}
+	ch, err := l.apply(ctx, sc)
 	if err != nil {
 		return nil, ch, err
 	}
@@ -120,11 +131,7 @@ func (l *Library) loadIndex(ctx context.Context) error {
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		l.log.Warn("rebuilding index", "path", path, "reason", err.Error())
 	}
-	ix := search.NewIndex()
-	err = l.st.EachPassage(ctx, func(p store.Passage) error {
-		ix.Add(uint32(p.ID), uint32(p.Article), search.Analyze(p.Text))
-		return nil
-	})
+	ix, err := l.rebuild(ctx)
 	if err != nil {
 		return fmt.Errorf("briefing: rebuild index: %w", err)
 	}
@@ -133,6 +140,64 @@ func (l *Library) loadIndex(ctx context.Context) error {
 		return l.persist(ctx)
 	}
 	return nil
+}
+
+// rebuild indexes every stored passage: analysed on all cores in batches,
+// added in id order on one goroutine.
+func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
+	type batch struct {
+		ps    []store.Passage
+		terms [][]string
+		done  chan struct{}
+	}
+	const size = 256
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan *batch, 2*workers)
+	queue := make(chan *batch, 4*workers) // in id order, to the adder
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range jobs {
+				b.terms = make([][]string, len(b.ps))
+				for i, p := range b.ps {
+					b.terms[i] = search.Analyze(p.Text)
+				}
+				close(b.done)
+			}
+		})
+	}
+	ix := search.NewIndex()
+	added := make(chan struct{})
+	go func() {
+		defer close(added)
+		for b := range queue {
+			<-b.done
+			for i, p := range b.ps {
+				ix.Add(uint32(p.ID), uint32(p.Article), b.terms[i])
+			}
+		}
+	}()
+	cur := &batch{done: make(chan struct{})}
+	send := func() {
+		queue <- cur
+		jobs <- cur
+		cur = &batch{done: make(chan struct{})}
+	}
+	err := l.st.EachPassage(ctx, func(p store.Passage) error {
+		cur.ps = append(cur.ps, p)
+		if len(cur.ps) == size {
+			send()
+		}
+		return nil
+	})
+	if len(cur.ps) > 0 {
+		send()
+	}
+	close(jobs)
+	close(queue)
+	wg.Wait()
+	<-added
+	return ix, err
 }
 
 func readIndexFile(path string) (*search.Index, uint64, error) {
@@ -209,38 +274,82 @@ type parsed struct {
 func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
-	var ch Changes
-	files, errs := corpus.List(l.fsys)
-	ch.Skipped = append(ch.Skipped, errs...)
-	known, err := l.st.Articles(ctx)
+	sc, err := l.scan(ctx)
 	if err != nil {
-		return ch, err
+		return sc.ch, err
 	}
-	byPath := make(map[string]store.Article, len(known))
-	byID := make(map[string]store.Article, len(known))
-	for _, a := range known {
-		byPath[a.Path] = a
-		byID[a.ID] = a
+	return l.apply(ctx, sc)
+}
+
+// scanned is what a scan of the corpus found to do.
+type scanned struct {
+	ch   Changes       // Skipped and Unchanged so far
+	todo []corpus.File // new files, and files whose size or time changed
+	gone []int64       // ords of articles whose file is gone
+}
+
+// scan lists the corpus (on its own goroutine, since stat-ing every file is
+// mostly waiting on the kernel) while it reads the stored articles' stamps,
+// and compares the two.
+func (l *Library) scan(ctx context.Context) (scanned, error) {
+	var sc scanned
+	var files []corpus.File
+	var errs []error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		files, errs = corpus.List(l.fsys)
+	}()
+	known, err := l.st.Stamps(ctx)
+	<-listed
+	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
+	if err != nil {
+		return sc, err
 	}
-	var todo []corpus.File
-	seen := make(map[string]bool, len(files))
+	byPath := make(map[string]int, len(known))
+	for i, a := range known {
+		byPath[a.Path] = i
+	}
+	seen := make([]bool, len(known))
 	for _, f := range files {
-		seen[f.Path] = true
-		a, ok := byPath[f.Path]
-		if ok && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
-			ch.Unchanged++
-			continue
+		i, ok := byPath[f.Path]
+		if ok {
+			seen[i] = true
+			if a := known[i]; !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+				sc.ch.Unchanged++
+				continue
+			}
 		}
-		todo = append(todo, f)
+		sc.todo = append(sc.todo, f)
 	}
-	var gone []store.Article
-	for _, a := range known {
-		if !seen[a.Path] {
-			gone = append(gone, a)
+	for i, a := range known {
+		if !seen[i] {
+			sc.gone = append(sc.gone, a.Ord)
 		}
 	}
+	return sc, nil
+}
+
+// apply parses and indexes sc.todo and removes sc.gone, in one transaction,
+// then persists the index. The caller holds refreshMu.
+func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
+	ch := sc.ch
+	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
 		return ch, nil
+	}
+	var byPath, byID map[string]store.Article
+	if len(todo) > 0 {
+		known, err := l.st.Articles(ctx)
+		if err != nil {
+			return ch, err
+		}
+		byPath = make(map[string]store.Article, len(known))
+		byID = make(map[string]store.Article, len(known))
+		for _, a := range known {
+			byPath[a.Path] = a
+			byID[a.ID] = a
+		}
 	}
 
 	now := l.now()
@@ -259,12 +368,12 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 		return nil
 	}
 	l.version++ // whatever the outcome, the cached overview may be stale
-	err = l.st.Update(ctx, func(tx *store.Tx) error {
-		for _, a := range gone {
-			if err := removeArticle(a.Ord); err != nil {
+	err := l.st.Update(ctx, func(tx *store.Tx) error {
+		for _, ord := range gone {
+			if err := removeArticle(ord); err != nil {
 				return err
 			}
-			if err := tx.DeleteArticle(ctx, a.Ord); err != nil {
+			if err := tx.DeleteArticle(ctx, ord); err != nil {
 				return err
 			}
 			ch.Deleted++

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -24,6 +25,9 @@ const FileName = "briefbot.db"
 type Store struct {
 	db  *sql.DB
 	dir string
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared read queries, by text
 }
 
 // Article is one stored article. Ord is its stable numeric id (never reused).
@@ -99,14 +103,53 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
-	return &Store{db: db, dir: dir}, nil
+	return &Store{db: db, dir: dir, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Dir is the data directory the store lives in.
 func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for q, st := range s.stmts {
+		st.Close()
+		delete(s.stmts, q)
+	}
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
+
+// maxPrepared bounds the IN lists whose queries are kept prepared (one
+// statement for each length), and so the statements kept.
+const maxPrepared = 64
+
+// query runs a read query through a statement prepared once: answering a
+// question looks passages up one by one, and parsing the SQL each time
+// would cost more than the lookup.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[q]
+	if !ok {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, q); err != nil {
+			s.stmtMu.Unlock()
+			return nil, err
+		}
+		s.stmts[q] = st
+	}
+	s.stmtMu.Unlock()
+	return st.QueryContext(ctx, args...)
+}
+
+// queryIn runs q, whose IN list has len(args) placeholders, prepared when
+// the list is short.
+func (s *Store) queryIn(ctx context.Context, q string, args []any) (*sql.Rows, error) {
+	if len(args) <= maxPrepared {
+		return s.query(ctx, q, args...)
+	}
+	return s.db.QueryContext(ctx, q, args...)
+}
 
 // Meta returns the value stored under key, "" when absent.
 func (s *Store) Meta(ctx context.Context, key string) (string, error) {
@@ -151,6 +194,70 @@ func (s *Store) Articles(ctx context.Context) ([]Article, error) {
 	return s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles ORDER BY ord`)
 }
 
+// Stamp is what a corpus re-scan compares with a file: the article's Ord,
+// Path, Size and ModTime.
+type Stamp struct {
+	Ord     int64
+	Path    string
+	Size    int64
+	ModTime time.Time // zero when unknown
+}
+
+// Stamps returns every article's Stamp, ordered by Ord. It reads a fraction
+// of what Articles does, so an unchanged corpus of 100k articles is checked
+// in a fraction of the time.
+func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("store: stamps: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT ord, path, size, mtime FROM articles ORDER BY ord`)
+	if err != nil {
+		return nil, fmt.Errorf("store: stamps: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Stamp, 0, n)
+	for rows.Next() {
+		var st Stamp
+		var mtime int64
+		if err := rows.Scan(&st.Ord, &st.Path, &st.Size, &mtime); err != nil {
+			return nil, fmt.Errorf("store: stamps: %w", err)
+		}
+		if mtime != 0 {
+			st.ModTime = time.Unix(0, mtime).UTC()
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: stamps: %w", err)
+	}
+	return out, nil
+}
+
+// ArticleStats returns how many articles there are and the earliest and
+// latest known publication dates (zero when no article has one), without
+// reading the articles.
+func (s *Store) ArticleStats(ctx context.Context) (n int, earliest, latest time.Time, err error) {
+	var lo, hi sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), min(NULLIF(published, 0)), max(NULLIF(published, 0)) FROM articles`).Scan(&n, &lo, &hi)
+	if err != nil {
+		return 0, earliest, latest, fmt.Errorf("store: article stats: %w", err)
+	}
+	if lo.Valid {
+		earliest = time.Unix(lo.Int64, 0).UTC()
+	}
+	if hi.Valid {
+		latest = time.Unix(hi.Int64, 0).UTC()
+	}
+	return n, earliest, latest, nil
+}
+
+// LatestArticles returns the n articles added last (the highest Ords),
+// ordered by Ord: the tail of Articles.
+func (s *Store) LatestArticles(ctx context.Context, n int) ([]Article, error) {
+	return s.queryArticles(ctx, `SELECT * FROM (SELECT `+articleCols+` FROM articles ORDER BY ord DESC LIMIT ?) ORDER BY ord`, n)
+}
+
 // ArticlesSeen returns the articles first seen in [since, until), oldest first.
 func (s *Store) ArticlesSeen(ctx context.Context, since, until time.Time) ([]Article, error) {
 	return s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles WHERE first_seen >= ? AND first_seen < ? ORDER BY first_seen, ord`,
@@ -163,7 +270,7 @@ func (s *Store) ArticlesByOrd(ctx context.Context, ords []int64) (map[int64]Arti
 	if len(ords) == 0 {
 		return out, nil
 	}
-	list, err := s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles WHERE ord IN (`+placeholders(len(ords))+`)`, int64Args(ords)...)
+	list, err := s.queryArticlesIn(ctx, `SELECT `+articleCols+` FROM articles WHERE ord IN (`+placeholders(len(ords))+`)`, int64Args(ords))
 	for _, a := range list {
 		out[a.Ord] = a
 	}
@@ -171,7 +278,14 @@ func (s *Store) ArticlesByOrd(ctx context.Context, ords []int64) (map[int64]Arti
 }
 
 func (s *Store) queryArticles(ctx context.Context, q string, args ...any) ([]Article, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	return s.scanArticles(s.db.QueryContext(ctx, q, args...))
+}
+
+func (s *Store) queryArticlesIn(ctx context.Context, q string, args []any) ([]Article, error) {
+	return s.scanArticles(s.queryIn(ctx, q, args))
+}
+
+func (s *Store) scanArticles(rows *sql.Rows, err error) ([]Article, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: articles: %w", err)
 	}
@@ -196,7 +310,7 @@ func (s *Store) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	rows, err := s.queryIn(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: passages: %w", err)
 	}
@@ -213,7 +327,7 @@ func (s *Store) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 
 // ArticlePassages returns the passages of one article in order.
 func (s *Store) ArticlePassages(ctx context.Context, ord int64) ([]Passage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE article = ? ORDER BY seq`, ord)
+	rows, err := s.query(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE article = ? ORDER BY seq`, ord)
 	if err != nil {
 		return nil, fmt.Errorf("store: passages of article %d: %w", ord, err)
 	}
@@ -250,11 +364,16 @@ func (s *Store) EachPassage(ctx context.Context, fn func(Passage) error) error {
 
 // Tx is a write transaction over the corpus tables.
 type Tx struct {
-	tx      *sql.Tx
-	insArt  *sql.Stmt
-	insPass *sql.Stmt
-	updArt  *sql.Stmt
+	tx       *sql.Tx
+	insArt   *sql.Stmt
+	updArt   *sql.Stmt
+	insPass  map[int]*sql.Stmt // multi-row passage inserts, by rows
+	nextPass int64             // the next passage id; 0 until read
+	args     []any             // reused arguments of insPass
 }
+
+// passRows is the most passages one INSERT writes.
+const passRows = 64
 
 // Update runs fn in one write transaction, committed when fn returns nil.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
@@ -263,11 +382,8 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	t := &Tx{tx: tx}
-	if t.insArt, err = tx.PrepareContext(ctx, `INSERT INTO articles(id, path, title, source, author, url, published, hash, size, mtime, first_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING ord`); err != nil {
-		return fmt.Errorf("store: prepare: %w", err)
-	}
-	if t.insPass, err = tx.PrepareContext(ctx, `INSERT INTO passages(article, seq, start, end, text) VALUES(?,?,?,?,?) RETURNING id`); err != nil {
+	t := &Tx{tx: tx, insPass: map[int]*sql.Stmt{}}
+	if t.insArt, err = tx.PrepareContext(ctx, `INSERT INTO articles(id, path, title, source, author, url, published, hash, size, mtime, first_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?)`); err != nil {
 		return fmt.Errorf("store: prepare: %w", err)
 	}
 	if t.updArt, err = tx.PrepareContext(ctx, `UPDATE articles SET path=?, title=?, source=?, author=?, url=?, published=?, hash=?, size=?, mtime=? WHERE ord=?`); err != nil {
@@ -295,7 +411,11 @@ func (t *Tx) PutArticle(ctx context.Context, a *Article, passages []Passage) err
 		mtime = a.ModTime.UnixNano()
 	}
 	if a.Ord == 0 {
-		if err := t.insArt.QueryRowContext(ctx, a.ID, a.Path, a.Title, a.Source, a.Author, a.URL, pub, a.Hash, a.Size, mtime, a.FirstSeen.UnixNano()).Scan(&a.Ord); err != nil {
+		res, err := t.insArt.ExecContext(ctx, a.ID, a.Path, a.Title, a.Source, a.Author, a.URL, pub, a.Hash, a.Size, mtime, a.FirstSeen.UnixNano())
+		if err == nil {
+			a.Ord, err = res.LastInsertId()
+		}
+		if err != nil {
 			return fmt.Errorf("store: insert article %s: %w", a.ID, err)
 		}
 	} else {
@@ -306,13 +426,48 @@ func (t *Tx) PutArticle(ctx context.Context, a *Article, passages []Passage) err
 			return fmt.Errorf("store: replace passages of %s: %w", a.ID, err)
 		}
 	}
-	for i := range passages {
-		p := &passages[i]
-		p.Article = a.Ord
-		if err := t.insPass.QueryRowContext(ctx, a.Ord, p.Seq, p.Start, p.End, p.Text).Scan(&p.ID); err != nil {
-			return fmt.Errorf("store: insert passage of %s: %w", a.ID, err)
+	for len(passages) > 0 {
+		n := min(len(passages), passRows)
+		if err := t.insertPassages(ctx, a.Ord, passages[:n]); err != nil {
+			return fmt.Errorf("store: insert passages of %s: %w", a.ID, err)
 		}
+		passages = passages[n:]
 	}
+	return nil
+}
+
+// insertPassages writes ps in one statement, under ids it chooses: the next
+// ones after every id ever used, so ids still increase and are never
+// reused (AUTOINCREMENT records explicit ids too).
+func (t *Tx) insertPassages(ctx context.Context, ord int64, ps []Passage) error {
+	if t.nextPass == 0 {
+		var used int64
+		err := t.tx.QueryRowContext(ctx, `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'passages'), 0), coalesce((SELECT max(id) FROM passages), 0))`).Scan(&used)
+		if err != nil {
+			return err
+		}
+		t.nextPass = used + 1
+	}
+	st, ok := t.insPass[len(ps)]
+	if !ok {
+		var err error
+		q := `INSERT INTO passages(id, article, seq, start, end, text) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?),", len(ps)), ",")
+		if st, err = t.tx.PrepareContext(ctx, q); err != nil {
+			return err
+		}
+		t.insPass[len(ps)] = st
+	}
+	args := t.args[:0]
+	for i := range ps {
+		p := &ps[i]
+		p.ID, p.Article = t.nextPass+int64(i), ord
+		args = append(args, p.ID, ord, p.Seq, p.Start, p.End, p.Text)
+	}
+	t.args = args
+	if _, err := st.ExecContext(ctx, args...); err != nil {
+		return err
+	}
+	t.nextPass += int64(len(ps))
 	return nil
 }
 
