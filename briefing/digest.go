@@ -488,24 +488,14 @@ func overlaps(key string, taken []string) bool {
 
 // overview describes the whole corpus, for "nothing on that" answers.
 func (l *Library) overview(ctx context.Context) (Overview, error) {
-	arts, err := l.st.Articles(ctx)
+	n, earliest, latest, err := l.st.ArticleStats(ctx)
 	if err != nil {
 		return Overview{}, err
 	}
-	o := Overview{Articles: len(arts)}
-	for _, a := range arts {
-		if a.Published.IsZero() {
-			continue
-		}
-		if o.Earliest.IsZero() || a.Published.Before(o.Earliest) {
-			o.Earliest = a.Published
-		}
-		if a.Published.After(o.Latest) {
-			o.Latest = a.Published
-		}
-	}
-	if len(arts) > 200 {
-		arts = arts[len(arts)-200:] // the newest are representative enough
+	o := Overview{Articles: n, Earliest: earliest, Latest: latest}
+	arts, err := l.st.LatestArticles(ctx, 200) // the newest are representative enough
+	if err != nil {
+		return o, err
 	}
 	docs := make([]*digestDoc, 0, len(arts))
 	for _, a := range arts {

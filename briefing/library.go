@@ -369,15 +369,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	}
 	l.version++ // whatever the outcome, the cached overview may be stale
 	err := l.st.Update(ctx, func(tx *store.Tx) error {
-		for _, ord := range gone {
-			if err := removeArticle(ord); err != nil {
-				return err
-			}
-			if err := tx.DeleteArticle(ctx, ord); err != nil {
-				return err
-			}
-			ch.Deleted++
-		}
+		claimed := map[int64]bool{} // gone articles a file of the same id took over
 		for r := range results {
 			if r.err != nil {
 				ch.Skipped = append(ch.Skipped, r.err)
@@ -385,10 +377,12 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 			}
 			old, ok := byPath[r.file.Path]
 			if !ok {
-				old, ok = byID[r.doc.ID] // same id, other extension
+				if old, ok = byID[r.doc.ID]; ok { // same id, other extension: a rename
+					claimed[old.Ord] = true
+				}
 			}
 			if ok && old.Hash == r.doc.Hash {
-				if err := tx.Touch(ctx, old.Ord, r.file.Size, r.file.ModTime); err != nil {
+				if err := tx.Touch(ctx, old.Ord, r.file.Path, r.file.Size, r.file.ModTime); err != nil {
 					return err
 				}
 				ch.Unchanged++
@@ -418,6 +412,18 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 			for j := range sp {
 				l.ix.Add(uint32(sp[j].ID), uint32(a.Ord), r.terms[j])
 			}
+		}
+		for _, ord := range gone {
+			if claimed[ord] {
+				continue
+			}
+			if err := removeArticle(ord); err != nil {
+				return err
+			}
+			if err := tx.DeleteArticle(ctx, ord); err != nil {
+				return err
+			}
+			ch.Deleted++
 		}
 		return ctx.Err()
 	})

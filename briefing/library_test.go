@@ -188,6 +188,43 @@ func TestRefreshPicksUpChangesWithoutReindexing(t *testing.T) {
 	}
 }
 
+// Renaming a file's extension keeps the article: same id, same first-seen
+// time, still found, and settled after one refresh.
+func TestRefreshFollowsAnExtensionRename(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := copyCorpus(t), t.TempDir()
+	openLib(t, dir, data, c)
+	if err := os.Rename(filepath.Join(dir, "garden.txt"), filepath.Join(dir, "garden.md")); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(time.Hour)
+	lib, ch := openLib(t, dir, data, c)
+	if ch.Added+ch.Changed+ch.Deleted != 0 || ch.Unchanged != 4 {
+		t.Errorf("after the rename: %+v, want 4 unchanged", ch)
+	}
+	ans, _ := lib.Ask(context.Background(), "community gardens harvest", AskOptions{})
+	if len(ans.Passages) == 0 || ans.Passages[0].Article.ID != "garden" {
+		t.Fatalf("renamed article not found: %+v", ans.Passages)
+	}
+	if !ans.Passages[0].Article.FirstSeen.Before(c.t) {
+		t.Errorf("the rename made the article new: first seen %v", ans.Passages[0].Article.FirstSeen)
+	}
+	if ch, _ := lib.Refresh(context.Background()); ch.Added+ch.Changed+ch.Deleted != 0 || ch.Unchanged != 4 {
+		t.Errorf("the refresh after the rename: %+v, want nothing to do", ch)
+	}
+	// Renamed and edited at once: one change, no deletion.
+	os.Rename(filepath.Join(dir, "garden.md"), filepath.Join(dir, "garden.txt"))
+	os.WriteFile(filepath.Join(dir, "garden.txt"), []byte("Community gardens report record harvest\n\nVolunteers harvested more pumpkins than ever, organisers said.\n"), 0o644)
+	ch, err := lib.Refresh(context.Background())
+	if err != nil || ch.Changed != 1 || ch.Deleted != 0 || ch.Added != 0 {
+		t.Errorf("rename and edit: %+v %v, want 1 changed", ch, err)
+	}
+	ans, _ = lib.Ask(context.Background(), "pumpkins", AskOptions{})
+	if len(ans.Passages) != 1 || ans.Passages[0].Article.ID != "garden" {
+		t.Errorf("edited article: %+v", ans.Passages)
+	}
+}
+
 func TestIndexSurvivesCorruptionAndMismatch(t *testing.T) {
 	c := &clock{time.Now()}
 	dir, data := copyCorpus(t), t.TempDir()

@@ -471,13 +471,14 @@ func (t *Tx) insertPassages(ctx context.Context, ord int64, ps []Passage) error 
 	return nil
 }
 
-// Touch records a new size and modification time for an unchanged article.
-func (t *Tx) Touch(ctx context.Context, ord, size int64, mtime time.Time) error {
+// Touch records a new path, size and modification time for an article
+// whose content is unchanged.
+func (t *Tx) Touch(ctx context.Context, ord int64, path string, size int64, mtime time.Time) error {
 	m := int64(0)
 	if !mtime.IsZero() {
 		m = mtime.UnixNano()
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE articles SET size = ?, mtime = ? WHERE ord = ?`, size, m, ord); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE articles SET path = ?, size = ?, mtime = ? WHERE ord = ?`, path, size, m, ord); err != nil {
 		return fmt.Errorf("store: touch article %d: %w", ord, err)
 	}
 	return nil
