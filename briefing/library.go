@@ -66,7 +66,9 @@ type Library struct {
 // IndexFile is the persisted index's file name inside the data directory.
 const IndexFile = "index.bin"
 
-const indexMagic = "BBIX0001"
+// indexMagic names the persisted index's format; a file of another format
+// is rebuilt from the store. 0002: titles indexed with first passages.
+const indexMagic = "BBIX0002"
 
 // Changes counts what a Refresh changed.
 type Changes struct {
@@ -150,6 +152,14 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 		terms [][]string
 		done  chan struct{}
 	}
+	arts, err := l.st.Articles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	titles := make(map[int64]string, len(arts))
+	for _, a := range arts {
+		titles[a.Ord] = a.Title
+	}
 	const size = 256
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan *batch, 2*workers)
@@ -160,7 +170,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 			for b := range jobs {
 				b.terms = make([][]string, len(b.ps))
 				for i, p := range b.ps {
-					b.terms[i] = search.Analyze(p.Text)
+					b.terms[i] = passageTerms(titles[p.Article], p.Seq, p.Text)
 				}
 				close(b.done)
 			}
@@ -183,7 +193,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 		jobs <- cur
 		cur = &batch{done: make(chan struct{})}
 	}
-	err := l.st.EachPassage(ctx, func(p store.Passage) error {
+	err = l.st.EachPassage(ctx, func(p store.Passage) error {
 		cur.ps = append(cur.ps, p)
 		if len(cur.ps) == size {
 			send()
@@ -357,13 +367,13 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	defer l.mu.Unlock()
 	results, stop := l.parseAll(ctx, todo)
 	defer stop()
-	removeArticle := func(ord int64) error {
+	removeArticle := func(ord int64, title string) error {
 		ps, err := l.st.ArticlePassages(ctx, ord)
 		if err != nil {
 			return err
 		}
 		for _, p := range ps {
-			l.ix.Remove(uint32(p.ID), search.Analyze(p.Text))
+			l.ix.Remove(uint32(p.ID), passageTerms(title, p.Seq, p.Text))
 		}
 		return nil
 	}
@@ -394,7 +404,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
 			}
 			if ok {
-				if err := removeArticle(old.Ord); err != nil {
+				if err := removeArticle(old.Ord, old.Title); err != nil {
 					return err
 				}
 				a.Ord, a.FirstSeen = old.Ord, old.FirstSeen
@@ -413,11 +423,15 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				l.ix.Add(uint32(sp[j].ID), uint32(a.Ord), r.terms[j])
 			}
 		}
+		goneArts, err := l.st.ArticlesByOrd(ctx, gone)
+		if err != nil {
+			return err
+		}
 		for _, ord := range gone {
 			if claimed[ord] {
 				continue
 			}
-			if err := removeArticle(ord); err != nil {
+			if err := removeArticle(ord, goneArts[ord].Title); err != nil {
 				return err
 			}
 			if err := tx.DeleteArticle(ctx, ord); err != nil {
@@ -528,9 +542,20 @@ func parseOne(fsys fs.FS, f corpus.File) parsed {
 	r.passages = corpus.Split(r.doc)
 	r.terms = make([][]string, len(r.passages))
 	for i, p := range r.passages {
-		r.terms[i] = search.Analyze(p.Text)
+		r.terms[i] = passageTerms(r.doc.Title, p.Seq, p.Text)
 	}
 	return r
+}
+
+// passageTerms are the index terms of a passage. An article's title is
+// indexed with its first passage, so a question in the title's words finds
+// the article, and its other passages count the title's words as context.
+func passageTerms(title string, seq int, text string) []string {
+	terms := search.Analyze(text)
+	if seq == 0 && title != "" {
+		terms = append(search.Analyze(title), terms...)
+	}
+	return terms
 }
 
 // cachedOverview is overview, computed once for each state of the store: it

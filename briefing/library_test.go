@@ -107,6 +107,20 @@ func TestAskGroupsBySourceWithVerbatimQuotes(t *testing.T) {
 	golden(t, "testdata/answer_export_controls.golden", text)
 }
 
+// A question in the words of an article's title finds it, even when its
+// text says the same thing in other words.
+func TestAskFindsArticlesByTitle(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
+	ans, err := lib.Ask(context.Background(), "which startup trained a model on a small budget?", AskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Passages) == 0 || ans.Passages[0].Article.ID != "budget" {
+		t.Errorf("want the budget article first, got %+v", ans.Passages)
+	}
+}
+
 func TestAskNothingRelevant(t *testing.T) {
 	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
 	lib, _ := openLib(t, copyCorpus(t), t.TempDir(), c)
