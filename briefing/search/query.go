@@ -56,6 +56,10 @@ func ParseQuery(question string) Query {
 			cut = i + 1
 			continue
 		}
+		if _, ok := measureWords[w.norm]; ok && i > 0 && all[i-1].norm == "how" {
+			cut = i + 1 // "how far", "how long": the measure asked for, not the subject
+			continue
+		}
 		if _, ok := weakFraming[w.norm]; ok {
 			continue
 		}

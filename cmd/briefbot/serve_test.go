@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -339,4 +341,48 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fmt.Sprint(s.w)
+}
+
+// TestServeRefreshesTheCorpus adds an article to the corpus folder while
+// serve runs: the next re-scan (BRIEFBOT_REFRESH) makes it answerable.
+func TestServeRefreshesTheCorpus(t *testing.T) {
+	var got capture
+	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got.add("response_url"+r.URL.Path, string(b))
+	}))
+	defer responses.Close()
+	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
+		})
+	})
+	fake.Start()
+	defer fake.Stop()
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ferry.md", "---\ntitle: Electric ferry enters service\nsource: Harbour Example\n---\nThe city's first battery ferry began carrying passengers across the bay on Monday, cutting the crossing's fuel bill.\n")
+	base := startServe(t, map[string]string{
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
+		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms",
+	}, io.Discard)
+
+	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		path := fmt.Sprintf("/q%d", i)
+		slackCommand(t, base, "ask how far did the glacier retreat?", responses.URL+path, time.Now(), false)
+		answer := got.wait(t, "response_url"+path, "", 10*time.Second)
+		if strings.Contains(answer, "Alpine glacier retreats") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new article was never answered from; last answer:\n%s", answer)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
