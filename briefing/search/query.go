@@ -362,8 +362,9 @@ var framingStems = map[string]bool{
 	"say": true, "said": true, "mean": true, "meant": true, "think": true,
 	"happen": true, "tell": true, "told": true, "explain": true, "describ": true,
 	"summar": true, "summaris": true, "know": true, "known": true,
-	// "how did X affect Y" asks about X and Y together.
-	"affect": true,
+	// "how did X affect Y" asks about X and Y together; "how did X react
+	// to Y" and "how did X respond" ask what X did.
+	"affect": true, "react": true, "respond": true,
 }
 
 // sourceWords mark a question about what sources said.
@@ -377,7 +378,8 @@ var sourceWords = setOf(
 // breakVerbs end a phrase: "how did export controls affect Nvidia" keeps
 // [export control] apart from [nvidia].
 var breakVerbs = setOf(
-	"affect", "affects", "affected", "affecting", "cause", "caused", "causes", "make",
+	"affect", "affects", "affected", "affecting", "react", "reacts", "reacted", "reacting",
+	"respond", "responds", "responded", "responding", "cause", "caused", "causes", "make",
 	"made", "makes", "get", "got", "gets", "become", "became", "use", "used", "uses",
 	"help", "helped", "helps", "hurt", "hurts", "want", "wants", "need", "needs", "vs",
 	"versus", "and", "or",

@@ -19,6 +19,7 @@ func TestParseQuery(t *testing.T) {
 		{"how much did it cost to train DeepSeek V3?", "cost to train DeepSeek V3", []string{"cost", "train", "deepseek", "v3"}, [][]string{{"deepseek", "v3"}}, false, true},
 		{"how far did the glacier retreat?", "glacier retreat", []string{"glacier", "retreat"}, [][]string{{"glacier", "retreat"}}, false, true},
 		{"How long is the Nile?", "Nile", []string{"nile"}, nil, false, true},
+		{"how did markets react to the launch?", "markets react to the launch", []string{"market", "launch"}, nil, false, false},
 		{"what is Mixture of Experts?", "Mixture of Experts", []string{"mixtur", "expert"}, [][]string{{"mixtur", "expert"}}, false, false},
 		{"what does this mean for Europe?", "Europe", []string{"europ"}, nil, false, false},
 		{"What are the outlets reporting on the harbor wind farm?", "harbor wind farm", []string{"harbor", "wind", "farm"}, [][]string{{"harbor", "wind", "farm"}}, true, false},
