@@ -399,6 +399,8 @@ var synonymGroups = [][]string{
 	{"car", "vehicl", "automobil"},
 	{"phone", "smartphon"},
 	{"layoff", "redund"},
+	{"consequ", "implic", "impact", "effect", "repercuss"},
+	{"investor", "trader", "sharehold"},
 }
 
 // synonyms maps a stem to the other members of its synonymGroups group.
