@@ -20,7 +20,7 @@ func AnswerReply(a briefing.Answer) Reply {
 		lines = append(lines, Line{Text: "Try /brief sources to see what it holds, or ask about one of those topics."})
 		return Reply{Title: a.Heading(), Sections: []Section{{Lines: lines}}}
 	}
-	r := Reply{Title: a.Heading(), Footer: footer(a.SummarizedBy)}
+	r := Reply{Title: a.Heading(), Footer: briefing.Footer(a.SummarizedBy)}
 	if a.Summary != "" {
 		r.Sections = append(r.Sections, Section{Heading: "Summary", Lines: []Line{{Text: a.Summary}}})
 	}
@@ -51,10 +51,10 @@ func references(cites []briefing.Citation) Section {
 // DigestReply renders a digest: heading, optional overview, the themes
 // shared across sources, then one section per story.
 func DigestReply(d briefing.Digest, loc *time.Location) Reply {
-	r := Reply{Title: d.Heading(loc), Footer: footer(d.SummarizedBy)}
+	r := Reply{Title: d.Heading(loc), Footer: briefing.Footer(d.SummarizedBy)}
 	if d.Articles == 0 {
 		r.Footer = ""
-		r.Sections = []Section{{Lines: []Line{{Text: "Nothing new since " + d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST") + "."}}}}
+		r.Sections = []Section{{Lines: []Line{{Text: d.NothingNew(loc)}}}}
 		return r
 	}
 	if d.Overview != "" {
@@ -114,18 +114,4 @@ func SourcesReply(arts []briefing.Article) Reply {
 	return r
 }
 
-func footer(by string) string {
-	if model, ok := strings.CutPrefix(by, "llm:"); ok {
-		return "Summary by " + model + ", every citation checked against the quoted passages · quotes are verbatim"
-	}
-	return "Extractive answer · quotes are verbatim from the articles"
-}
-
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func orUTC(loc *time.Location) *time.Location {
-	if loc == nil {
-		return time.UTC
-	}
-	return loc
-}

@@ -321,7 +321,7 @@ func (a Answer) Text() string {
 	for _, r := range References(a.Citations) {
 		b.WriteString(r.Line() + "\n")
 	}
-	fmt.Fprintf(&b, "\n(%s)\n", footer(a.SummarizedBy))
+	fmt.Fprintf(&b, "\n(%s)\n", Footer(a.SummarizedBy))
 	return b.String()
 }
 
@@ -368,11 +368,13 @@ func (r Reference) Line() string {
 	return strings.Join(parts, " · ")
 }
 
-func footer(by string) string {
-	if strings.HasPrefix(by, "llm:") {
-		return "summary by " + strings.TrimPrefix(by, "llm:") + ", checked against the quoted passages"
+// Footer says who wrote a reply: a verified LLM summary on top of verbatim
+// quotes, or the extractive answer alone. by is SummarizedBy.
+func Footer(by string) string {
+	if model, ok := strings.CutPrefix(by, "llm:"); ok {
+		return "Summary by " + model + ", every citation checked against the quoted passages · quotes are verbatim"
 	}
-	return "extractive: quotes are verbatim from the articles"
+	return "Extractive answer · quotes are verbatim from the articles"
 }
 
 // oneLine collapses runs of whitespace (newlines included) to one space.

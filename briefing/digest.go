@@ -546,7 +546,7 @@ func (d Digest) Text(loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString(d.Heading(loc) + "\n")
 	if d.Articles == 0 {
-		fmt.Fprintf(&b, "\nNothing new since %s.\n", d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST"))
+		b.WriteString("\n" + d.NothingNew(loc) + "\n")
 		return b.String()
 	}
 	if d.Overview != "" {
@@ -576,8 +576,14 @@ func (d Digest) Text(loc *time.Location) string {
 	for _, r := range References(d.Citations) {
 		b.WriteString(r.Line() + "\n")
 	}
-	fmt.Fprintf(&b, "\n(%s)\n", footer(d.SummarizedBy))
+	fmt.Fprintf(&b, "\n(%s)\n", Footer(d.SummarizedBy))
 	return b.String()
+}
+
+// NothingNew is the line an empty digest shows: "Nothing new since Mon 3
+// Feb 08:00 UTC."
+func (d Digest) NothingNew(loc *time.Location) string {
+	return "Nothing new since " + d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST") + "."
 }
 
 func orUTC(loc *time.Location) *time.Location {
