@@ -88,6 +88,9 @@ func DigestReply(d briefing.Digest, loc *time.Location) Reply {
 		}
 		r.Sections = append(r.Sections, s)
 	}
+	if d.More > 0 {
+		r.Sections = append(r.Sections, Section{Lines: []Line{{Text: d.MoreLine()}}})
+	}
 	return r
 }
 

@@ -80,6 +80,7 @@ type Digest struct {
 	Topic        string
 	Articles     int // new articles in the window (after the topic filter)
 	Sources      int // distinct sources among them
+	More         int // new articles left out of Items: a digest lists the newest MaxDigestArticles
 	Themes       []Theme
 	Items        []DigestItem
 	Citations    []Citation

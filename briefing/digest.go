@@ -40,6 +40,18 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	if len(arts) == 0 {
 		return d, nil
 	}
+	d.Articles = len(arts)
+	sources := map[string]bool{}
+	for _, a := range arts {
+		sources[sourceKey(article(a))] = true
+	}
+	d.Sources = len(sources)
+	if len(arts) > MaxDigestArticles {
+		// A first digest over a freshly indexed folder could hold thousands:
+		// list the newest (arts is oldest first) and say how many more.
+		d.More = len(arts) - MaxDigestArticles
+		arts = arts[d.More:]
+	}
 	docs := make([]*digestDoc, 0, len(arts))
 	for _, a := range arts {
 		ps, err := l.st.ArticlePassages(ctx, a.Ord)
@@ -53,12 +65,6 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 		doc.weigh(idf)
 	}
 	items := fold(docs)
-	d.Articles = len(docs)
-	sources := map[string]bool{}
-	for _, doc := range docs {
-		sources[sourceKey(doc.article)] = true
-	}
-	d.Sources = len(sources)
 	d.Themes = themes(items, idf, d.Topic)
 	for i, it := range items {
 		n := i + 1
@@ -84,6 +90,10 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	}
 	return d, nil
 }
+
+// MaxDigestArticles is how many new articles a digest lists at most; the
+// rest are counted in Digest.More.
+const MaxDigestArticles = 60
 
 // groupsAbout returns the articles (by ord) with a passage relevant to topic.
 func (l *Library) groupsAbout(topic string) map[uint32]bool {
@@ -572,12 +582,20 @@ func (d Digest) Text(loc *time.Location) string {
 			fmt.Fprintf(&b, "   Reported by %d sources; also: %s\n", len(it.Also)+1, strings.Join(labels(it.Also, 60), "; "))
 		}
 	}
+	if d.More > 0 {
+		b.WriteString(d.MoreLine() + "\n")
+	}
 	b.WriteString("\n")
 	for _, r := range References(d.Citations) {
 		b.WriteString(r.Line() + "\n")
 	}
 	fmt.Fprintf(&b, "\n(%s)\n", Footer(d.SummarizedBy))
 	return b.String()
+}
+
+// MoreLine says how many new articles the digest does not list.
+func (d Digest) MoreLine() string {
+	return fmt.Sprintf("… and %s, older, not listed here.", plural(d.More, "more new article"))
 }
 
 // NothingNew is the line an empty digest shows: "Nothing new since Mon 3

@@ -3,6 +3,7 @@ package briefing
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -302,6 +303,49 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 	d, _ = lib.Digest(ctx, DigestRequest{Since: c.t.Add(time.Hour), Until: c.t.Add(2 * time.Hour)})
 	if d.Articles != 0 || !strings.Contains(d.Text(time.UTC), "Nothing new") {
 		t.Errorf("empty window: %+v", d)
+	}
+}
+
+// A digest over a freshly indexed large folder lists the newest articles
+// and counts the rest, instead of growing without bound.
+func TestDigestListsTheNewestAndCountsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	data := t.TempDir()
+	var lib *Library
+	total := MaxDigestArticles + 7
+	for i := 0; i < total; i++ {
+		text := fmt.Sprintf("---\ntitle: Harbour bulletin number %d\nsource: Outlet %d\n---\nThe harbour office published bulletin %d about berth %d, tide tables and dredging work on the quay number %d.\n", i, i%9, i, i, i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("b%03d.md", i)), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if i == total-MaxDigestArticles-1 || i == total-1 { // two refreshes: the last MaxDigestArticles are newer
+			lib, _ = openLib(t, dir, data, c)
+			c.t = c.t.Add(time.Minute)
+		}
+	}
+	d, err := lib.Digest(context.Background(), DigestRequest{Since: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Until: c.t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := 0
+	for _, it := range d.Items {
+		listed += 1 + len(it.Also)
+	}
+	if d.Articles != total || d.More != total-MaxDigestArticles || listed != MaxDigestArticles || d.Sources != 9 {
+		t.Fatalf("digest: %d articles, %d sources, %d listed, %d more; want %d, 9, %d, %d", d.Articles, d.Sources, listed, d.More, total, MaxDigestArticles, total-MaxDigestArticles)
+	}
+	for _, it := range d.Items {
+		for _, a := range append([]Article{it.Article}, it.Also...) {
+			var n int
+			fmt.Sscanf(a.ID, "b%03d", &n)
+			if n < total-MaxDigestArticles {
+				t.Errorf("an older article is listed: %s", a.ID)
+			}
+		}
+	}
+	if !strings.Contains(d.Text(time.UTC), "… and 7 more new articles") {
+		t.Errorf("the digest does not say how many more:\n%s", d.Text(time.UTC))
 	}
 }
 
