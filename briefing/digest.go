@@ -144,7 +144,7 @@ func newDigestDoc(a Article, ps []store.Passage) *digestDoc {
 // addPhrases records the one- and two-word key phrases of a sentence.
 func (d *digestDoc) addPhrases(sentence string) {
 	words := wordRE.FindAllStringIndex(sentence, -1)
-	prevStem, prevSurface := "", ""
+	prevStem, prevShown := "", ""
 	prevEnd := -1
 	for i, w := range words {
 		surface := strings.Trim(sentence[w[0]:w[1]], "'’-")
@@ -154,8 +154,10 @@ func (d *digestDoc) addPhrases(sentence string) {
 			continue
 		}
 		stem := stems[0]
+		shown := displayCase(surface)
 		if i > 0 && unicode.IsUpper([]rune(surface)[0]) {
 			d.names[stem]++
+			shown = surface // a name mid-sentence: Nvidia, Washington
 		}
 		gap := ""
 		if prevEnd >= 0 {
@@ -165,14 +167,14 @@ func (d *digestDoc) addPhrases(sentence string) {
 			key := prevStem + " " + stem
 			d.phraseCnt[key]++
 			if _, ok := d.phrases[key]; !ok {
-				d.phrases[key] = displayCase(prevSurface) + " " + displayCase(surface)
+				d.phrases[key] = prevShown + " " + shown
 			}
 		}
 		d.phraseCnt[stem]++
 		if _, ok := d.phrases[stem]; !ok {
-			d.phrases[stem] = displayCase(surface)
+			d.phrases[stem] = shown
 		}
-		prevStem, prevSurface, prevEnd = stem, surface, w[1]
+		prevStem, prevShown, prevEnd = stem, shown, w[1]
 	}
 }
 
@@ -394,6 +396,9 @@ func (d *digestDoc) lead() string {
 	return best.text
 }
 
+// maxThemes is how many shared themes a digest shows: what a reader skims.
+const maxThemes = 4
+
 // themes returns the key phrases that at least two stories share, best first.
 func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme {
 	if len(items) < 2 {
@@ -462,7 +467,7 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 	var out []Theme
 	var taken []string
 	for _, c := range cands {
-		if len(out) == 5 {
+		if len(out) == maxThemes {
 			break
 		}
 		if overlaps(c.key, taken) {
