@@ -82,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		getenv = env
 	}
+	// No configured secret reaches the terminal or the log (redact.go).
+	stdout, stderr = redacting(stdout, secretsOf(getenv)), redacting(stderr, secretsOf(getenv))
 	cmd, args := args[0], args[1:]
 	var err error
 	switch cmd {
