@@ -289,7 +289,7 @@ func toJSON(a briefing.Answer) jsonAnswer {
 	out := jsonAnswer{Question: a.Question, Passages: []jsonPassage{}, Answer: a.Text(), SummarizedBy: a.SummarizedBy}
 	for _, p := range a.Passages {
 		out.Passages = append(out.Passages, jsonPassage{
-			Doc: p.Article.ID, Title: p.Article.Title, Source: p.Article.Source, Published: p.Article.Date(),
+			Doc: p.Article.ID, Title: p.Article.Label(), Source: p.Article.Source, Published: p.Article.Date(),
 			URL: p.Article.URL, Text: p.Text, Score: float64(int64(p.Score*1e4)) / 1e4,
 		})
 	}
