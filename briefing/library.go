@@ -349,7 +349,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		sc.todo = append(sc.todo, f)
 	}
 	for i, a := range known {
-		if !seen[i] {
+		if !seen[i] && a.Path != "" { // no path: not from the folder (a feed article)
 			sc.gone = append(sc.gone, a.Ord)
 		}
 	}
