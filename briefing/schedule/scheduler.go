@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -120,7 +121,7 @@ type Scheduler struct {
 	inited bool
 
 	locksMu sync.Mutex
-	locks   map[string]*sync.Mutex // one delivery run per subscription at a time
+	locks   map[string]*subLock // one delivery run per subscription at a time
 
 	parsedMu sync.Mutex
 	parsed   map[[2]string]Schedule // stored (spec, tz) -> schedule
@@ -182,7 +183,7 @@ func New(ctx context.Context, opt Options) (*Scheduler, error) {
 		log:     opt.Log,
 		started: opt.Now(),
 		changed: make(chan struct{}, 1),
-		locks:   map[string]*sync.Mutex{},
+		locks:   map[string]*subLock{},
 		parsed:  map[[2]string]Schedule{},
 		digests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "briefbot_digests_total",
@@ -378,13 +379,20 @@ func (s *Scheduler) ready(ctx context.Context) error {
 	return nil
 }
 
+// subLock lets one call at a time deliver a subscription; again asks the
+// holder to go round once more.
+type subLock struct {
+	mu    sync.Mutex
+	again atomic.Bool
+}
+
 // lock returns a subscription's delivery lock.
-func (s *Scheduler) lock(id string) *sync.Mutex {
+func (s *Scheduler) lock(id string) *subLock {
 	s.locksMu.Lock()
 	defer s.locksMu.Unlock()
 	l := s.locks[id]
 	if l == nil {
-		l = &sync.Mutex{}
+		l = &subLock{}
 		s.locks[id] = l
 	}
 	return l
@@ -411,13 +419,38 @@ func (s *Scheduler) schedule(sub Subscription) (Schedule, error) {
 const maxMissed = 100
 
 // process records the fire times of sub due by now and delivers its
-// pending digests.
+// pending digests. When another call is delivering sub, that call goes
+// round again, at its clock's now, once it is done: a fire time that comes
+// due meanwhile is not left to the next sweep.
 func (s *Scheduler) process(ctx context.Context, sub Subscription, now time.Time) error {
 	l := s.lock(sub.ID)
-	if !l.TryLock() {
-		return nil
+	l.again.Store(true)
+	for l.again.Load() {
+		if !l.mu.TryLock() {
+			return nil // the holder sees again
+		}
+		err := func() error {
+			defer l.mu.Unlock()
+			for first := true; l.again.Swap(false); first = false {
+				at := now
+				if !first {
+					at = s.opt.Now()
+				}
+				if err := s.processLocked(ctx, sub, at); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+		if err != nil {
+			return err
+		}
 	}
-	defer l.Unlock()
+	return nil
+}
+
+// processLocked is process under sub's lock.
+func (s *Scheduler) processLocked(ctx context.Context, sub Subscription, now time.Time) error {
 	sched, err := s.schedule(sub)
 	if err != nil {
 		return err

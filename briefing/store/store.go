@@ -1,8 +1,9 @@
 // Package store keeps briefbot's durable state in one embedded SQLite
 // database (modernc.org/sqlite, pure Go): the articles and passages of the
-// corpus and small key/value metadata. Other packages keep their own tables
-// in the same database through DB (briefing/schedule: subscriptions and
-// deliveries). All methods are safe for concurrent use.
+// corpus, the feeds articles come from, and small key/value metadata.
+// Other packages keep their own tables in the same database through DB
+// (briefing/schedule: subscriptions and deliveries). All methods are safe
+// for concurrent use.
 package store
 
 import (
@@ -97,8 +98,8 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	// The schema is idempotent; other files of this package add theirs here.
-	for _, stmt := range []string{schema} {
+	// Each schema is idempotent; other files of this package add theirs here.
+	for _, stmt := range []string{schema, feedSchema} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
