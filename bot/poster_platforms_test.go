@@ -216,7 +216,7 @@ func (f *fixture) scheduler(t *testing.T, spec string, targets ...schedule.Targe
 	}
 	now := func() time.Time { return f.now }
 	poster := bot.NewPoster(f.chats)
-	s, err := schedule.New(context.Background(), schedule.Options{
+	s, err := schedule.New(schedule.Options{
 		DB: f.st.DB(), Library: f.lib, Poster: poster, FirstWindow: 24 * time.Hour, Catchup: 6 * time.Hour,
 		Config: config, ConfigTargets: targets, Now: now,
 		After: func(time.Duration) <-chan time.Time {

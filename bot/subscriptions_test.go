@@ -88,7 +88,7 @@ func newEnv(t *testing.T, loc *time.Location, config schedule.Schedule, targets 
 		t.Fatal(err)
 	}
 	poster := NewPoster(map[string]Chat{"slack": e.chat})
-	sched, err := schedule.New(ctx, schedule.Options{
+	sched, err := schedule.New(schedule.Options{
 		DB: st.DB(), Library: lib, Poster: poster, FirstWindow: 24 * time.Hour, Catchup: 6 * time.Hour,
 		Config: config, ConfigTargets: targets, Now: clock,
 	})

@@ -139,9 +139,11 @@ const (
 	resultFailed   = "failed"    // the platform refused every attempt: stays pending
 )
 
-// New checks the options, creates the tables when missing and returns a
-// Scheduler; nothing is delivered until Run (or Tick).
-func New(ctx context.Context, opt Options) (*Scheduler, error) {
+// New checks the options and returns a Scheduler. It does no I/O: the
+// tables are created when missing, and the configured subscriptions
+// synced, by the first call that uses them; nothing is delivered until Run
+// (or Tick).
+func New(opt Options) (*Scheduler, error) {
 	var errs []error
 	if opt.DB == nil || opt.Library == nil || opt.Poster == nil {
 		errs = append(errs, errors.New("DB, Library and Poster are required"))
@@ -173,13 +175,9 @@ func New(ctx context.Context, opt Options) (*Scheduler, error) {
 	if opt.PostTimeout <= 0 {
 		opt.PostTimeout = 30 * time.Second
 	}
-	st, err := openTables(ctx, opt.DB)
-	if err != nil {
-		return nil, err
-	}
 	s := &Scheduler{
 		opt:     opt,
-		st:      st,
+		st:      &tables{db: opt.DB},
 		log:     opt.Log,
 		started: opt.Now(),
 		changed: make(chan struct{}, 1),
@@ -214,6 +212,9 @@ func New(ctx context.Context, opt Options) (*Scheduler, error) {
 // active subscription, numbered "1", "2", ... (never reused), created now.
 // A running Run picks it up at once.
 func (s *Scheduler) Subscribe(ctx context.Context, sub Subscription) (Subscription, error) {
+	if err := s.ready(ctx); err != nil {
+		return Subscription{}, err
+	}
 	sub.ID = ""
 	sub, err := s.st.CreateSubscription(ctx, sub, s.opt.Now())
 	if err != nil {
@@ -227,6 +228,9 @@ func (s *Scheduler) Subscribe(ctx context.Context, sub Subscription) (Subscripti
 // reports whether the subscription was active. A running Run stops firing
 // it at once.
 func (s *Scheduler) Unsubscribe(ctx context.Context, id string) (bool, error) {
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
 	ok, err := s.st.DeactivateSubscription(ctx, id)
 	if ok {
 		s.notify()
@@ -234,21 +238,29 @@ func (s *Scheduler) Unsubscribe(ctx context.Context, id string) (bool, error) {
 	return ok, err
 }
 
-// Subscriptions returns the subscriptions matching f, oldest first. The
-// configured ones exist once Run or Tick has started.
+// Subscriptions returns the subscriptions matching f, oldest first.
 func (s *Scheduler) Subscriptions(ctx context.Context, f SubscriptionFilter) ([]Subscription, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
 	return s.st.Subscriptions(ctx, f)
 }
 
 // Subscription returns one subscription, active or not; an error wrapping
 // ErrNotFound when there is none with that id.
 func (s *Scheduler) Subscription(ctx context.Context, id string) (Subscription, error) {
+	if err := s.ready(ctx); err != nil {
+		return Subscription{}, err
+	}
 	return s.st.Subscription(ctx, id)
 }
 
 // Deliveries returns sub's deliveries in the given states (all when none
 // is given), oldest fire time first.
 func (s *Scheduler) Deliveries(ctx context.Context, sub string, states ...DeliveryStatus) ([]Delivery, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, err
+	}
 	return s.st.Deliveries(ctx, sub, states...)
 }
 
@@ -356,13 +368,17 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-// ready prepares the tables once: deliveries left posting by a previous
-// process become uncertain, and the configured subscriptions are synced.
+// ready prepares the tables once: they are created when missing,
+// deliveries left posting by a previous process become uncertain, and the
+// configured subscriptions are synced.
 func (s *Scheduler) ready(ctx context.Context) error {
 	s.initMu.Lock()
 	defer s.initMu.Unlock()
 	if s.inited {
 		return nil
+	}
+	if err := s.st.create(ctx); err != nil {
+		return err
 	}
 	lost, err := s.st.RecoverPosting(ctx)
 	if err != nil {

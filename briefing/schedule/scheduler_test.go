@@ -178,7 +178,7 @@ func (e *env) newScheduler(opt Options) {
 		ch <- e.clock.Now().Add(d)
 		return ch
 	}
-	s, err := New(context.Background(), opt)
+	s, err := New(opt)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -622,12 +622,12 @@ func TestNewErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opt := valid()
 			tt.edit(&opt)
-			if _, err := New(context.Background(), opt); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := New(opt); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New error = %v, want one mentioning %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := New(context.Background(), valid()); err != nil {
+	if _, err := New(valid()); err != nil {
 		t.Errorf("New with valid options: %v", err)
 	}
 }

@@ -47,12 +47,12 @@ CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status);
 // tables. Each method is one statement or one transaction.
 type tables struct{ db *sql.DB }
 
-// openTables creates the tables when missing (the schema is idempotent).
-func openTables(ctx context.Context, db *sql.DB) (*tables, error) {
-	if _, err := db.ExecContext(ctx, subscriptionSchema); err != nil {
-		return nil, fmt.Errorf("schedule: create tables: %w", err)
+// create creates the tables when missing (the schema is idempotent).
+func (s *tables) create(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, subscriptionSchema); err != nil {
+		return fmt.Errorf("schedule: create tables: %w", err)
 	}
-	return &tables{db: db}, nil
+	return nil
 }
 
 // ErrNotFound is returned for a subscription that does not exist.

@@ -23,8 +23,8 @@ func openTemp(t *testing.T, dir string) testTables {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tb, err := openTables(context.Background(), st.DB())
-	if err != nil {
+	tb := &tables{db: st.DB()}
+	if err := tb.create(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return testTables{tables: tb, Close: st.Close}

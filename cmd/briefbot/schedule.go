@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -17,14 +16,14 @@ import (
 // scheduledDigests wires scheduled digests: the scheduler over the store's
 // database, posting through the chats that have a bot token, and the chat
 // commands that manage its subscriptions.
-func scheduledDigests(ctx context.Context, cfg config.Config, db *sql.DB, lib *briefing.Library, posters map[string]bot.Chat,
+func scheduledDigests(cfg config.Config, db *sql.DB, lib *briefing.Library, posters map[string]bot.Chat,
 	hooks serveHooks, log *slog.Logger, reg prometheus.Registerer) (*schedule.Scheduler, *bot.SubscriptionCommands, error) {
 	targets := make([]schedule.Target, len(cfg.DigestChannels))
 	for i, t := range cfg.DigestChannels {
 		targets[i] = schedule.Target{Platform: t.Platform, Channel: t.Channel}
 	}
 	poster := bot.NewPoster(posters)
-	sched, err := schedule.New(ctx, schedule.Options{
+	sched, err := schedule.New(schedule.Options{
 		DB: db, Library: lib, Poster: poster,
 		FirstWindow: cfg.DigestFirstWindow, Catchup: cfg.DigestCatchup, PostEmpty: cfg.DigestPostEmpty,
 		Config: cfg.DigestSchedule, ConfigTargets: targets,

@@ -152,7 +152,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if len(chats) == 0 {
 		log.Warn("no chat platform configured: set SLACK_* or DISCORD_* (see .env.example); serving HTTP only")
 	}
-	sched, subs, err := scheduledDigests(ctx, cfg, st.DB(), lib, posters, hooks, log.With("component", "scheduler"), reg)
+	sched, subs, err := scheduledDigests(cfg, st.DB(), lib, posters, hooks, log.With("component", "scheduler"), reg)
 	if err != nil {
 		return err
 	}
