@@ -359,7 +359,7 @@ func widgetWord(w string) int {
 		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
 		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "dismiss",
 		"decline", "consent", "loading", "opens", "enlarge", "contents", "trending", "popular", "fullscreen",
-		"member-only", "members-only", "paywall":
+		"member-only", "members-only", "paywall", "pinned":
 		return 2
 	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
 		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
@@ -373,10 +373,10 @@ func widgetWord(w string) int {
 		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms",
 		"image", "images", "photo", "photos", "gallery", "video", "videos", "caption", "expand", "table",
 		"partner", "most", "followers", "follower", "following", "claps", "responses", "discussion",
-		"restacks", "ready":
+		"restacks", "ready", "live", "key", "events", "update", "updates", "refresh", "auto-update", "blog":
 		return 1
 	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
-		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
+		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might", "only":
 		return -1
 	}
 	return 0
@@ -697,6 +697,7 @@ func head(pg *page) {
 		}
 		if pg.title != "" && long == 0 && len(b.text) <= 2*len(pg.title)+40 && sameTitle(b.text, pg.title) {
 			b.why = rTitle
+			markKickerAbove(bs, i)
 			continue
 		}
 		if b.sh.words <= 14 {
@@ -746,6 +747,11 @@ func head(pg *page) {
 		}
 		if needTitle && long == 0 && b.kind == kPara && b.sh.words == 1 && !endsSentence(b.sh.last) {
 			b.why = rWidget // a section label above the headline
+			continue
+		}
+		if !needTitle && long == 0 && b.kind == kPara && b.sh.words <= 2 && b.sh.lower == 0 && !endsSentence(b.sh.last) &&
+			b.sh.last != '?' && !isNameLine(b.text) {
+			b.why = rWidget // a section label above the text of a page titled by its markup
 			continue
 		}
 		if needTitle && long == 0 && candidates < 3 {

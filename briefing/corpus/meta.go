@@ -437,7 +437,7 @@ func sourceLine(s string) (source string, ok bool) {
 		return "", false
 	}
 	switch w := firstWordLower(s); {
-	case w == "source" || w == "sources" || w == "via" || w == "copyright" || w == "republished" || w == "reprinted",
+	case w == "source" || w == "sources" || w == "via" || strings.HasPrefix(w, "copyright") || w == "republished" || w == "reprinted",
 		strings.HasPrefix(s, "©") || hasPrefixFold(s, "(c) "),
 		onlyCreditWords(w):
 	case w == "all" && hasPrefixFold(s, "all content"):
@@ -555,6 +555,12 @@ func cleanSource(s string) string {
 		}
 	}
 	s = strings.Trim(s, " .,;:")
+	s = strings.TrimPrefix(s, "the ") // "is from the Example Post"
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		if _, ok := yearOf(strings.Trim(s[i+1:], "()")); ok {
+			s = strings.TrimRight(s[:i], " ,.-–") // "© Example Notes 2021"
+		}
+	}
 	if s == "" || countWords(s) > 8 {
 		return ""
 	}

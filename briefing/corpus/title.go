@@ -188,3 +188,20 @@ func sentenceTitle(text string) string {
 	}
 	return strings.TrimRight(strings.Join(words[:cut], " "), ",;:—–-") + "…"
 }
+
+// markKickerAbove drops a section label right above the headline bs[i]
+// ("Education", "WORLD NEWS"): a line of at most three capitalised words
+// that does not end like a sentence.
+func markKickerAbove(bs []block, i int) {
+	for j := i - 1; j >= 0; j-- {
+		b := &bs[j]
+		if b.why.furniture() {
+			continue
+		}
+		if b.why == keep && b.kind != kItem && b.sh.words <= 3 && !endsSentence(b.sh.last) && b.sh.last != '?' &&
+			(b.sh.lower == 0 || allMinor(b.text)) && !isMetaLine(b.text) {
+			b.why = rWidget
+		}
+		return
+	}
+}

@@ -1,0 +1,143 @@
+package corpus
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestTextFurniture checks each rule for furniture inside plain-text pages
+// on lines of our own writing: what must go, what must stay, and the
+// metadata the furniture gives away.
+func TestTextFurniture(t *testing.T) {
+	const body = "The orchard cooperative sold its whole apple crop to a cider maker in the valley, its chair said on Friday."
+	tests := []struct {
+		name   string
+		text   string
+		keep   []string
+		drop   []string
+		source string
+		url    string
+	}{
+		{
+			name: "inline link tags",
+			text: "Orchard sells its crop\n\nThe <a href=\"https://example.org/coop\" target=\"_blank\">orchard cooperative</a> sold its whole apple crop to a <b>cider maker</b> in the valley, its chair said on Friday.",
+			keep: []string{body},
+			drop: []string{"<a", "href", "</a>", "<b>"},
+		},
+		{
+			name: "entities",
+			text: "Orchard sells its crop\n\nGrowers&nbsp;said prices for apples &amp; pears rose by a fifth &ndash; the best year since the frost.",
+			keep: []string{"apples & pears", "a fifth – the best"},
+			drop: []string{"&amp;", "&nbsp;", "&ndash;"},
+		},
+		{
+			name: "tag-only lines",
+			text: "Orchard sells its crop\n<div class=\"story\">\n<p>" + body + "</p>\n</div>",
+			keep: []string{body},
+			drop: []string{"<div", "<p>", "</div>"},
+		},
+		{
+			name: "a less-than sign is text",
+			text: "Orchard sells its crop\n\nFewer than 3 in 10 growers, or a share < 30%, sold to the cooperative last year, its records show.",
+			keep: []string{"a share < 30%"},
+		},
+		{
+			name:   "copyright glued to the last sentence",
+			text:   "Orchard sells its crop\n\n" + body + "Copyright(c) 2024 Valley Ledger Media. All Rights Reserved",
+			keep:   []string{body},
+			drop:   []string{"Copyright", "Rights Reserved", "Valley Ledger"},
+			source: "Valley Ledger Media",
+		},
+		{
+			name:   "copyright sign after a space",
+			text:   "Orchard sells its crop\n\n" + body + " © 2023 The Hill Courier",
+			keep:   []string{body},
+			drop:   []string{"©", "Hill Courier"},
+			source: "The Hill Courier",
+		},
+		{
+			name: "all rights reserved alone at the end",
+			text: "Orchard sells its crop\n\n" + body + " Ridge Press Group, all rights reserved.",
+			keep: []string{body},
+			drop: []string{"rights reserved"},
+		},
+		{
+			name: "copyright in a sentence stays",
+			text: "Orchard sells its crop\n\nThe cooperative said its copyright 2019 claim over the label design was settled out of court last spring.",
+			keep: []string{"its copyright 2019 claim over the label design was settled"},
+		},
+		{
+			name: "related link in brackets",
+			text: "Orchard sells its crop\n\nThe orchard cooperative sold its whole apple crop to a cider maker in the valley. (RELATED: Frost threatens blossom in the upper valley) Its chair said on Friday that the price was fair.",
+			keep: []string{"sold its whole apple crop to a cider maker in the valley. Its chair said on Friday"},
+			drop: []string{"RELATED", "Frost threatens"},
+		},
+		{
+			name: "read more in square brackets",
+			text: "Orchard sells its crop\n\n" + body + " [Read more: Cider makers expand]",
+			keep: []string{body},
+			drop: []string{"Read more", "Cider makers expand"},
+		},
+		{
+			name: "a bracket that is prose stays",
+			text: "Orchard sells its crop\n\nThe cooperative (related to the older growers' union) sold its whole apple crop to a cider maker in the valley.",
+			keep: []string{"(related to the older growers' union)"},
+		},
+		{
+			name: "embedded post residue",
+			text: "Orchard sells its crop\n\n" + body + "\n\nWhat a harvest for the valley this year pic.twitter.com/Ab12Cd34Ef — Valley Growers (@valleygrowers) October 4, 2024\n\nThe buyer plans to press the fruit within the month and bottle it by spring.",
+			keep: []string{body, "The buyer plans to press the fruit"},
+			drop: []string{"pic.twitter.com", "@valleygrowers"},
+		},
+		{
+			name: "trailing read more",
+			text: "Orchard sells its crop\n\n" + body + " Read more",
+			keep: []string{body},
+			drop: []string{"Read more"},
+		},
+		{
+			name: "live blog chrome",
+			text: "Orchard sells its crop\nLive\nUpdated 12 minutes ago\nShow key events only\n\n" + body + "\n\nRead more\nLoad more updates\nShare this update",
+			keep: []string{body},
+			drop: []string{"Updated 12", "key events", "Load more", "Share this update", "Read more"},
+		},
+		{
+			name:   "menus at the top, share and footer at the bottom",
+			text:   "Skip to main content\nFront   Valley   Farming   Business   Sport\nSearch\nOrchard sells its crop\n14 October 2024\n\n" + body + "\n\nThis story is from the Valley Ledger and is used with permission. Original: https://ledger.example.net/2024/10/orchard\n\nShare\nPrint   Email   Save\n© 2024 Hill Courier",
+			keep:   []string{body},
+			drop:   []string{"Skip to", "Farming", "Search", "Share", "Print", "Hill Courier", "Original:"},
+			source: "Valley Ledger",
+			url:    "https://ledger.example.net/2024/10/orchard",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Parse("page.txt", []byte(tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.keep {
+				if !strings.Contains(d.Text, s) {
+					t.Errorf("lost %q", s)
+				}
+			}
+			for _, s := range tt.drop {
+				if strings.Contains(d.Text, s) {
+					t.Errorf("kept %q", s)
+				}
+			}
+			if tt.source != "" && d.Source != tt.source {
+				t.Errorf("Source = %q, want %q", d.Source, tt.source)
+			}
+			if tt.url != "" && d.URL != tt.url {
+				t.Errorf("URL = %q, want %q", d.URL, tt.url)
+			}
+			if d.Title != "Orchard sells its crop" {
+				t.Errorf("Title = %q", d.Title)
+			}
+			if t.Failed() {
+				t.Logf("Text:\n%s", d.Text)
+			}
+		})
+	}
+}
