@@ -37,6 +37,7 @@ const (
 	rDate            // used as the date
 	rTail            // after the article: other headlines, the author's name
 	rBio             // author biography after the article
+	rRepeat          // a paragraph the page already showed (a pull quote, a scraping artefact)
 )
 
 // block is one paragraph, heading or list item of a page before cleaning.
@@ -108,6 +109,7 @@ func clean(pg *page) {
 	markLeadIns(bs)
 	markAuthorLines(pg)
 	markTail(pg)
+	markRepeats(bs)
 	if pg.source == "" {
 		for i := range bs {
 			switch bs[i].why {
@@ -152,9 +154,17 @@ func classify(b *block) reason {
 		}
 	}
 	if sh.words <= 12 && b.kind != kItem {
-		if r := widgetLine(s); r != keep {
-			return r
+		if _, isDate := dateLine(s); !isDate {
+			if r := widgetLine(s); r != keep {
+				return r
+			}
 		}
+	}
+	if sh.words <= 4 && b.kind != kItem && isChromeLabel(s, sh) {
+		return rNav
+	}
+	if sh.words <= 8 && isTimeLine(s) {
+		return rWidget
 	}
 	if sh.words <= 60 && isPromo(s, sh) {
 		return rPromo
@@ -432,7 +442,7 @@ func isCTAVerb(w string) bool {
 	switch w {
 	case "click", "tap", "subscribe", "sign", "join", "follow", "call", "contact", "learn", "read", "download",
 		"register", "get", "share", "leave", "support", "donate", "become", "find", "discover", "stay", "try",
-		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop":
+		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop", "start":
 		return true
 	}
 	return false
@@ -448,7 +458,7 @@ var promoCues = map[string][]string{
 	"all":  {"all rights reserved"},
 	"arti": {"articles like this"},
 	"beco": {"become a member", "become a subscriber"},
-	"best": {"best experience"},
+	"best": {"best experience", "best journalism"},
 	"by":   {"by continuing", "by email"},
 	"call": {"call us"},
 	"canc": {"cancel reply"},
@@ -461,6 +471,11 @@ var promoCues = map[string][]string{
 	"dona": {"donate"},
 	"down": {"download our", "download the app"},
 	"emai": {"email address", "email us"},
+	"ever": {"every morning", "every evening", "every week", "every weekday", "every monday", "every tuesday",
+		"every wednesday", "every thursday", "every friday", "every saturday", "every sunday"},
+	"hand": {"hand-picked", "handpicked"},
+	"one":  {"one email"},
+	"star": {"start your day"},
 	"find": {"find out more"},
 	"foll": {"follow us"},
 	"free": {"free trial"},

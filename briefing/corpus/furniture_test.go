@@ -141,3 +141,15 @@ func TestTextFurniture(t *testing.T) {
 		})
 	}
 }
+
+func TestRepeatedParagraph(t *testing.T) {
+	const p1 = "The ferry company added a second boat on the island route for the summer, its manager said."
+	const p2 = "Tickets for the extra crossings go on sale next week and can be bought at the harbour office."
+	d, err := Parse("ferry.txt", []byte("Ferry adds summer boat\n\n"+p1+"\n\n"+p2+"\n\n"+p1+"\n\nYes.\n\nYes."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := p1 + "\n\n" + p2 + "\n\nYes.\n\nYes."; d.Text != want {
+		t.Errorf("Text = %q, want %q", d.Text, want)
+	}
+}

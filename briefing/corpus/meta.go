@@ -314,7 +314,7 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 			}
 		}
 	}
-	if len(names) == 0 && source == "" {
+	if len(names) == 0 && source == "" && !isRole(rest) {
 		return "", "", time.Time{}, false
 	}
 	return joinNames(names), source, date, true
@@ -348,6 +348,10 @@ func metaLine(s string) (author string, date time.Time, ok bool) {
 			return "", true
 		case isNameLine(part):
 			return part, true
+		case isRole(part):
+			return "", true // "Staff reporter, March 3, 2025"
+		case countWords(part) == 1 && allLetters(part) && unicode.IsUpper([]rune(part)[0]):
+			return "", true // an outlet: "Examplewire Jul. 4, 2010"
 		}
 		if rest, ok := bylineRest(part); ok {
 			if a, _, _, ok := parseByline(part); ok {
@@ -542,6 +546,12 @@ func cleanSource(s string) string {
 	s = strings.TrimSpace(s)
 	if u, err := url.Parse(s); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
 		return strings.TrimPrefix(u.Host, "www.")
+	}
+	if i := strings.Index(s, "http://"); i > 0 {
+		s = s[:i] // "Example News: http://..."
+	}
+	if i := strings.Index(s, "https://"); i > 0 {
+		s = s[:i]
 	}
 	for _, stop := range [...]string{". ", ", ", " on ", " and is ", " and has ", " under ", " (", " | ", "; ", " - ", " — "} {
 		if i := strings.Index(s, stop); i > 0 {

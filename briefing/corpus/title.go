@@ -205,3 +205,76 @@ func markKickerAbove(bs []block, i int) {
 		return
 	}
 }
+
+// isChromeLabel recognises a short label of site chrome ("Breaking News",
+// "Top Stories", "WORLD"): capitalised words that all name sections or
+// widgets.
+func isChromeLabel(s string, sh shape) bool {
+	if sh.lower > 0 || endsSentence(sh.last) || sh.last == '?' {
+		return false
+	}
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		lw := strings.ToLower(trimPunct(w))
+		if lw == "" {
+			continue
+		}
+		if !isSectionWord(lw) && widgetWord(lw) <= 0 {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// isTimeLine recognises a line that gives only a time ("Updated 10:32
+// GMT", "14.05 BST"), as live pages and tickers show.
+func isTimeLine(s string) bool {
+	ws := tokens(s, 8)
+	if len(ws) == 0 {
+		return false
+	}
+	if _, ok := dateLine(s); ok {
+		return false
+	}
+	clock := false
+	for _, w := range ws {
+		if !isDateFiller(w.s) {
+			return false
+		}
+		if w.s != "" && isDigit(w.s[0]) && strings.ContainsAny(w.s, ":.") {
+			clock = true
+		}
+	}
+	return clock
+}
+
+// allLetters reports whether s is non-empty and only letters.
+func allLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// markRepeats drops a paragraph of eight words or more that repeats one
+// kept earlier on the page word for word.
+func markRepeats(bs []block) {
+	var seen map[string]bool
+	for i := range bs {
+		b := &bs[i]
+		if b.why != keep || b.sh.words < 8 {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
+		}
+		if seen[b.text] {
+			b.why = rRepeat
+			continue
+		}
+		seen[b.text] = true
+	}
+}
