@@ -36,6 +36,9 @@ type Options struct {
 	SummaryTimeout  time.Duration // default 20s
 	MaxPromptTokens int           // default 3000
 	Registerer      prometheus.Registerer
+	// Secrets are the configured credentials (tokens, keys): a summary
+	// that contains one, or anything shaped like a token, is not used.
+	Secrets []string
 
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
@@ -96,6 +99,7 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 			budget = 3000
 		}
 		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
+		l.sum.secrets = opt.Secrets
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
@@ -345,7 +349,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		sc.todo = append(sc.todo, f)
 	}
 	for i, a := range known {
-		if !seen[i] {
+		if !seen[i] && a.Path != "" { // no path: not from the folder (a feed article)
 			sc.gone = append(sc.gone, a.Ord)
 		}
 	}

@@ -82,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		getenv = env
 	}
+	// No configured secret reaches the terminal or the log (redact.go).
+	stdout, stderr = redacting(stdout, secretsOf(getenv)), redacting(stderr, secretsOf(getenv))
 	cmd, args := args[0], args[1:]
 	var err error
 	switch cmd {
@@ -137,10 +139,12 @@ type common struct {
 	corpus, data string
 }
 
-// flagSet is a command's flags; -h help goes to help.
+// flagSet is a command's flags; -h help goes to help. Its Args, NArg and
+// Arg are the positional arguments found among the flags (see args.go).
 type flagSet struct {
 	*flag.FlagSet
 	help io.Writer
+	pos  []string
 }
 
 func newFlags(name string, stderr io.Writer, c *common) *flagSet {
@@ -152,9 +156,10 @@ func newFlags(name string, stderr io.Writer, c *common) *flagSet {
 	return &flagSet{FlagSet: fs, help: stderr}
 }
 
-// parseFlags parses args, turning flag errors into one-line usage errors.
+// parseFlags parses args, flags and positional arguments in any order (see
+// interleaved), turning flag errors into one-line usage errors.
 func parseFlags(fs *flagSet, args []string) error {
-	err := fs.Parse(args)
+	err := fs.interleaved(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(fs.help, "Usage of briefbot %s:\n", fs.Name())
 		fs.SetOutput(fs.help)
