@@ -153,3 +153,30 @@ func TestRepeatedParagraph(t *testing.T) {
 		t.Errorf("Text = %q, want %q", d.Text, want)
 	}
 }
+
+func TestDateLines(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want string // "" when the line gives no date
+	}{
+		{"Published: Nov. 20, 2004", "2004-11-20"},
+		{"Posted 3rd of March 2021", "2021-03-03"},
+		{"Tuesday, 4 February 2025 10:32 GMT", "2025-02-04"},
+		{"date 2021-06-30", "2021-06-30"},
+		{"14.02.2020", "2020-02-14"},
+		{"Updated: 14/02/2020 09:15", "2020-02-14"},
+		{"02/14/2020", "2020-02-14"},
+		{"03.04.2019", "2019-04-03"},
+		{"03/04/2019", ""}, // day or month first: unknown
+		{"Jan 3 2005", "2005-01-03"},
+		{"31/02/2020", ""},
+	} {
+		got := ""
+		if d, ok := dateLine(tt.line); ok {
+			got = d.Format("2006-01-02")
+		}
+		if got != tt.want {
+			t.Errorf("dateLine(%q) = %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}

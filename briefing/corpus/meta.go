@@ -118,6 +118,46 @@ func isoDate(w string) (time.Time, bool) {
 	return makeDate(y, time.Month(m), d)
 }
 
+// numericDate parses a day and month written as numbers before a four-digit
+// year: "14.02.2020", "14/02/2020", "02/14/2020", "3-9-2021". The order is
+// clear when one number is over twelve; otherwise dots mean day first, and
+// slashes or hyphens are ambiguous (day first in most of the world, month
+// first in the US), so no date is read.
+func numericDate(w string) (time.Time, bool) {
+	if len(w) < 8 || len(w) > 10 || !isDigit(w[0]) {
+		return time.Time{}, false
+	}
+	sep := byte(0)
+	var nums [3]int
+	n, k := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+			nums[k] = nums[k]*10 + int(c-'0')
+			n++
+		case (c == '.' || c == '/' || c == '-') && (sep == 0 || c == sep) && k < 2 && n > 0 && n <= 2:
+			sep = c
+			k++
+			n = 0
+		default:
+			return time.Time{}, false
+		}
+	}
+	if k != 2 || n != 4 || nums[2] < 1900 || nums[2] > 2100 {
+		return time.Time{}, false
+	}
+	a, b := nums[0], nums[1]
+	switch {
+	case a > 12 && b <= 12:
+		return makeDate(nums[2], time.Month(b), a)
+	case b > 12 && a <= 12:
+		return makeDate(nums[2], time.Month(a), b)
+	case a <= 12 && b <= 12 && sep == '.':
+		return makeDate(nums[2], time.Month(b), a)
+	}
+	return time.Time{}, false
+}
+
 // findDate finds the first calendar date written in s ("February 4, 2025",
 // "Feb. 4, 2025", "4 February 2025", "13 Feb, 2025", "4th of February 2025",
 // "2025-02-04") and returns it with the index range of its tokens in ws.
@@ -125,6 +165,9 @@ func findDate(ws []word) (t time.Time, first, last int, ok bool) {
 	for i := range ws {
 		w := ws[i].s
 		if t, ok := isoDate(w); ok {
+			return t, i, i, true
+		}
+		if t, ok := numericDate(w); ok {
 			return t, i, i, true
 		}
 		if i+2 >= len(ws) {
