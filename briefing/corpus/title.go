@@ -98,23 +98,41 @@ func isGluedNav(s string, sh shape) bool {
 // or right above a longer headline.
 func isKicker(bs []block, i int, afterProse bool) bool {
 	b := &bs[i]
-	if b.sh.words > 3 || b.sh.lower > 0 && !allMinor(b.text) {
+	bare := b.sh.lower == 0 && !strings.ContainsAny(b.text, ".,;:!?\"“”'’")
+	switch {
+	case b.sh.words <= 3 && (b.sh.lower == 0 || allMinor(b.text)):
+		if afterProse {
+			return true
+		}
+	case b.sh.words >= 5 && bare && sectionWords(b.text) >= 2:
+		// A bar of capitalised links that lost its separators ("Politics
+		// Foreign Affairs Culture Fellows Program"), above the headline.
+	default:
 		return false
 	}
-	if afterProse {
-		return true
+	n := nextKept(bs, i)
+	if n == nil || !headlineLike(n) || isMetaLine(n.text) {
+		return false
 	}
+	if b.sh.words >= 5 {
+		return n.sh.lower > 0
+	}
+	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0
+}
+
+// nextKept returns the next block after bs[i] that is not furniture, or
+// nil when that block is metadata or there is none.
+func nextKept(bs []block, i int) *block {
 	for j := i + 1; j < len(bs); j++ {
 		n := &bs[j]
-		if n.why != keep {
-			if n.why.furniture() {
-				continue
-			}
-			return false
+		if n.why == keep {
+			return n
 		}
-		return headlineLike(n) && !isMetaLine(n.text) && n.sh.words >= 5
+		if !n.why.furniture() {
+			return nil
+		}
 	}
-	return false
+	return nil
 }
 
 // allMinor reports whether every word of s that starts in lower case is a
@@ -277,4 +295,15 @@ func markRepeats(bs []block) {
 		}
 		seen[b.text] = true
 	}
+}
+
+// sectionWords counts the words of s that name site sections.
+func sectionWords(s string) int {
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if isSectionWord(strings.ToLower(trimPunct(w))) {
+			n++
+		}
+	}
+	return n
 }
