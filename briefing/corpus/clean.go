@@ -160,6 +160,9 @@ func classify(b *block) reason {
 			}
 		}
 	}
+	if sh.words <= 4 && b.kind != kItem && isLeadInLabel(s) {
+		return rLeadIn
+	}
 	if sh.words <= 4 && b.kind != kItem && isChromeLabel(s, sh) {
 		return rNav
 	}
@@ -701,10 +704,22 @@ func head(pg *page) {
 	candidates := 0
 	long := 0
 	seen := 0
+	sidebar := false // a list of other stories opened above the headline
 	for i := range bs {
 		b := &bs[i]
+		if b.why == rLeadIn && long == 0 {
+			sidebar = true
+		}
 		if b.why != keep {
 			continue
+		}
+		if sidebar && needTitle && long == 0 {
+			// Other stories' headlines and dates, until the one that
+			// leads into the article's text.
+			if _, ok := dateLine(b.text); ok || headlineLike(b) && !leadsToBody(bs, i) {
+				b.why = rTail
+				continue
+			}
 		}
 		seen++
 		if seen > 15 {

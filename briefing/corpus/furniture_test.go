@@ -180,3 +180,33 @@ func TestDateLines(t *testing.T) {
 		}
 	}
 }
+
+// TestSidebarDate checks that the dates of other stories listed above the
+// headline are not taken for the article's.
+func TestSidebarDate(t *testing.T) {
+	page := "Trending\nBus fares to rise in May\nDecember 2, 2021\nNew cafe opens on the quay\nNovember 28, 2021\n" +
+		"Library extends opening hours\nApril 19, 2022\n" +
+		"The central library will stay open until ten in the evening for the next six weeks, the council said.\n"
+	d, err := Parse("library.txt", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Title != "Library extends opening hours" || d.Published.Format("2006-01-02") != "2022-04-19" {
+		t.Errorf("Title %q Published %v", d.Title, d.Published)
+	}
+	if strings.Contains(d.Text, "Bus fares") || strings.Contains(d.Text, "2021") {
+		t.Errorf("sidebar left in Text: %q", d.Text)
+	}
+}
+
+// TestBadSource checks that navigation and menu text is never a source.
+func TestBadSource(t *testing.T) {
+	page := "Port strike ends | Open Menu\n\nDock workers returned to work on Monday after a four-day strike over pay, the union said.\n"
+	d, err := Parse("port.txt", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Source != "" {
+		t.Errorf("Source = %q, want none", d.Source)
+	}
+}

@@ -307,3 +307,48 @@ func sectionWords(s string) int {
 	}
 	return n
 }
+
+// isLeadInLabel recognises the heading of a list of other stories ("What's
+// Hot", "Most Read", "Editor's Picks", "Don't Miss"): a short line of
+// chrome vocabulary naming popularity or recency.
+func isLeadInLabel(s string) bool {
+	if endsSentence(lastSignificant(s)) {
+		return false
+	}
+	ls := strings.ToLower(strings.Trim(s, " :"))
+	for _, p := range [...]string{"what's hot", "what’s hot", "hot right now", "hot topics", "most read", "most popular",
+		"most viewed", "most shared", "most commented", "trending", "editor's picks", "editor’s picks", "editors' picks",
+		"top picks", "our picks", "don't miss", "don’t miss", "in case you missed it", "popular now", "popular stories",
+		"latest stories", "latest headlines", "top stories", "more stories", "more headlines", "recommended for you",
+		"you may have missed"} {
+		if strings.HasPrefix(ls, p) && countWords(ls) <= countWords(p)+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// leadsToBody reports whether the headline bs[i] is followed by the
+// article: perhaps a standfirst right below it, then date and byline lines,
+// then body text, with no other headline in between.
+func leadsToBody(bs []block, i int) bool {
+	dek := true // one standfirst may follow the headline directly
+	for j, steps := i+1, 0; j < len(bs) && steps < 6; j++ {
+		b := &bs[j]
+		if b.why.furniture() {
+			continue
+		}
+		steps++
+		switch {
+		case b.why == rDate || b.why == rByline || isMetaLine(b.text):
+			dek = false
+		case isLong(b) || isProse(b):
+			return true
+		case dek && b.sh.words >= 5:
+			dek = false
+		default:
+			return false
+		}
+	}
+	return false
+}
