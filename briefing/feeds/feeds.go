@@ -174,7 +174,7 @@ func (p *Poller) check(raw string) (string, error) {
 	}
 	host := u.Hostname()
 	if !p.opt.Fetcher.opt.AllowPrivate {
-		if ip, err := netip.ParseAddr(host); (err == nil && !p.opt.Fetcher.Public(ip)) || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		if ip, err := netip.ParseAddr(host); (err == nil && !p.opt.Fetcher.allowed(ip)) || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 			return "", fmt.Errorf("%w: %s is not a public address; feeds must be on the public internet, e.g. https://example.com/feed.xml", ErrBadURL, host)
 		}
 	}
