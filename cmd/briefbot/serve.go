@@ -128,6 +128,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		if err != nil {
 			return fmt.Errorf("serve: slack: %w", err)
 		}
+		if err := checkSlack(ctx, a, log.With("platform", "slack")); err != nil {
+			return err
+		}
 		chats["slack"] = a
 		if cfg.Slack.BotToken != "" {
 			posters["slack"] = a
@@ -174,6 +177,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	}
 	var h http.Handler = routes
 	platform.Store(&h)
+	logModes(log, cfg, ln.Addr().String())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
