@@ -393,7 +393,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		claimed := map[int64]bool{} // gone articles a file of the same id took over
 		for r := range results {
 			if r.err != nil {
-				ch.Skipped = append(ch.Skipped, r.err)
+				ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
 				continue
 			}
 			old, ok := byPath[r.file.Path]
@@ -452,9 +452,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		}
 		return ctx.Err()
 	})
-	for _, e := range ch.Skipped {
-		l.log.Warn("skipped corpus file", "error", e.Error())
-	}
+	l.warnSkipped(ctx, ch.Skipped)
 	if err != nil {
 		// The index may hold part of a rolled-back transaction: rebuild it.
 		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {

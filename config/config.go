@@ -33,6 +33,7 @@ type Config struct {
 	Slack   Slack
 	Discord Discord
 	LLM     LLM
+	Feeds   Feeds
 }
 
 // Target is a channel on a platform, from "slack:C0123" or "discord:987".
@@ -265,6 +266,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LLM.Enabled() && c.LLM.Timeout > 14*time.Minute {
 		bad("BRIEFBOT_LLM_TIMEOUT", "%s is longer than the chat platforms' follow-up windows allow; use at most 14m (default 20s)", c.LLM.Timeout)
 	}
+	c.Feeds = loadFeeds(get, bad)
 	return c, errors.Join(errs...)
 }
 

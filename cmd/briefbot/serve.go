@@ -130,6 +130,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		if err != nil {
 			return fmt.Errorf("serve: slack: %w", err)
 		}
+		if err := checkSlack(ctx, a, log.With("platform", "slack")); err != nil {
+			return err
+		}
 		chats["slack"] = a
 		if cfg.Slack.BotToken != "" {
 			posters["slack"] = a
@@ -169,6 +172,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	var h http.Handler = routes
 	platform.Store(&h)
 	loaded.Store(true) // healthy once commands can be answered
+	logModes(log, cfg, ln.Addr().String())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
