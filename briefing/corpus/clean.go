@@ -730,6 +730,18 @@ func head(pg *page) {
 			markKickerAbove(bs, i)
 			continue
 		}
+		if pg.title != "" && long == 0 && b.sh.words >= 2 && len(b.text) < len(pg.title) {
+			if site := siteAround(pg.title, b.text); site != "" {
+				// The page's <title> is this headline and the site's name.
+				pg.title = b.text
+				if pg.source == "" {
+					pg.source = site
+				}
+				b.why = rTitle
+				markKickerAbove(bs, i)
+				continue
+			}
+		}
 		if b.sh.words <= 14 {
 			if t, ok := dateLine(b.text); ok {
 				if isUpdateLine(b.text) {

@@ -119,8 +119,8 @@ func reconcileTitle(title string, m htmlMeta, h string) (string, string) {
 	if ft == fh {
 		return h, ""
 	}
-	if strings.HasPrefix(ft, fh) || strings.HasSuffix(ft, fh) {
-		return h, siteAround(title, h)
+	if site := siteAround(title, h); site != "" {
+		return h, site
 	}
 	if m.declared != "" && foldKey(m.declared) == ft {
 		return title, ""
@@ -132,11 +132,29 @@ func reconcileTitle(title string, m htmlMeta, h string) (string, string) {
 }
 
 // siteAround returns the site name a title adds to the headline h before
-// or after a separator ("Headline | Site", "Site - Headline"), or "".
+// or after a separator ("Headline | Site", "Site - Headline"), or "" when
+// the title is not the headline and a short site name joined by a
+// separator.
 func siteAround(title, h string) string {
-	rest := ""
-	if i := strings.Index(strings.ToLower(title), strings.ToLower(h)); i >= 0 {
-		rest = strings.TrimSpace(title[:i] + " " + title[i+len(h):])
+	lt, lh := strings.ToLower(title), strings.ToLower(h)
+	var rest string
+	switch {
+	case strings.HasPrefix(lt, lh):
+		rest = strings.TrimSpace(title[len(h):])
+		if !strings.HasPrefix(rest, "|") && !strings.HasPrefix(rest, "-") && !strings.HasPrefix(rest, "–") &&
+			!strings.HasPrefix(rest, "—") && !strings.HasPrefix(rest, ":") && !strings.HasPrefix(rest, "·") &&
+			!strings.HasPrefix(rest, "•") && !strings.HasPrefix(rest, "»") {
+			return ""
+		}
+	case strings.HasSuffix(lt, lh):
+		rest = strings.TrimSpace(title[:len(title)-len(h)])
+		if !strings.HasSuffix(rest, "|") && !strings.HasSuffix(rest, "-") && !strings.HasSuffix(rest, "–") &&
+			!strings.HasSuffix(rest, "—") && !strings.HasSuffix(rest, ":") && !strings.HasSuffix(rest, "·") &&
+			!strings.HasSuffix(rest, "•") && !strings.HasSuffix(rest, "»") {
+			return ""
+		}
+	default:
+		return ""
 	}
 	rest = strings.Trim(rest, " |-–—:·•»")
 	if n := countWords(rest); n >= 1 && n <= 5 && isTitleCase(rest) {

@@ -330,9 +330,11 @@ func isLeadInLabel(s string) bool {
 
 // leadsToBody reports whether the headline bs[i] is followed by the
 // article: perhaps a standfirst right below it, then date and byline lines,
-// then body text, with no other headline in between.
+// then body text, with no other headline in between. One short line (a
+// caption, a subheading) may open the text if no date or byline follows it,
+// as one would follow another story's headline.
 func leadsToBody(bs []block, i int) bool {
-	dek := true // one standfirst may follow the headline directly
+	dek, stray := true, true
 	for j, steps := i+1, 0; j < len(bs) && steps < 6; j++ {
 		b := &bs[j]
 		if b.why.furniture() {
@@ -346,6 +348,8 @@ func leadsToBody(bs []block, i int) bool {
 			return true
 		case dek && b.sh.words >= 5:
 			dek = false
+		case stray && !nextIsMeta(bs, j):
+			dek, stray = false, false
 		default:
 			return false
 		}
