@@ -106,14 +106,15 @@ func nodeText(n *html.Node) string {
 // title without a site name ("Headline | Site": the site is returned), and
 // when the title comes only from the <title> element and does not contain
 // the heading (a <title> of site and section names). A title the page
-// declares as metadata (og:title, JSON-LD) otherwise stands.
-func reconcileTitle(title string, m htmlMeta, h string) (string, string) {
+// declares as metadata (og:title, JSON-LD) otherwise stands, unless it is
+// only the site's name.
+func reconcileTitle(title, site string, m htmlMeta, h string) (string, string) {
 	title, h = normalize(title), normalize(h)
 	if h == "" || badTitle(h) || len(h) > 300 {
 		return title, ""
 	}
-	if title == "" || badTitle(title) {
-		return h, ""
+	if title == "" || badTitle(title) || foldKey(title) == foldKey(site) {
+		return h, "" // no title, or only the site's name
 	}
 	ft, fh := foldKey(title), foldKey(h)
 	if ft == fh {

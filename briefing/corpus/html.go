@@ -71,7 +71,7 @@ func htmlPage(data []byte) (page, error) {
 		pg.title = m.title
 	}
 	var site string
-	pg.title, site = reconcileTitle(pg.title, m, pageHeadline(body))
+	pg.title, site = reconcileTitle(pg.title, pg.source, m, pageHeadline(body))
 	if pg.source == "" {
 		pg.source = site
 	}
