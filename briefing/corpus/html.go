@@ -30,8 +30,14 @@ func htmlPage(data []byte) (page, error) {
 	}
 	var r io.Reader = bytes.NewReader(data)
 	if !utf8.Valid(data) {
-		enc, _, _ := charset.DetermineEncoding(data, "text/html")
-		r = enc.NewDecoder().Reader(r)
+		enc, name, _ := charset.DetermineEncoding(data, "text/html")
+		if name == "utf-8" {
+			// Mostly UTF-8 with stray bytes: read those as Windows-1252,
+			// as for text files, so no invalid UTF-8 gets through.
+			r = strings.NewReader(decodeWindows1252(data))
+		} else {
+			r = enc.NewDecoder().Reader(r)
+		}
 	}
 	doc, err := html.Parse(r)
 	if err != nil {
