@@ -537,7 +537,7 @@ func (s *Scheduler) post(ctx context.Context, chat Chat, sub store.Subscription,
 // reply renders a scheduled digest; an empty one is one line.
 func (s *Scheduler) reply(d briefing.Digest, loc *time.Location, sub store.Subscription) Reply {
 	if d.Articles == 0 {
-		return Reply{Title: d.Heading(loc)}
+		return Reply{Title: DigestReply(d, loc).Title}
 	}
 	r := DigestReply(d, loc)
 	note := "Scheduled digest"

@@ -56,7 +56,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		opt.K = 5
 	}
 	q := search.ParseQuery(question)
-	ans := Answer{Question: question, Topic: q.Topic, SummarizedBy: "extractive"}
+	ans := Answer{Question: question, Topic: q.Topic, Subject: subject(question, q.Topic), SummarizedBy: "extractive"}
 
 	l.mu.RLock()
 	hits := l.ix.Search(q, search.Options{K: opt.K, Text: func(id uint32) (string, bool) {
@@ -104,6 +104,43 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		}
 	}
 	return ans, nil
+}
+
+// subject returns topic when it reads as a noun phrase naming what the
+// question is about: the whole question ("US export controls"), or what
+// follows "about", "on", "regarding" ... ("what did sources say about export
+// controls?"). Otherwise it returns "": a topic cut out of a question such
+// as "chips did DeepSeek use" is no heading.
+func subject(question, topic string) string {
+	i := strings.Index(question, topic)
+	if topic == "" || i < 0 {
+		return ""
+	}
+	for _, w := range strings.Fields(strings.ToLower(topic)) {
+		if verbish[strings.Trim(w, ",;:!?.\"'’")] {
+			return ""
+		}
+	}
+	before := strings.Fields(strings.ToLower(question[:i]))
+	if len(before) == 0 {
+		if strings.HasSuffix(strings.TrimSpace(question), "?") {
+			return ""
+		}
+		return topic
+	}
+	switch strings.Trim(before[len(before)-1], ",:") {
+	case "about", "on", "regarding", "concerning", "re", "of", "around", "over":
+		return topic
+	}
+	return ""
+}
+
+// verbish words in a topic show that it is a clause, not a noun phrase.
+var verbish = map[string]bool{
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
+	"been": true, "being": true, "has": true, "have": true, "had": true, "will": true, "would": true,
+	"can": true, "could": true, "should": true, "shall": true, "may": true, "might": true, "must": true,
+	"say": true, "says": true, "said": true, "to": true,
 }
 
 // maxQuotesPerArticle caps how many passages one article contributes to the
@@ -242,22 +279,6 @@ func shortID(id string) string {
 	return base
 }
 
-// Meta is the article's source, byline and date joined by " · ", skipping
-// what is unknown (and the date when Label already shows it).
-func (a Article) Meta() string {
-	var parts []string
-	date := day(a.Published)
-	if a.Title == "" {
-		date = ""
-	}
-	for _, s := range []string{a.Source, a.Author, date} {
-		if s != "" && !slices.Contains(parts, s) {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, " · ")
-}
-
 // day formats t as "4 Feb 2025", "" for the zero time.
 func day(t time.Time) string {
 	if t.IsZero() {
@@ -272,151 +293,6 @@ func (a Article) Date() string {
 		return ""
 	}
 	return a.Published.Format("2006-01-02")
-}
-
-// Heading is the plain-text headline of the answer.
-func (a Answer) Heading() string {
-	if len(a.Passages) == 0 {
-		return "Nothing in the corpus is about that."
-	}
-	topic := a.Topic
-	if topic == "" {
-		topic = a.Question
-	}
-	n := len(a.Groups)
-	noun := "sources"
-	if n == 1 {
-		noun = "source"
-	}
-	return fmt.Sprintf("What sources said about %s · %d %s", topic, n, noun)
-}
-
-// Text renders the answer as plain text with markdown-style quotes, for the
-// command line and the JSON "answer" field.
-func (a Answer) Text() string {
-	var b strings.Builder
-	if len(a.Passages) == 0 {
-		b.WriteString(a.Heading())
-		if d := a.Corpus.Describe(); d != "" {
-			b.WriteString(" " + d)
-		}
-		b.WriteString("\n")
-		return b.String()
-	}
-	b.WriteString(a.Heading() + "\n\n")
-	if a.Summary != "" {
-		b.WriteString(a.Summary + "\n\n")
-	}
-	for _, g := range a.Groups {
-		b.WriteString(g.Article.Label())
-		if m := g.Article.Meta(); m != "" {
-			b.WriteString(" · " + m)
-		}
-		b.WriteString("\n")
-		for _, q := range g.Quotes {
-			fmt.Fprintf(&b, "> %s [%d]\n", oneLine(q.Text), q.Cite)
-		}
-		b.WriteString("\n")
-	}
-	for _, r := range References(a.Citations) {
-		b.WriteString(r.Line() + "\n")
-	}
-	fmt.Fprintf(&b, "\n(%s)\n", Footer(a.SummarizedBy))
-	return b.String()
-}
-
-// Reference is one cited article with all its citation numbers.
-type Reference struct {
-	Cites   []int
-	Article Article
-}
-
-// References lists each cited article once, in order of first citation.
-func References(cites []Citation) []Reference {
-	var out []Reference
-	index := map[string]int{}
-	for _, c := range cites {
-		i, ok := index[c.Article.ID]
-		if !ok {
-			i = len(out)
-			index[c.Article.ID] = i
-			out = append(out, Reference{Article: c.Article})
-		}
-		out[i].Cites = append(out[i].Cites, c.N)
-	}
-	return out
-}
-
-// Markers is the reference's citation markers, e.g. "[1] [2]".
-func (r Reference) Markers() string {
-	marks := make([]string, len(r.Cites))
-	for i, n := range r.Cites {
-		marks[i] = fmt.Sprintf("[%d]", n)
-	}
-	return strings.Join(marks, " ")
-}
-
-// Line is the reference as one line: "[1] [2] Title · Source · date · url".
-func (r Reference) Line() string {
-	parts := []string{r.Markers() + " " + r.Article.Label()}
-	if m := r.Article.Meta(); m != "" {
-		parts = append(parts, m)
-	}
-	if r.Article.URL != "" {
-		parts = append(parts, r.Article.URL)
-	}
-	return strings.Join(parts, " · ")
-}
-
-// Footer says who wrote a reply: a verified LLM summary on top of verbatim
-// quotes, or the extractive answer alone. by is SummarizedBy.
-func Footer(by string) string {
-	if model, ok := strings.CutPrefix(by, "llm:"); ok {
-		return "Summary by " + model + ", every citation checked against the quoted passages · quotes are verbatim"
-	}
-	return "Extractive answer · quotes are verbatim from the articles"
-}
-
-// oneLine collapses runs of whitespace (newlines included) to one space.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// Describe says what the corpus covers, e.g. "The corpus covers 5 articles
-// (Jan–Feb 2025) on DeepSeek, export controls and open source."
-func (o Overview) Describe() string {
-	if o.Articles == 0 {
-		return "The corpus is empty."
-	}
-	noun := "articles"
-	if o.Articles == 1 {
-		noun = "article"
-	}
-	s := fmt.Sprintf("The corpus covers %d %s", o.Articles, noun)
-	if !o.Earliest.IsZero() {
-		switch {
-		case o.Earliest.Year() != o.Latest.Year():
-			s += fmt.Sprintf(" (%s–%s)", o.Earliest.Format("Jan 2006"), o.Latest.Format("Jan 2006"))
-		case o.Earliest.Month() != o.Latest.Month():
-			s += fmt.Sprintf(" (%s–%s)", o.Earliest.Format("Jan"), o.Latest.Format("Jan 2006"))
-		default:
-			s += fmt.Sprintf(" (%s)", o.Earliest.Format("Jan 2006"))
-		}
-	}
-	if len(o.Topics) > 0 {
-		s += " on " + joinAnd(o.Topics)
-	}
-	return s + "."
-}
-
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func sortNewest(list []Article) {

@@ -2,7 +2,6 @@ package briefing
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -531,109 +530,4 @@ func (l *Library) overview(ctx context.Context) (Overview, error) {
 		}
 	}
 	return o, nil
-}
-
-// Heading is the digest's headline, e.g. "Briefing for Sunday 22 November ·
-// 5 new articles · 5 sources".
-func (d Digest) Heading(loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	h := "Briefing for " + d.Until.In(loc).Format("Monday 2 January")
-	if d.Topic != "" {
-		h = fmt.Sprintf("Briefing on %s for %s", d.Topic, d.Until.In(loc).Format("Monday 2 January"))
-	}
-	if d.Articles == 0 {
-		return h + " · nothing new"
-	}
-	return fmt.Sprintf("%s · %s · %s", h, plural(d.Articles, "new article"), plural(d.Sources, "source"))
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// Text renders the digest as plain text for the command line.
-func (d Digest) Text(loc *time.Location) string {
-	var b strings.Builder
-	b.WriteString(d.Heading(loc) + "\n")
-	if d.Articles == 0 {
-		b.WriteString("\n" + d.NothingNew(loc) + "\n")
-		return b.String()
-	}
-	if d.Overview != "" {
-		b.WriteString("\n" + d.Overview + "\n")
-	}
-	if len(d.Themes) > 0 {
-		b.WriteString("\nAcross sources\n")
-		for _, th := range d.Themes {
-			fmt.Fprintf(&b, "• %s — %s\n", th.Phrase, strings.Join(labels(th.Articles, 40), ", "))
-		}
-	}
-	b.WriteString("\nNew\n")
-	for i, it := range d.Items {
-		fmt.Fprintf(&b, "%d. %s", i+1, it.Article.Label())
-		if m := it.Article.Meta(); m != "" {
-			b.WriteString(" · " + m)
-		}
-		b.WriteString("\n")
-		for _, q := range it.Summary {
-			fmt.Fprintf(&b, "   %s [%d]\n", oneLine(q.Text), q.Cite)
-		}
-		if len(it.Also) > 0 {
-			fmt.Fprintf(&b, "   Reported by %d sources; also: %s\n", len(it.Also)+1, strings.Join(labels(it.Also, 60), "; "))
-		}
-	}
-	if d.More > 0 {
-		b.WriteString(d.MoreLine() + "\n")
-	}
-	b.WriteString("\n")
-	for _, r := range References(d.Citations) {
-		b.WriteString(r.Line() + "\n")
-	}
-	fmt.Fprintf(&b, "\n(%s)\n", Footer(d.SummarizedBy))
-	return b.String()
-}
-
-// MoreLine says how many new articles the digest does not list.
-func (d Digest) MoreLine() string {
-	return fmt.Sprintf("… and %s, older, not listed here.", plural(d.More, "more new article"))
-}
-
-// NothingNew is the line an empty digest shows: "Nothing new since Mon 3
-// Feb 08:00 UTC."
-func (d Digest) NothingNew(loc *time.Location) string {
-	return "Nothing new since " + d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST") + "."
-}
-
-func orUTC(loc *time.Location) *time.Location {
-	if loc == nil {
-		return time.UTC
-	}
-	return loc
-}
-
-// labels names articles, shortening long titles to about max characters.
-func labels(arts []Article, max int) []string {
-	out := make([]string, len(arts))
-	for i, a := range arts {
-		out[i] = Shorten(a.Label(), max)
-	}
-	return out
-}
-
-// Shorten cuts s at a word boundary to at most max characters, adding "…".
-func Shorten(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	cut := string(r[:max])
-	if i := strings.LastIndexAny(cut, " :—-,"); i > max/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " :—-,") + "…"
 }
