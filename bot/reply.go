@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"briefbot/briefing"
+	"briefbot/briefing/corpus"
 )
 
 // AnswerReply renders an answer: a heading, the optional verified summary,
@@ -105,7 +106,7 @@ func listItems(text string) []string {
 		if line == "" {
 			continue
 		}
-		if cur != "" && startsListItem(line) {
+		if cur != "" && corpus.IsListItem(line) {
 			out = append(out, cur)
 			cur = ""
 		}
@@ -119,19 +120,6 @@ func listItems(text string) []string {
 		out[i] = OneLine(out[i])
 	}
 	return out
-}
-
-func startsListItem(line string) bool {
-	for _, b := range []string{"- ", "* ", "• ", "– "} {
-		if strings.HasPrefix(line, b) {
-			return true
-		}
-	}
-	n := 0
-	for n < len(line) && n < 3 && line[n] >= '0' && line[n] <= '9' {
-		n++
-	}
-	return n > 0 && n < 3 && n+1 < len(line) && (line[n] == '.' || line[n] == ')') && line[n+1] == ' '
 }
 
 // references lists each cited article once: "[1] [2] Title · Source · date".

@@ -1,6 +1,7 @@
 package briefing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,6 +93,8 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		}
 		ans.Passages = append(ans.Passages, Passage{Article: article(a), Seq: p.Seq, Text: p.Text, Score: h.Score})
 	}
+	// Best first, whatever order retrieval spread them in.
+	slices.SortStableFunc(ans.Passages, func(a, b Passage) int { return cmp.Compare(b.Score, a.Score) })
 	compose(&ans, q)
 	if !opt.Extractive && l.sum != nil && len(ans.Citations) > 0 {
 		sp := make([]SummaryPassage, len(ans.Citations))
@@ -151,10 +154,7 @@ const maxQuotesPerArticle = 2
 // passage), picks the sentence or two of each passage that answers, and
 // numbers the citations in reading order.
 func compose(ans *Answer, q search.Query) {
-	want := make(map[string]bool, len(q.Terms))
-	for _, t := range q.Terms {
-		want[t] = true
-	}
+	qq := newQuoteQuery(q)
 	groupOf := map[string]int{}
 	var picked [][]int // per group: passage indexes
 	for i, p := range ans.Passages {
@@ -175,16 +175,47 @@ func compose(ans *Answer, q search.Query) {
 		slices.SortFunc(idx, func(a, b int) int { return ans.Passages[a].Seq - ans.Passages[b].Seq })
 		for _, i := range idx {
 			n++
-			ans.Groups[g].Quotes = append(ans.Groups[g].Quotes, Quote{Text: bestQuote(ans.Passages[i].Text, want, q.Phrases), Cite: n})
+			ans.Groups[g].Quotes = append(ans.Groups[g].Quotes, Quote{Text: bestQuote(ans.Passages[i].Text, qq), Cite: n})
 			ans.Citations = append(ans.Citations, Citation{N: n, Article: ans.Passages[i].Article, Passage: i})
 		}
 	}
 }
 
-// bestQuote returns the sentence of text that best matches the query terms,
-// extended by its neighbour when that one matches too. The result is a
-// verbatim substring of text.
-func bestQuote(text string, want map[string]bool, phrases [][]string) string {
+// quoteQuery is what bestQuote looks for in a passage.
+type quoteQuery struct {
+	want    map[string]bool // stemmed query terms
+	phrases [][]string
+	amount  bool // the question asks for an amount: prefer sentences that state one
+	speech  bool // the question asks what someone said: prefer their quoted words
+}
+
+func newQuoteQuery(q search.Query) quoteQuery {
+	qq := quoteQuery{want: make(map[string]bool, len(q.Terms)), phrases: q.Phrases, amount: q.Quantity}
+	for _, t := range q.Terms {
+		qq.want[t] = true
+	}
+	for _, w := range strings.Fields(strings.ToLower(q.Text)) {
+		if speechVerbs[strings.Trim(w, ",;:!?.\"'’")] {
+			qq.speech = true
+		}
+	}
+	return qq
+}
+
+// speechVerbs in a question ask for someone's words.
+var speechVerbs = map[string]bool{
+	"say": true, "said": true, "says": true, "tell": true, "told": true, "claim": true, "claimed": true,
+	"argue": true, "argued": true, "warn": true, "warned": true, "think": true, "thinks": true,
+	"comment": true, "commented": true, "respond": true, "responded": true, "quote": true, "quoted": true,
+}
+
+// bestQuote returns the whole sentences of text that best answer the query:
+// the best-matching sentence (for an amount question, one stating an
+// amount; for a question about what someone said, their quoted words),
+// extended by a neighbour that matches too, by the next sentence when it is
+// short, and by the list a sentence ending in ":" introduces. The result is
+// a verbatim substring of text.
+func bestQuote(text string, qq quoteQuery) string {
 	sents := corpus.Sentences(text)
 	if len(sents) <= 1 {
 		return strings.TrimSpace(text)
@@ -192,21 +223,28 @@ func bestQuote(text string, want map[string]bool, phrases [][]string) string {
 	score := make([]float64, len(sents))
 	best := 0
 	for i, s := range sents {
-		terms := search.Analyze(text[s[0]:s[1]])
+		sent := text[s[0]:s[1]]
+		terms := search.Analyze(sent)
 		seen := map[string]bool{}
 		for _, t := range terms {
-			if want[t] && !seen[t] {
+			if qq.want[t] && !seen[t] {
 				seen[t] = true
 				score[i]++
 			}
 		}
-		for _, ph := range phrases {
+		for _, ph := range qq.phrases {
 			if containsRun(terms, ph) {
 				score[i] += 1.5
 			}
 		}
 		if words := len(terms); words < 5 {
 			score[i] -= 0.5 // a fragment or heading says little
+		}
+		if qq.amount && search.StatesAmount(sent) {
+			score[i] += 2
+		}
+		if qq.speech && quotes(sent) {
+			score[i] += 1.5
 		}
 		if score[i] > score[best] {
 			best = i
@@ -230,7 +268,26 @@ func bestQuote(text string, want map[string]bool, phrases [][]string) string {
 			lo--
 		}
 	}
+	// A sentence that introduces a list brings the list.
+	if strings.HasSuffix(text[sents[hi][0]:sents[hi][1]], ":") {
+		for hi+1 < len(sents) && hi-lo < maxListItems && corpus.IsListItem(text[sents[hi+1][0]:sents[hi+1][1]]) {
+			hi++
+		}
+	}
 	return strings.TrimSpace(text[sents[lo][0]:sents[hi][1]])
+}
+
+// maxListItems is how many list items a quote carries at most.
+const maxListItems = 8
+
+// quotes reports whether a sentence holds a quotation of a few words.
+func quotes(s string) bool {
+	for _, open := range []string{"\u201c", "\""} {
+		if i := strings.Index(s, open); i >= 0 && words(s[i:]) >= 4 {
+			return true
+		}
+	}
+	return false
 }
 
 // shortQuote is the length in words below which a quote is extended by a

@@ -373,3 +373,31 @@ func TestSampleCorpusAnswers(t *testing.T) {
 		t.Errorf("sample digest: %d articles in %d items with %d folded, want exactly one pair folded:\n%+v", d.Articles, len(d.Items), folded, d.Items)
 	}
 }
+
+// Passages come best first even when retrieval spreads them over sources.
+func TestAskPassagesBestFirst(t *testing.T) {
+	dir := t.TempDir()
+	para := func(seed string) string {
+		return seed + " The tidal turbines off the headland turned for the first time this week, and engineers said the tidal turbines produced more power than forecast. Tidal turbines of this size have never run in such strong currents, and the operator will add more tidal turbines next year if the results hold."
+	}
+	a := "---\ntitle: Tidal turbines start turning\nsource: Outlet A\n---\n" + para("Morning.") + "\n\n" + para("Evening.") + "\n\n" + para("Night.") + "\n"
+	b := "---\ntitle: Harbour budget approved\nsource: Outlet B\n---\nThe council approved the harbour budget on Monday after a long debate about dredging, berths and a small grant for a study of tidal turbines near the breakwater, where tidal power could one day light the quay.\n"
+	for name, text := range map[string]string{"a.md": a, "b.md": b} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib, _ := openLib(t, dir, t.TempDir(), &clock{time.Now()})
+	ans, err := lib.Ask(context.Background(), "what did sources say about tidal turbines and tidal power?", AskOptions{K: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Passages) < 3 {
+		t.Fatalf("got %d passages, want at least 3", len(ans.Passages))
+	}
+	for i := 1; i < len(ans.Passages); i++ {
+		if ans.Passages[i].Score > ans.Passages[i-1].Score {
+			t.Errorf("passage %d (%s, %.3f) scores above passage %d (%s, %.3f)", i, ans.Passages[i].Article.ID, ans.Passages[i].Score, i-1, ans.Passages[i-1].Article.ID, ans.Passages[i-1].Score)
+		}
+	}
+}

@@ -131,6 +131,10 @@ func splitSentences(dst [][2]int, text string, lo, hi int, opt SentenceOptions) 
 	return emitSentence(dst, text, start, hi)
 }
 
+// IsListItem reports whether line opens a list item: a bullet ("- ", "* ",
+// "• ", "– ") or a number of one or two digits with "." or ")" and a space.
+func IsListItem(line string) bool { return listItemAt(line, 0, len(line)) }
+
 // listItemAt reports whether a list item starts at text[i:]: a bullet
 // ("-", "*", "•") or a number of one or two digits with "." or ")",
 // followed by a space.
