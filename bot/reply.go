@@ -178,9 +178,13 @@ func DigestReply(d briefing.Digest, loc *time.Location) Reply {
 	if len(d.Themes) > 0 {
 		s := Section{Heading: "Across sources"}
 		for _, th := range d.Themes {
-			names := make([]string, len(th.Articles))
+			var names []string
 			for i, a := range th.Articles {
-				names[i] = Shorten(a.Label(), 40)
+				if i == maxThemeArticles && len(th.Articles) > maxThemeArticles+1 {
+					names = append(names, fmt.Sprintf("%d more", len(th.Articles)-i))
+					break
+				}
+				names = append(names, Shorten(a.Label(), 40))
 			}
 			s.Lines = append(s.Lines, Line{Text: th.Phrase + " — " + strings.Join(names, ", "), Style: Bullet})
 			if th.Quote.Text != "" {
@@ -211,6 +215,10 @@ func DigestReply(d briefing.Digest, loc *time.Location) Reply {
 	}
 	return r
 }
+
+// maxThemeArticles is how many articles a theme names before counting the
+// rest.
+const maxThemeArticles = 4
 
 // citeURL is the URL of the article cited as [n] in d, "" when unknown.
 func citeURL(d briefing.Digest, n int) string {

@@ -71,6 +71,7 @@ func TestAnswerGolden(t *testing.T) {
 func TestDigestGolden(t *testing.T) {
 	libs := map[string]*briefing.Library{
 		"news":   openLibrary(t, os.DirFS("../briefing/testdata/news")),
+		"quotes": openLibrary(t, os.DirFS("testdata/quotes")),
 		"sample": openLibrary(t, corpus.Sample()),
 	}
 	tests := []struct {
@@ -80,7 +81,9 @@ func TestDigestGolden(t *testing.T) {
 		{"digest", "news", "", fixedNow.Add(-24 * time.Hour)},
 		{"digest_topic", "news", "export controls", fixedNow.Add(-24 * time.Hour)},
 		{"digest_nothing", "news", "", fixedNow.Add(time.Minute)},
+		{"digest_points", "quotes", "", fixedNow.Add(-24 * time.Hour)},
 		{"sample_digest", "sample", "", fixedNow.Add(-24 * time.Hour)},
+		{"sample_digest_topic", "sample", "Nvidia", fixedNow.Add(-24 * time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

@@ -283,6 +283,19 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 		t.Errorf("themes %q lack export controls", themes)
 	}
 
+	for _, th := range d.Themes {
+		if th.Quote.Text == "" || th.Quote.Cite < 1 || th.Quote.Cite > len(d.Items) {
+			t.Errorf("theme %q has no quote citing an item: %+v", th.Phrase, th.Quote)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(th.Quote.Text), strings.ToLower(th.Phrase)) {
+			t.Errorf("theme %q quotes %q, which does not use it", th.Phrase, th.Quote.Text)
+		}
+		if possessive(th.Phrase) {
+			t.Errorf("theme %q is a possessive fragment", th.Phrase)
+		}
+	}
+
 	// A topic digest carries only material about the topic.
 	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute), Topic: "community gardens"})
 	if err != nil {
@@ -290,6 +303,16 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 	}
 	if d.Articles != 1 || d.Items[0].Article.ID != "garden" {
 		t.Errorf("topic digest: %d articles %+v, want only garden", d.Articles, d.Items)
+	}
+	// ... and each article's passage on the topic, not its opening.
+	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute), Topic: "export controls"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range d.Items {
+		if !strings.Contains(it.Summary[0].Text, "export controls") {
+			t.Errorf("topic digest: %s is summarised by %q, not its passage on export controls", it.Article.ID, it.Summary[0].Text)
+		}
 	}
 	// Nothing new.
 	d, _ = lib.Digest(ctx, DigestRequest{Since: c.t.Add(time.Hour), Until: c.t.Add(2 * time.Hour)})
