@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +111,22 @@ func golden(t *testing.T, path, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", filepath.Base(path), got, want)
+	}
+}
+
+// The footer of an LLM summary claims only what verification checks.
+func TestFooterClaimsOnlyWhatIsChecked(t *testing.T) {
+	a := briefing.Answer{
+		Question: "what happened at the port?", Summary: "The port reopened [1].", SummarizedBy: "llm:model-x",
+		Passages:  []briefing.Passage{{Article: briefing.Article{ID: "a", Title: "Port reopens"}, Text: "The port reopened."}},
+		Groups:    []briefing.Group{{Article: briefing.Article{ID: "a", Title: "Port reopens"}, Quotes: []briefing.Quote{{Text: "The port reopened.", Cite: 1}}}},
+		Citations: []briefing.Citation{{N: 1, Article: briefing.Article{ID: "a", Title: "Port reopens"}}},
+	}
+	footer := bot.AnswerReply(a).Footer
+	if !strings.Contains(footer, "model-x") || !strings.Contains(footer, "paraphrase unchecked") || strings.Contains(footer, "every citation checked") {
+		t.Errorf("footer = %q", footer)
+	}
+	if footer := bot.AnswerReply(briefing.Answer{Passages: a.Passages, Groups: a.Groups, Citations: a.Citations, SummarizedBy: "extractive"}).Footer; !strings.Contains(footer, "Extractive") {
+		t.Errorf("extractive footer = %q", footer)
 	}
 }

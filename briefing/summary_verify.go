@@ -19,7 +19,10 @@ import (
 //   - every quotation in it of minQuoteWords words or more (text between
 //     straight or curly double quotes) appears in a passage it cites, the
 //     same words in the same order; case, whitespace, quote and dash styles
-//     may differ, and "..." or "[...]" may stand for omitted text.
+//     may differ, and "..." or "[...]" may stand for omitted text, and
+//   - what it says is supported by the passages it cites: its links, numbers
+//     and names appear in them, and enough of its words (see
+//     summary_support.go); a link that does not appear is removed.
 //
 // Short uncited fragments such as a "Summary:" heading are dropped without
 // counting as sentences.
@@ -53,19 +56,11 @@ var quoteNormalizer = strings.NewReplacer(
 	"…", "...", "\u00a0", " ", "\u00ad", "",
 )
 
-// summaryAbbreviations end in a period without ending a sentence.
-var summaryAbbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sr": true, "jr": true, "st": true,
-	"vs": true, "etc": true, "inc": true, "ltd": true, "co": true, "corp": true, "no": true, "gen": true,
-	"gov": true, "sen": true, "rep": true, "fig": true, "approx": true, "est": true, "dept": true,
-	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
-	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
-}
-
 // verifySummary keeps the sentences of text that pass verification against
 // given (passage number -> the text the model saw), keeping line breaks.
 func verifySummary(text string, given map[int]string) verdict {
 	v := verdict{dropped: map[string]int{}}
+	framing := termSet(framingWords)
 	var lines []string
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
@@ -76,7 +71,8 @@ func verifySummary(text string, given map[int]string) verdict {
 			if !strings.ContainsFunc(citeGroup.ReplaceAllString(s, ""), unicode.IsLetter) {
 				continue // stray citations or punctuation
 			}
-			out, reason := checkSentence(s, given)
+			out, reason, links := checkSentence(s, given, framing)
+			v.links += links
 			switch {
 			case reason == "":
 				v.kept++
@@ -105,12 +101,14 @@ func verifySummary(text string, given map[int]string) verdict {
 	return v
 }
 
-// checkSentence returns s with its citations in canonical form, or why it is
-// dropped: "uncited", "bad_citation" or "misquote".
-func checkSentence(s string, given map[int]string) (string, string) {
+// checkSentence returns s with its citations in canonical form and its
+// unsupported links removed (and how many), or why it is dropped:
+// "uncited", "bad_citation", "misquote" or "unsupported_..." (see
+// unsupported).
+func checkSentence(s string, given map[int]string, framing map[string]struct{}) (string, string, int) {
 	groups := citeGroup.FindAllStringIndex(s, -1)
 	if len(groups) == 0 {
-		return "", "uncited"
+		return "", "uncited", 0
 	}
 	var cited []int
 	bad := false
@@ -126,7 +124,7 @@ func checkSentence(s string, given map[int]string) (string, string) {
 		return b.String()
 	})
 	if bad || len(cited) == 0 {
-		return "", "bad_citation"
+		return "", "bad_citation", 0
 	}
 	for _, q := range quotations(citeGroup.ReplaceAllString(s, " ")) {
 		if len(strings.Fields(omission.ReplaceAllString(q, " "))) < minQuoteWords {
@@ -140,10 +138,26 @@ func checkSentence(s string, given map[int]string) (string, string) {
 			}
 		}
 		if !found {
-			return "", "misquote"
+			return "", "misquote", 0
 		}
 	}
-	return out, ""
+	var texts []string
+	seen := map[int]bool{}
+	for _, n := range cited {
+		if !seen[n] {
+			seen[n] = true
+			texts = append(texts, given[n])
+		}
+	}
+	e := newEvidence(strings.Join(texts, "\n"))
+	out, links := removeUnsupportedLinks(out, e)
+	if !strings.ContainsFunc(citeGroup.ReplaceAllString(out, ""), unicode.IsLetter) {
+		return "", "unsupported_words", links
+	}
+	if reason := unsupported(citeGroup.ReplaceAllString(out, " "), e, framing); reason != "" {
+		return "", reason, links
+	}
+	return out, "", links
 }
 
 // citeNumbers lists the passage numbers a citation group names; a range
@@ -252,6 +266,7 @@ type verdict struct {
 	kept    int            // sentences kept
 	total   int            // sentences judged (kept + dropped)
 	dropped map[string]int // by reason
+	links   int            // unsupported links removed from kept and dropped sentences
 }
 
 // reasons lists why sentences were dropped, e.g. "bad_citation=1 uncited=2".

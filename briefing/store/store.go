@@ -97,7 +97,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	// Each schema is idempotent; other files of this package add theirs here.
-	for _, stmt := range []string{schema, subscriptionSchema} {
+	for _, stmt := range []string{schema, subscriptionSchema, feedSchema} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
