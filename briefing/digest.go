@@ -184,6 +184,12 @@ func (d *digestDoc) addPhrases(sentence string) {
 	prevEnd := -1
 	for i, w := range words {
 		surface := strings.Trim(sentence[w[0]:w[1]], "'’-")
+		owner := false // a possessive ("China's") names a word but opens no phrase
+		for _, suf := range []string{"'s", "’s"} {
+			if base, ok := strings.CutSuffix(surface, suf); ok {
+				surface, owner = base, true
+			}
+		}
 		stems := search.Analyze(surface)
 		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
@@ -211,6 +217,9 @@ func (d *digestDoc) addPhrases(sentence string) {
 			d.phrases[stem] = shown
 		}
 		prevStem, prevShown, prevEnd = stem, shown, w[1]
+		if owner {
+			prevStem, prevEnd = "", -1
+		}
 	}
 }
 
