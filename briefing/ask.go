@@ -125,6 +125,12 @@ func subject(question, topic string) string {
 		}
 	}
 	before := strings.Fields(strings.ToLower(question[:i]))
+	for len(before) > 0 && (before[len(before)-1] == "the" || before[len(before)-1] == "a" || before[len(before)-1] == "an") {
+		before = before[:len(before)-1]
+	}
+	if len(before) == 0 && i > 0 && strings.TrimSpace(question[:i]) != "" {
+		return "" // only an article before it: "The ...?" is a question
+	}
 	if len(before) == 0 {
 		if strings.HasSuffix(strings.TrimSpace(question), "?") {
 			return ""
