@@ -421,7 +421,7 @@ func (d *digestDoc) lead() string {
 				score *= 0.9 // a quotation colours a story more than it states it
 			}
 			if leansBack(text) {
-				score *= 0.75 // "A year later the rules ...": it needs what came before
+				score *= 0.6 // "A year later the rules ...": it needs what came before
 			}
 			next := ""
 			if i+1 < len(sents) {
@@ -487,15 +487,18 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	topicStems := strings.Join(search.Analyze(topic), " ")
 	byKey := map[string]*themeCand{}
 	names := map[string]int{}
+	surfaces := map[string]map[string]int{} // key -> how many articles first wrote it so
 	for i, it := range items {
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
 				names[key] += d.names[key]
 				c := byKey[key]
 				if c == nil {
-					c = &themeCand{key: key, surface: d.phrases[key]}
+					c = &themeCand{key: key}
 					byKey[key] = c
+					surfaces[key] = map[string]int{}
 				}
+				surfaces[key][d.phrases[key]]++
 				c.count += n
 				if len(c.stories) == 0 || c.stories[len(c.stories)-1] != i {
 					c.stories = append(c.stories, i)
@@ -507,6 +510,11 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	}
 	var out []*themeCand
 	for key, c := range byKey {
+		for surface, n := range surfaces[key] {
+			if n > surfaces[key][c.surface] || (n == surfaces[key][c.surface] && surface < c.surface) {
+				c.surface = surface
+			}
+		}
 		c.name = 2*names[key] >= c.count && names[key] > 0
 		bigram := strings.Contains(key, " ")
 		switch {
@@ -565,12 +573,14 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string, bg *back
 		cands = append(cands, c)
 	}
 	var out []Theme
+	used := map[string]bool{}
 	for _, c := range pickThemes(cands, maxThemes) {
 		th := Theme{Phrase: c.surface}
 		for _, s := range c.stories {
 			th.Articles = append(th.Articles, items[s][0].article)
 		}
-		th.Quote = themeQuote(items, c)
+		th.Quote = themeQuote(items, c, used)
+		used[th.Quote.Text] = true
 		out = append(out, th)
 	}
 	return out
@@ -605,7 +615,7 @@ func pickThemes(cands []*themeCand, max int) []*themeCand {
 
 // themeQuote returns a short verbatim sentence using the theme's phrase,
 // from the story that dwells on it most, cited by that story's number.
-func themeQuote(items [][]*digestDoc, c *themeCand) Quote {
+func themeQuote(items [][]*digestDoc, c *themeCand, used map[string]bool) Quote {
 	order := slices.Clone(c.stories)
 	per := map[int]int{}
 	for i, s := range c.stories {
@@ -620,7 +630,7 @@ func themeQuote(items [][]*digestDoc, c *themeCand) Quote {
 			for _, r := range corpus.Sentences(p.Text) {
 				text := strings.TrimSpace(p.Text[r[0]:r[1]])
 				w := len(strings.Fields(text))
-				if w < 8 || w > maxThemeQuoteWords || strings.HasSuffix(text, "?") || corpus.IsListItem(text) {
+				if w < 8 || w > maxThemeQuoteWords || strings.HasSuffix(text, "?") || corpus.IsListItem(text) || used[text] {
 					continue
 				}
 				if !containsRun(search.Analyze(text), run) {
