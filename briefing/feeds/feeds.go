@@ -32,7 +32,8 @@ type Library interface {
 	DeleteArticles(ctx context.Context, prefix string, cutoff time.Time) (int, error)
 }
 
-// Options configure a Poller. Store, Library and Fetcher are required.
+// Options configure a Poller. Store and Fetcher are required; Library is
+// required by PollAll, Run and Remove (managing the list needs no library).
 type Options struct {
 	Store   *store.Store
 	Library Library
@@ -89,8 +90,8 @@ type hints struct {
 
 // New returns a Poller.
 func New(opt Options) (*Poller, error) {
-	if opt.Store == nil || opt.Library == nil || opt.Fetcher == nil {
-		return nil, errors.New("feeds: Store, Library and Fetcher are required")
+	if opt.Store == nil || opt.Fetcher == nil {
+		return nil, errors.New("feeds: Store and Fetcher are required")
 	}
 	if opt.Interval <= 0 {
 		opt.Interval = 15 * time.Minute
@@ -122,6 +123,8 @@ func New(opt Options) (*Poller, error) {
 	}
 	return p, nil
 }
+
+var errNoLibrary = errors.New("feeds: no Library given")
 
 // ErrBadURL wraps a feed address that cannot be accepted; its message says
 // what is accepted.
@@ -174,7 +177,7 @@ func (p *Poller) check(raw string) (string, error) {
 	}
 	host := u.Hostname()
 	if !p.opt.Fetcher.opt.AllowPrivate {
-		if ip, err := netip.ParseAddr(host); (err == nil && !p.opt.Fetcher.Public(ip)) || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		if ip, err := netip.ParseAddr(host); (err == nil && !p.opt.Fetcher.allowed(ip)) || strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 			return "", fmt.Errorf("%w: %s is not a public address; feeds must be on the public internet, e.g. https://example.com/feed.xml", ErrBadURL, host)
 		}
 	}
@@ -184,6 +187,9 @@ func (p *Poller) check(raw string) (string, error) {
 // Remove deletes the feed with the given id and its articles (index
 // included). It returns store.ErrNotFound when there is no such feed.
 func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
+	if p.opt.Library == nil {
+		return Feed{}, errNoLibrary
+	}
 	f, err := p.opt.Store.Feed(ctx, id)
 	if err != nil {
 		return Feed{}, err
@@ -239,6 +245,9 @@ type Round struct {
 // Retry-After) is skipped until its time.
 func (p *Poller) PollAll(ctx context.Context) (Round, error) {
 	var r Round
+	if p.opt.Library == nil {
+		return r, errNoLibrary
+	}
 	list, err := p.opt.Store.Feeds(ctx)
 	if err != nil {
 		return r, err
@@ -309,6 +318,9 @@ func (p *Poller) drain(o outcome, results <-chan outcome) []outcome {
 // schedule, at most Concurrency at a time, one broken or slow feed never
 // holding up the others. It returns ctx's error.
 func (p *Poller) Run(ctx context.Context) error {
+	if p.opt.Library == nil {
+		return errNoLibrary
+	}
 	results := make(chan outcome)
 	inflight := map[int64]bool{}
 	timer := time.NewTimer(0)

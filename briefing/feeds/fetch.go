@@ -24,6 +24,9 @@ type FetcherOptions struct {
 	// AllowPrivate lets requests reach loopback, private, link-local and
 	// other non-public addresses. Only tests and trusted setups set it.
 	AllowPrivate bool
+	// Allow lists address ranges allowed although not public (a trusted
+	// proxy or mirror on the internal network).
+	Allow        []netip.Prefix
 	UserAgent    string        // default UserAgent
 	MaxBytes     int64         // largest body read, after gzip; default 10 MiB
 	Timeout      time.Duration // one fetch, redirects and body included; default 30s
@@ -154,7 +157,17 @@ func (f *Fetcher) Public(a netip.Addr) bool {
 	return true
 }
 
-func (f *Fetcher) allowed(a netip.Addr) bool { return f.opt.AllowPrivate || f.Public(a) }
+func (f *Fetcher) allowed(a netip.Addr) bool {
+	if f.opt.AllowPrivate || f.Public(a) {
+		return true
+	}
+	for _, p := range f.opt.Allow {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
 
 // control runs on every socket just before it connects, with the address
 // actually dialled: the last word on where a connection goes.
@@ -250,8 +263,6 @@ func CheckURL(raw string) (*url.URL, error) {
 // a BlockedError, a StatusError, a timeout, a size or redirect problem, or
 // a network error; none carries the response body.
 func (f *Fetcher) Get(ctx context.Context, req Request) (Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.opt.Timeout)
-	defer cancel()
 	cur := req.URL
 	permanent := true
 	seen := map[string]bool{}
@@ -262,11 +273,8 @@ func (f *Fetcher) Get(ctx context.Context, req Request) (Response, error) {
 			return out, err
 		}
 		seen[u.String()] = true
-		resp, release, err := f.do(ctx, u, req)
+		resp, hctx, release, err := f.do(ctx, u, req)
 		if err != nil {
-			if ctx.Err() == context.DeadlineExceeded {
-				return out, fmt.Errorf("timed out after %s", f.opt.Timeout)
-			}
 			return out, err
 		}
 		loc := resp.Header.Get("Location")
@@ -292,11 +300,11 @@ func (f *Fetcher) Get(ctx context.Context, req Request) (Response, error) {
 			continue
 		}
 		out.URL, out.Status = u.String(), resp.StatusCode
-		err = f.finish(ctx, resp, &out)
-		release()
-		if err != nil && ctx.Err() == context.DeadlineExceeded {
+		err = f.finish(hctx, resp, &out)
+		if err != nil && ctx.Err() == nil && hctx.Err() == context.DeadlineExceeded {
 			err = fmt.Errorf("timed out after %s", f.opt.Timeout)
 		}
+		release()
 		return out, err
 	}
 }
@@ -309,17 +317,21 @@ func isRedirect(code int) bool {
 	return false
 }
 
-// do sends one request once the host is free; release frees the host and
-// must be called after the body is read.
-func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*http.Response, func(), error) {
-	release, err := f.acquire(ctx, strings.ToLower(u.Host))
+// do sends one request once the host is free, allowing it Timeout from
+// then on (waiting for the host does not count). The returned context
+// bounds reading the body; release frees the host and must be called
+// after the body is read.
+func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*http.Response, context.Context, func(), error) {
+	free, err := f.acquire(ctx, strings.ToLower(u.Host))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, f.opt.Timeout)
+	release := func() { cancel(); free() }
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		release()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hr.Header.Set("User-Agent", f.opt.UserAgent)
 	accept := req.Accept
@@ -335,7 +347,11 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*http.Respon
 	}
 	resp, err := f.client.Do(hr)
 	if err != nil {
+		timedOut := ctx.Err() == context.DeadlineExceeded
 		release()
+		if timedOut {
+			return nil, nil, nil, fmt.Errorf("timed out after %s", f.opt.Timeout)
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL is named by the caller
@@ -344,9 +360,9 @@ func (f *Fetcher) do(ctx context.Context, u *url.URL, req Request) (*http.Respon
 		if errors.As(err, &oe) && isBlocked(oe.Err) {
 			err = oe.Err
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return resp, release, nil
+	return resp, ctx, release, nil
 }
 
 // finish reads a final response into out.

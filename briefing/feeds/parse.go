@@ -31,7 +31,7 @@ type parsed struct {
 // item is one feed item, reduced to what briefbot keeps.
 type item struct {
 	Key       string // hex hash of the GUID, else the canonical link, else the content
-	Hash      string // hex hash of what the item says (title, link, content)
+	Hash      string // hex hash of what the item says (title and content)
 	Title     string
 	Link      string // canonical
 	Author    string
@@ -123,7 +123,7 @@ func parseFeed(body []byte, base string) (parsed, error) {
 		if x.Title == "" && x.HTML == "" {
 			continue
 		}
-		x.Hash = hashOf(x.Title, x.Link, x.HTML)
+		x.Hash = hashOf(x.Title, x.HTML)
 		switch guid := strings.TrimSpace(it.GUID); {
 		case guid != "":
 			x.Key = hashOf("guid", guid)

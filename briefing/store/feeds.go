@@ -82,16 +82,22 @@ func scanFeed(sc interface{ Scan(...any) error }) (Feed, error) {
 // AddFeed stores a new feed at url, due at next. When a feed with that URL
 // exists already, it is returned with created false.
 func (s *Store) AddFeed(ctx context.Context, url string, next, now time.Time) (f Feed, created bool, err error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO feeds(url, added, next_poll) VALUES(?, ?, ?) ON CONFLICT(url) DO NOTHING`, url, nanos(now), nanos(next))
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		f, err = scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds WHERE url = ?`, url))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err // found (nil) or failed; a failed insert would use up an id
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds(url, added, next_poll) VALUES(?, ?, ?)`, url, nanos(now), nanos(next)); err != nil {
+			return err
+		}
+		created = true
+		f, err = scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds WHERE url = ?`, url))
+		return err
+	})
 	if err != nil {
-		return f, false, fmt.Errorf("store: add feed: %w", err)
+		return Feed{}, false, fmt.Errorf("store: add feed: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	f, err = scanFeed(s.db.QueryRowContext(ctx, `SELECT `+feedCols+` FROM feeds WHERE url = ?`, url))
-	if err != nil {
-		return f, false, fmt.Errorf("store: add feed: %w", err)
-	}
-	return f, n == 1, nil
+	return f, created, nil
 }
 
 // Feeds returns every feed, ordered by id.
