@@ -293,6 +293,14 @@ func day(t time.Time) string {
 	return t.Format("2 Jan 2006")
 }
 
+// countOf is "1 article" or "5 articles": the one plural of bot's replies.
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // OneLine collapses runs of white space (line breaks included) to one space
 // and trims the ends.
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
