@@ -280,7 +280,6 @@ func platformName(p string) string {
 	return p
 }
 
-
 // humanDuration formats whole days as "24 hours"/"2 days" style text.
 func humanDuration(d time.Duration) string {
 	switch {
