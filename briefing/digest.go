@@ -511,7 +511,8 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	var out []*themeCand
 	for key, c := range byKey {
 		for surface, n := range surfaces[key] {
-			if n > surfaces[key][c.surface] || (n == surfaces[key][c.surface] && surface < c.surface) {
+			best := surfaces[key][c.surface]
+			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {
 				c.surface = surface
 			}
 		}
