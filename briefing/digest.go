@@ -508,8 +508,18 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 			}
 		}
 	}
+	inPair := map[string]int{} // word stem -> occurrences of its most frequent two-word phrase
+	for key, c := range byKey {
+		if a, b, ok := strings.Cut(key, " "); ok {
+			inPair[a] = max(inPair[a], c.count)
+			inPair[b] = max(inPair[b], c.count)
+		}
+	}
 	var out []*themeCand
 	for key, c := range byKey {
+		if !strings.Contains(key, " ") && 5*inPair[key] >= 2*c.count {
+			continue // "States" is largely "United States": the phrase, not the word
+		}
 		for surface, n := range surfaces[key] {
 			best := surfaces[key][c.surface]
 			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {
