@@ -45,7 +45,7 @@ func TestServeRefusesARejectedSlackToken(t *testing.T) {
 	// A safety net, not a timing check: serve must return on its own.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	err = serve(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), serveHooks{})
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Fatalf("serve = %v; want a usage error naming SLACK_BOT_TOKEN and invalid_auth", err)
@@ -64,7 +64,7 @@ func TestServeLogsEachPlatformMode(t *testing.T) {
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
 		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub),
 		"BRIEFBOT_DIGEST_SCHEDULE": "daily 08:00", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
-	}, logs)
+	}, logs, serveHooks{})
 	want := []string{
 		`msg="slack token checked" platform=slack team=Example bot_user=briefbot`,
 		`msg="slack started" mode=http`,
