@@ -162,12 +162,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
+	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
 	routes := http.NewServeMux()
 	if a, ok := chats["slack"]; ok && cfg.Slack.HTTPMode() {
-		routes.Handle("/slack/", a.HTTPHandler(router))
+		routes.Handle("/slack/", a.HTTPHandler(chatHandler))
 	}
 	if a, ok := chats["discord"]; ok && cfg.Discord.Interactions() {
-		routes.Handle("/discord/", a.HTTPHandler(router))
+		routes.Handle("/discord/", a.HTTPHandler(chatHandler))
 	}
 	var h http.Handler = routes
 	platform.Store(&h)
@@ -182,7 +183,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := chat.Listen(runCtx, router); err != nil && !errors.Is(err, context.Canceled) {
+			if err := chat.Listen(runCtx, chatHandler); err != nil && !errors.Is(err, context.Canceled) {
 				errs <- fmt.Errorf("serve: %s: %w", name, err)
 			}
 		}()
