@@ -57,6 +57,11 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 // serve runs the bot until ctx is done. ready, when set, receives the HTTP
 // listener's address once it is listening (tests use it).
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
