@@ -36,6 +36,9 @@ type Options struct {
 	SummaryTimeout  time.Duration // default 20s
 	MaxPromptTokens int           // default 3000
 	Registerer      prometheus.Registerer
+	// Secrets are the configured credentials (tokens, keys): a summary
+	// that contains one, or anything shaped like a token, is not used.
+	Secrets []string
 
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
@@ -116,6 +119,7 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 			budget = 3000
 		}
 		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
+		l.sum.secrets = opt.Secrets
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
@@ -356,7 +360,14 @@ type scanned struct {
 	ch    Changes       // Skipped and Unchanged so far
 	todo  []corpus.File // new files, and files whose size or time changed
 	gone  []int64       // ords of articles whose file is gone
+	// reparse is set when the stored articles were parsed by other rules
+	// than corpus.ParserVersion: every file is parsed again.
+	reparse bool
 }
+
+// parserKey is the store meta key holding the corpus.ParserVersion the
+// stored articles were parsed with.
+const parserKey = "parser_version"
 
 // scan lists the corpus (on its own goroutine, since stat-ing every file is
 // mostly waiting on the kernel) while it reads the stored articles' stamps,
@@ -380,6 +391,11 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	if len(files) == 0 && len(errs) > 0 {
 		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
+	v, err := l.st.Meta(ctx, parserKey)
+	if err != nil {
+		return sc, err
+	}
+	sc.reparse = v != corpus.ParserVersion
 	byPath := make(map[string]int, len(known))
 	for i, a := range known {
 		byPath[a.Path] = i
@@ -389,7 +405,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		i, ok := byPath[f.Path]
 		if ok {
 			seen[i] = true
-			if a := known[i]; !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
 				sc.ch.Unchanged++
 				continue
 			}
@@ -447,7 +463,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	ch := sc.ch
 	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
-		return ch, nil
+		return ch, l.parsedWith(ctx, sc)
 	}
 	now := l.now()
 	var byPath, byID, byHash map[string]store.Article
@@ -517,7 +533,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				claimed[old.Ord] = true
 			}
 		}
-		if ok && old.Hash == r.doc.Hash {
+		if ok && old.Hash == r.doc.Hash && !sc.reparse {
 			batch = append(batch, &op{kind: opTouch, old: old, r: r})
 		} else {
 			a := store.Article{
@@ -588,11 +604,25 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	if err != nil {
 		return ch, err
 	}
+	if ch.Full == 0 { // an article that did not fit keeps its old parse
+		if err := l.parsedWith(ctx, sc); err != nil {
+			return ch, err
+		}
+	}
 	if ch.Added+ch.Changed+ch.Deleted > 0 {
 		l.log.Info("corpus refreshed", "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted,
 			"unchanged", ch.Unchanged, "skipped", len(ch.Skipped), "passages", l.ix.Len())
 	}
 	return ch, nil
+}
+
+// parsedWith records, after a refresh that parsed every file again, the
+// parser version the stored articles now come from.
+func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
+	if !sc.reparse {
+		return nil
+	}
+	return l.st.SetMeta(ctx, parserKey, corpus.ParserVersion)
 }
 
 // count adds what ops did to ch.

@@ -225,6 +225,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if t.Platform == "slack" && c.Slack.BotToken == "" {
 			bad("BRIEFBOT_DIGEST_CHANNELS", "names slack:%s but SLACK_BOT_TOKEN is not set; digests to Slack need the bot token", t.Channel)
 		}
+		if t.Platform == "slack" && c.Slack.BotToken != "" && !c.Slack.Enabled() {
+			bad("BRIEFBOT_DIGEST_CHANNELS", "names slack:%s but SLACK_BOT_TOKEN alone starts no Slack connection; also set SLACK_APP_TOKEN (Socket Mode, xapp-...) or SLACK_SIGNING_SECRET (HTTP mode)", t.Channel)
+		}
 		if t.Platform == "discord" && c.Discord.BotToken == "" {
 			bad("BRIEFBOT_DIGEST_CHANNELS", "names discord:%s but DISCORD_BOT_TOKEN is not set; digests to Discord need the bot token", t.Channel)
 		}

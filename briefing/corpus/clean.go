@@ -44,6 +44,7 @@ type block struct {
 	text string
 	kind blockKind
 	link float64 // share of the text inside links (HTML only)
+	gaps int     // wide gaps between words in the raw line (plain text only)
 	why  reason
 	sh   shape
 }
@@ -74,16 +75,32 @@ func (r reason) furniture() bool {
 func clean(pg *page) {
 	bs := pg.blocks
 	totalWords := 0
+	credit, creditRank := "", 0 // the best source a credit line names
 	for i := range bs {
 		b := &bs[i]
+		if text, notice := cutInline(b.text); notice != "" || text != b.text {
+			b.text = text
+			if notice != "" {
+				if src, ok := sourceLine(notice); ok && src != "" && creditRank < 1 {
+					credit, creditRank = src, 1
+				}
+			}
+		}
 		b.sh = scan(b.text)
 		totalWords += b.sh.words
 		b.why = classify(b)
 		if b.why == rSource {
-			if src, _ := sourceLine(b.text); src != "" && pg.source == "" {
-				pg.source = src
+			src, _ := sourceLine(b.text)
+			if rank := creditKind(b.text); src != "" && rank > creditRank {
+				credit, creditRank = src, rank
+			}
+			if pg.url == "" {
+				pg.url = findURL(b.text)
 			}
 		}
+	}
+	if pg.source == "" {
+		pg.source = credit
 	}
 	markMenus(bs)
 	head(pg)
@@ -123,7 +140,7 @@ func classify(b *block) reason {
 		return rHashtags
 	case b.link >= 0.5 && sh.words <= 25, b.link >= 0.8 && sh.words <= 80:
 		return rLinks
-	case isNav(s, sh.seps):
+	case isNav(s, sh.seps), isGapMenu(s, sh, b.gaps), isSectionMenu(s, sh), isGluedNav(s, sh):
 		return rNav
 	}
 	if sh.words <= 35 {
@@ -178,7 +195,7 @@ func isCode(s string, sh shape) bool {
 // items between separators. candidates is the separator count from scan, a
 // cheap upper bound.
 func isNav(s string, candidates int) bool {
-	if candidates < 2 {
+	if candidates < 1 {
 		return false
 	}
 	if _, ok := bylineRest(s); ok {
@@ -187,11 +204,11 @@ func isNav(s string, candidates int) bool {
 	seps := 0
 	for w := range strings.FieldsSeq(s) {
 		switch w {
-		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-", "∙":
+		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-", "∙", "→", ">>":
 			seps++
 		}
 	}
-	if seps < 2 {
+	if seps < 2 && !(seps == 1 && isCrumbs(s)) {
 		return false
 	}
 	if _, _, _, ok := findDate(tokens(s, 40)); ok {
@@ -199,12 +216,12 @@ func isNav(s string, candidates int) bool {
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '|', '·', '•', '»', '›', '>', '/', '–', '—', '∙':
+		case '|', '·', '•', '»', '›', '>', '/', '–', '—', '∙', '→':
 			return true
 		}
 		return false
 	})
-	if len(parts) < 3 {
+	if len(parts) < 3 && !(len(parts) == 2 && isCrumbs(s)) {
 		return false
 	}
 	for _, p := range parts {
@@ -217,6 +234,27 @@ func isNav(s string, candidates int) bool {
 		}
 	}
 	return true
+}
+
+// isCrumbs reports whether s is a breadcrumb trail of two short parts
+// joined by an arrow ("Latest News > World", "Home » Science"), or by a
+// slash between words in capitals ("NEWS / BUSINESS").
+func isCrumbs(s string) bool {
+	for _, sep := range [...]string{" > ", " » ", " › ", " / ", " → ", " >> "} {
+		a, b, ok := strings.Cut(s, sep)
+		if !ok || strings.Contains(b, sep) {
+			continue
+		}
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+		if a == "" || b == "" || countWords(a) > 4 || countWords(b) > 4 || strings.ContainsAny(s, ".,;?!\"“”") {
+			return false
+		}
+		if sep == " / " && (strings.ToUpper(s) != s || countWords(a) > 2 || countWords(b) > 2) {
+			return false
+		}
+		return isTitleCase(a) && isTitleCase(b)
+	}
+	return false
 }
 
 // prefixRule recognises lines by how they start: credits, tags, teasers for
@@ -640,7 +678,11 @@ func head(pg *page) {
 			pg.published = updated
 		}
 	}()
+	if badTitle(pg.title) {
+		pg.title = "" // markup named a menu, a date or the like
+	}
 	needTitle := pg.title == ""
+	afterProse := false // a sentence of body text came before
 	candidates := 0
 	long := 0
 	seen := 0
@@ -712,6 +754,12 @@ func head(pg *page) {
 				b.why = rWidget // the site's name, as in "Thanks for reading <site>!"
 				continue
 			}
+			if headlineLike(b) && isKicker(bs, i, afterProse) {
+				if !afterProse {
+					b.why = rWidget // a section label above the headline
+				}
+				continue
+			}
 			if headlineLike(b) && !isTeaser(bs, i) {
 				pg.title = b.text
 				if k := strings.LastIndex(pg.title, " | "); k > 0 && countWords(pg.title[k+3:]) <= 4 {
@@ -724,6 +772,9 @@ func head(pg *page) {
 				needTitle = false
 				continue
 			}
+		}
+		if isProse(b) {
+			afterProse = true
 		}
 		if isLong(b) {
 			long++

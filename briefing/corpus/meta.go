@@ -440,6 +440,12 @@ func sourceLine(s string) (source string, ok bool) {
 	case w == "source" || w == "sources" || w == "via" || w == "copyright" || w == "republished" || w == "reprinted",
 		strings.HasPrefix(s, "©") || hasPrefixFold(s, "(c) "),
 		onlyCreditWords(w):
+	case w == "all" && hasPrefixFold(s, "all content"):
+		// "All content © Example News": the notice after the mark.
+		if i := strings.IndexAny(s, "©("); i > 0 && i < 20 {
+			return sourceLine(s[i:])
+		}
+		return "", false
 	default:
 		return "", false
 	}
@@ -470,6 +476,12 @@ func sourceLine(s string) (source string, ok bool) {
 			rest = rest[:i]
 		}
 		return cleanSource(rest), true
+	}
+	for _, verb := range [...]string{" is from ", " comes from ", " was first published by ", " is republished from "} {
+		// "This report is from Example News and is used under licence."
+		if i := strings.Index(ls, verb); i > 0 && i < 40 && onlyCreditWords(ls[:i]) {
+			return cleanSource(s[i+len(verb):]), true
+		}
 	}
 	for _, verb := range [...]string{"originally published", "first published", "originally appeared", "first appeared",
 		"originally ran", "first ran", "republished", "reprinted", "published originally", "appeared originally"} {
@@ -578,6 +590,41 @@ func findDomain(s string) string {
 		}
 		if ok && isASCIILetter(label[0]) || ok && isDigit(label[0]) {
 			return strings.TrimPrefix(strings.ToLower(w), "www.")
+		}
+	}
+	return ""
+}
+
+// creditKind ranks a credit line as evidence of an article's source: 2 for
+// an attribution of the article itself ("Source: ...", "Originally
+// published in ...", "This report is from ..."), 1 for a copyright notice,
+// which often names only the site that republished it.
+func creditKind(s string) int {
+	ls := lowerASCII(strings.TrimLeft(s, "([ "))
+	if strings.HasPrefix(ls, "©") || strings.HasPrefix(ls, "(c)") || strings.HasPrefix(ls, "copyright") ||
+		strings.HasPrefix(ls, "all content") || strings.Contains(ls, "all rights reserved") {
+		return 1
+	}
+	return 2
+}
+
+// findURL returns the first http(s) URL written in s, or "".
+func findURL(s string) string {
+	for _, scheme := range [...]string{"https://", "http://"} {
+		i := strings.Index(s, scheme)
+		if i < 0 {
+			continue
+		}
+		end := i
+		for end < len(s) && s[end] != ' ' && s[end] != '"' && s[end] != '<' && s[end] != '>' {
+			end++
+		}
+		u := strings.TrimRight(s[i:end], ".,;:!?")
+		if strings.Count(u, "(") < strings.Count(u, ")") {
+			u = strings.TrimSuffix(u, ")") // "(https://example.com/page)"
+		}
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			return u
 		}
 	}
 	return ""
