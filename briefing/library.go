@@ -67,7 +67,7 @@ type Library struct {
 	mu      sync.RWMutex // guards ix, gen and version
 	ix      *search.Index
 	gen     uint64 // the store's corpus generation that ix reflects
-	version uint64 // counts changes of ix
+	version uint64 // counts refreshes that changed ix (and the store)
 
 	lostLogged atomic.Bool // the lost store was reported
 
@@ -490,6 +490,13 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 
 	results, stop := l.parseAll(ctx, todo)
 	defer stop()
+	defer func() {
+		if ch.Added+ch.Changed+ch.Deleted > 0 { // once a refresh, not once a batch
+			l.mu.Lock()
+			l.version++
+			l.mu.Unlock()
+		}
+	}()
 	var batch []*op
 	flush := func() error {
 		if len(batch) == 0 {
@@ -715,7 +722,6 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 	if gen != 0 && gen == l.gen+1 {
 		l.gen = gen
 	} // else another writer slipped in: l.gen stays behind, and the next sync reloads
-	l.version++
 	return nil
 }
 
@@ -893,16 +899,19 @@ func passageTerms(title string, seq int, text string) []string {
 // reads every article and the passages of the newest, far too slow to repeat
 // for each question the corpus has nothing on.
 func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
-	l.mu.RLock() // no Refresh while the overview is read and cached
-	defer l.mu.RUnlock()
+	l.mu.RLock()
+	version := l.version
+	l.mu.RUnlock()
+	// Computed from the store, without the index lock: a refresh that
+	// commits meanwhile ends by changing the version, and so the overview.
 	l.ovMu.Lock()
 	defer l.ovMu.Unlock()
-	if l.ov == nil || l.ovVersion != l.version {
+	if l.ov == nil || l.ovVersion != version {
 		o, err := l.overview(ctx)
 		if err != nil {
 			return o, err
 		}
-		l.ov, l.ovVersion = &o, l.version
+		l.ov, l.ovVersion = &o, version
 	}
 	o := *l.ov
 	o.Topics = slices.Clone(o.Topics)
