@@ -31,7 +31,7 @@ type Options struct {
 	Now    func() time.Time // default time.Now
 
 	// Summarizer, when set, writes summaries on top of extractive answers;
-	// they are verified before use (see issue 6).
+	// they are verified against the cited passages before use (summary_verify.go).
 	Summarizer      Summarizer
 	SummaryTimeout  time.Duration // default 20s
 	MaxPromptTokens int           // default 3000
@@ -356,7 +356,7 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 
 // scanned is what a scan of the corpus found to do.
 type scanned struct {
-	known int           // articles in the store
+	known int           // folder articles in the store
 	ch    Changes       // Skipped and Unchanged so far
 	todo  []corpus.File // new files, and files whose size or time changed
 	gone  []int64       // ords of articles whose file is gone
@@ -387,7 +387,11 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	if err != nil {
 		return sc, err
 	}
-	sc.known = len(known)
+	for _, a := range known {
+		if a.Path != "" {
+			sc.known++
+		}
+	}
 	if len(files) == 0 && len(errs) > 0 {
 		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
@@ -413,7 +417,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		sc.todo = append(sc.todo, f)
 	}
 	for i, a := range known {
-		if !seen[i] {
+		if !seen[i] && a.Path != "" { // no path: not from the folder (a feed article)
 			sc.gone = append(sc.gone, a.Ord)
 		}
 	}
@@ -519,7 +523,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				count(&ch, []*op{o})
 			case store.IsFull(err) && o.kind == opPut:
 				ch.Full++
-				ch.Skipped = append(ch.Skipped, fmt.Errorf("%s: not stored, the disk or database is full: %w", o.r.file.Path, err))
+				ch.Skipped = append(ch.Skipped, skippedFile{fmt.Errorf("%s: not stored, the disk or database is full: %w", o.r.file.Path, err), o.r.file})
 			default:
 				return err
 			}
@@ -531,7 +535,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	var err error
 	for r := range results {
 		if r.err != nil {
-			ch.Skipped = append(ch.Skipped, r.err)
+			ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
 			continue
 		}
 		old, ok := byPath[r.file.Path]
@@ -596,9 +600,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 			}
 		}
 	}
-	for _, e := range ch.Skipped {
-		l.log.Warn("skipped corpus file", "error", e.Error())
-	}
+	l.warnSkipped(ctx, ch.Skipped)
 	if ch.Full > 0 {
 		// A failed write can leave the write-ahead log holding the space.
 		if cerr := l.st.Checkpoint(context.WithoutCancel(ctx)); cerr != nil {

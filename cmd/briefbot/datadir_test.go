@@ -20,7 +20,7 @@ import (
 // A second serve on a data directory refuses to start and says why.
 func TestSecondServeIsRefused(t *testing.T) {
 	data := t.TempDir()
-	startServe(t, map[string]string{"BRIEFBOT_DATA_DIR": data}, io.Discard)
+	startServe(t, map[string]string{"BRIEFBOT_DATA_DIR": data}, io.Discard, serveHooks{})
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"BRIEFBOT_HTTP_ADDR": "127.0.0.1:0", "BRIEFBOT_CORPUS_DIR": newsDir(t), "BRIEFBOT_DATA_DIR": data}[k]
 	})
@@ -31,7 +31,7 @@ func TestSecondServeIsRefused(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), serveHooks{ready: ready}) }()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "in use by another briefbot serve") || !strings.Contains(err.Error(), "BRIEFBOT_DATA_DIR") {
@@ -67,10 +67,10 @@ func TestIndexWhileServing(t *testing.T) {
 		}
 	}
 	write("tram.md", "---\ntitle: Tram line opens to the airport\nsource: Transit Example\n---\nThe new tram line carried its first passengers to the airport terminal on Sunday morning.\n")
-	base := startServe(t, map[string]string{
+	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_DATA_DIR": data, "BRIEFBOT_REFRESH": "1h",
-	}, io.Discard)
+	}, io.Discard, serveHooks{})
 
 	write("beehive.md", "---\ntitle: Rooftop beehives thrive downtown\nsource: City Example\n---\nBeekeepers counted twelve healthy rooftop hives above the library, each producing honey through the dry summer.\n")
 	code, out, errOut := runCLI(t, nil, "", "index", "--corpus", dir, "--data", data)

@@ -46,6 +46,7 @@ Usage:
   briefbot digest [--since DURATION|DATE] [--topic TEXT] [--json]
   briefbot sources [--json]
   briefbot index
+  briefbot feeds add URL... | remove ID | list | import FILE.opml | export | poll
   briefbot serve
   briefbot version
 
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdSources(ctx, args, stdout, stderr, getenv)
 	case "index":
 		err = cmdIndex(ctx, args, stdout, stderr, getenv)
+	case "feeds":
+		err = cmdFeeds(ctx, args, stdout, stderr, getenv)
 	case "serve":
 		err = cmdServe(ctx, args, stderr, getenv)
 	case "health":
@@ -103,7 +106,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "briefbot", buildVersion())
 		return 0
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q; use ask, digest, sources, index, serve or version (briefbot --help)", cmd)}
+		err = usageError{fmt.Sprintf("unknown command %q; use ask, digest, sources, index, feeds, serve or version (briefbot --help)", cmd)}
 	}
 	var ue usageError
 	switch {
