@@ -43,6 +43,10 @@ type Options struct {
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
 
+	// Check runs SQLite's integrity check (store.QuickCheck) before
+	// anything is written: Open refuses a damaged database.
+	Check bool
+
 	// Prune confirms the deletion of the articles whose files are gone even
 	// when most of the folder vanished at once (see Changes.Kept).
 	Prune bool
@@ -132,6 +136,11 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 		return nil, Changes{}, fmt.Errorf("briefing: %w", err)
 	}
 	defer unlock()
+	if opt.Check {
+		if err := st.QuickCheck(ctx); err != nil {
+			return nil, Changes{}, fmt.Errorf("briefing: integrity check: %w", err)
+		}
+	}
 	type index struct {
 		ix  *search.Index
 		gen uint64
