@@ -151,7 +151,7 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 		ix, gen, err := l.loadIndex(ctx, true)
 		loaded <- index{ix, gen, err}
 	}()
-	sc, err := l.scan(ctx)
+	sc, err := l.scan(ctx, false)
 	li := <-loaded
 	if li.err != nil {
 		return nil, sc.ch, li.err
@@ -356,7 +356,7 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
-	sc, err := l.scan(ctx)
+	sc, err := l.scan(ctx, true)
 	if err != nil {
 		return sc.ch, err
 	}
@@ -381,7 +381,12 @@ const parserKey = "parser_version"
 // scan lists the corpus (on its own goroutine, since stat-ing every file is
 // mostly waiting on the kernel) while it reads the stored articles' stamps,
 // and compares the two.
-func (l *Library) scan(ctx context.Context) (scanned, error) {
+//
+// With recheck, each unchanged file is also opened: one that cannot be
+// opened any more (its permissions changed) counts as gone, so its article
+// is not served while it cannot be read, and comes back (not as news: see
+// tombstoneTTL) once it can. Open skips this, to start fast; Refresh does it.
+func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 	var sc scanned
 	var files []corpus.File
 	var errs []error
@@ -417,11 +422,19 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	for _, f := range files {
 		i, ok := byPath[f.Path]
 		if ok {
-			seen[i] = true
 			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+				if recheck {
+					if err := canOpen(l.fsys, f.Path); err != nil {
+						sc.ch.Skipped = append(sc.ch.Skipped, skippedFile{
+							fmt.Errorf("%s: cannot be read; its article is withdrawn until it can: %w", f.Path, err), f})
+						continue // not seen: gone
+					}
+				}
+				seen[i] = true
 				sc.ch.Unchanged++
 				continue
 			}
+			seen[i] = true
 		}
 		sc.todo = append(sc.todo, f)
 	}
@@ -734,6 +747,15 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 		l.gen = gen
 	} // else another writer slipped in: l.gen stays behind, and the next sync reloads
 	return nil
+}
+
+// canOpen reports why the file at name cannot be opened, nil when it can.
+func canOpen(fsys fs.FS, name string) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // follow takes up, before a question is answered, what another process

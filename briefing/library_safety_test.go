@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -376,5 +377,73 @@ func TestFullDiskSkipsOnlyWhatDoesNotFit(t *testing.T) {
 	lib, ch, _ = open(0)
 	if ch.Added != 1 || ch.Full != 0 || !found(t, lib, "almanac tide station", "almanac") {
 		t.Errorf("with room: %+v, want the almanac added and found", ch)
+	}
+}
+
+// denyFS is a folder whose files named in deny cannot be opened, as after
+// a chmod 000 (which does not stop root, who runs the tests in CI).
+type denyFS struct {
+	fs.FS
+	mu   sync.Mutex
+	deny map[string]bool
+}
+
+func (d *denyFS) Open(name string) (fs.File, error) {
+	d.mu.Lock()
+	denied := d.deny[name]
+	d.mu.Unlock()
+	if denied {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return d.FS.Open(name)
+}
+
+func (d *denyFS) set(name string, denied bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.deny[name] = denied
+}
+
+// A file that cannot be read any more is re-checked at every refresh: its
+// article is not served while it cannot be read, and comes back, not as
+// news, once it can.
+func TestUnreadableFileIsWithdrawnUntilReadable(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	writeSafe(t, dir, "harbour", "orchard", "lighthouse", "quarry")
+	fsys := &denyFS{FS: os.DirFS(dir), deny: map[string]bool{}}
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	logs := &logBuffer{}
+	lib, _, err := Open(ctx, st, Options{Corpus: fsys, Now: c.now, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys.set("quarry.md", true)
+	c.t = c.t.Add(time.Hour)
+	ch, err := lib.Refresh(ctx)
+	if err != nil || ch.Deleted != 1 {
+		t.Fatalf("refresh with an unreadable file: %+v %v, want its article withdrawn", ch, err)
+	}
+	if !strings.Contains(logs.String(), "quarry.md: cannot be read") {
+		t.Errorf("no warning naming the unreadable file:\n%s", logs)
+	}
+	if found(t, lib, "quarry qquarry programme", "quarry") {
+		t.Errorf("the unreadable file's article is still served")
+	}
+	fsys.set("quarry.md", false)
+	c.t = c.t.Add(time.Hour)
+	if ch, err := lib.Refresh(ctx); err != nil || ch.Added != 1 {
+		t.Fatalf("refresh once readable: %+v %v, want it back", ch, err)
+	}
+	if !found(t, lib, "quarry qquarry programme", "quarry") {
+		t.Errorf("the article is not served once its file is readable again")
+	}
+	if got := newIDs(t, lib, c.t.Add(-time.Minute), c.t.Add(time.Minute)); len(got) != 0 {
+		t.Errorf("back from unreadable it is news again: %v", got)
 	}
 }
