@@ -28,7 +28,7 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	// A refresh in flight stamps its new articles' first-seen time before it
 	// commits: wait for it, so this window does not close over them unseen.
 	l.refreshMu.Lock()
-	arts, err := l.st.ArticlesSeen(ctx, req.Since, until)
+	arts, err := l.articlesSeen(ctx, req.Since, until)
 	l.refreshMu.Unlock()
 	if err != nil {
 		return d, err
