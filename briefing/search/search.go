@@ -56,6 +56,9 @@ const (
 	// neither the corpus nor any expansion of it has: the articles say it
 	// otherwise, so it should not veto what the rest of the question finds.
 	absentWeight = 0.35
+	// rareRank: an absent word keeps absentWeight plus its frequency rank
+	// over rareRank of its weight, all of it from rank 6500 or so.
+	rareRank = 10000
 	// commonRank: a capitalised word among the lexicon's commonRank most
 	// frequent stems ("British", "Senate") is not taken for a name.
 	commonRank = 2000
@@ -80,6 +83,9 @@ const (
 	// relevanceFloor: a passage scoring below this share of the best
 	// passage's score is not returned, even to fill the K slots.
 	relevanceFloor = 0.3
+	// maxShort is the most concepts of a question whose passages must not
+	// miss half of its significant concepts.
+	maxShort = 3
 	// maxConcepts bounds the query terms used (the rarest are kept); it
 	// fits half a uint32 mask.
 	maxConcepts = 16
@@ -220,7 +226,7 @@ func (ix *Index) concepts(q Query) (cs []concept, total float64, missing bool) {
 		} else {
 			c.absent = true
 			if !ix.nameLike(t, name[t]) {
-				c.cover *= absentWeight
+				c.cover *= ix.absentWeight(t)
 			}
 		}
 		cs = append(cs, c)
@@ -255,6 +261,18 @@ func (ix *Index) concepts(q Query) (cs []concept, total float64, missing bool) {
 		total += c.cover
 	}
 	return cs, total, missing
+}
+
+// absentWeight is the share of its full weight that a word absent from the
+// corpus keeps: from absentWeight for common English words up to all of it
+// for rare ones ("malaria" is what a question is about; "kids" is likely
+// worded otherwise in the articles).
+func (ix *Index) absentWeight(t string) float64 {
+	r, ok := ix.lex.Rank(t)
+	if !ok {
+		return 1
+	}
+	return min(1, absentWeight+float64(r)/rareRank)
 }
 
 // present returns the term number of t when a live passage has it.
@@ -362,8 +380,8 @@ func sameRoot(a, b string) bool {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
-	if len(a) >= 3 && strings.HasPrefix(b, a) {
-		return true
+	if strings.HasPrefix(b, a) && (len(a) >= 3 || len(b)-len(a) == 1) {
+		return true // "cheap", "cheaper"; "su" (sued), "sue" (sues)
 	}
 	p := 0
 	for p < len(a) && a[p] == b[p] {
@@ -572,6 +590,9 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 	need := minCoverage*total - 1e-9
 	weakNeed := minWeakCoverage*total - 1e-9
 	half := float64(len(concepts)) / 2
+	// A long question is rarely worded like its answer: coverage alone
+	// decides; a short one must match most of its significant words.
+	short := len(concepts) <= maxShort
 	lens := ix.lens
 	for _, s := range touched {
 		a := accs[s]
@@ -585,7 +606,7 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 		cov := sum(own) + synonymWeight*sum(syn) + contextWeight*sum(ctx)
 		missing := significant &^ (own | syn)
 		miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
-		if miss >= half || cov < weakNeed {
+		if (short && miss >= half) || cov < weakNeed {
 			continue
 		}
 		sim := -1.0

@@ -90,6 +90,8 @@ func TestSameRootAndOneEdit(t *testing.T) {
 		{"nokia", "motorola", false, false},
 		{"form", "from", false, true},
 		{"pay", "paid", false, false},
+		{"su", "sue", true, true},
+		{"us", "user", false, false},
 		{"govern", "government", true, false},
 	}
 	for _, tt := range tests {

@@ -28,7 +28,7 @@ func (ix *Index) debugCands(cs []candidate) {
 		return
 	}
 	for i, c := range cs {
-		if i >= 12 {
+		if i >= 40 {
 			break
 		}
 		fmt.Fprintf(os.Stderr, "  cand id %d group %d score %.3f sim %.3f\n", ix.ids[c.slot], ix.gids[ix.gslot[c.slot]], c.score, c.sim)
