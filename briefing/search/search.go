@@ -146,7 +146,6 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 		return nil
 	}
 	concepts, total, missing := ix.concepts(q)
-	ix.debugConcepts(q, concepts, total, missing)
 	if total == 0 || missing {
 		return nil
 	}
@@ -162,7 +161,6 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 	if qv != nil {
 		fuse(cands)
 	}
-	ix.debugCands(cands)
 	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
 		ix.rerank(cands, q, opt.Text)
 	}
