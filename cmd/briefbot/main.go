@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -216,6 +217,7 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 		return nil, nil, briefing.Changes{}, err
 	}
 	opt.Corpus = fsys
+	opt.CorpusID = corpusID(cfg.CorpusDir)
 	if opt.Log == nil {
 		opt.Log = cliLog(stderr)
 	}
@@ -233,6 +235,18 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 // cliLog logs warnings and errors (skipped files, LLM fallbacks) to stderr.
 func cliLog(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// corpusID names the corpus folder for briefing.Options.CorpusID: its
+// absolute path, or "sample" for the embedded corpus.
+func corpusID(dir string) string {
+	if dir == "" {
+		return "sample"
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 func corpusFS(dir string) (fs.FS, error) {
