@@ -3,6 +3,7 @@ package corpus
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -162,4 +163,41 @@ func siteAround(title, h string) string {
 		return rest
 	}
 	return ""
+}
+
+// pageTime returns the date of the first <time datetime="..."> of the page
+// outside the header, navigation, sidebars and footer (an article's own
+// header counts), or the zero time.
+func pageTime(body *html.Node) time.Time {
+	var found time.Time
+	var walk func(n *html.Node, inMain, chrome bool)
+	walk = func(n *html.Node, inMain, chrome bool) {
+		if !found.IsZero() {
+			return
+		}
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Header, atom.Nav, atom.Aside, atom.Footer:
+				if n.DataAtom != atom.Header || !inMain {
+					chrome = true
+				}
+			case atom.Article, atom.Main:
+				inMain = true
+			case atom.Time:
+				if !chrome {
+					if t, ok := parseDateValue(attr(n, "datetime")); ok {
+						found = t
+						return
+					}
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inMain, chrome)
+		}
+	}
+	if body != nil {
+		walk(body, false, false)
+	}
+	return found
 }
