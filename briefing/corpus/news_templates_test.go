@@ -18,6 +18,15 @@ type wrapper struct {
 	render func(title string, day time.Time, paras []string, other string) string
 }
 
+// templateChrome is the furniture the invented templates put around an
+// article; none of it may reach the text.
+var templateChrome = []string{"MORNING LANTERN", "Sign in", "Lantern Staff", "Related articles", "Breaking News",
+	"Updated 10:32", "Follow us", "Toggle navigation", "NEWS / WORLD", "Share this", "Like Loading", "Previous Post",
+	"Europe", "Listen", "min read", "Trending now", "All rights reserved", "More stories", "Skip to content",
+	"Harbour Times", "Popular", "Northgate Courier", "Most Read", "STAFF WRITER", "Share on", "Valley Post",
+	"RELATED", "You might also like", "What's On", "Fenland Echo", "Tidewater Notes", "Coastal Tribune", "Open Menu",
+	"Don't Miss", "Fellows Program", "Posted by", "Previous article"}
+
 // inventedTemplates are site templates of our own making, unlike the five
 // the news corpus was saved in, to check that the title and date rules
 // carry over to pages laid out in other ways.
@@ -183,6 +192,11 @@ func TestNewsInInventedTemplates(t *testing.T) {
 			}
 			if why := furnitureTitle(d.Title); why != "" {
 				t.Errorf("template %d: title %q is %s", k, d.Title, why)
+			}
+			for _, c := range templateChrome {
+				if strings.Contains(d.Text, c) && !strings.Contains(strings.Join(a.paras, "\n"), c) {
+					t.Errorf("template %d, %q: furniture %q left in the text", k, a.title, c)
+				}
 			}
 		}
 		t.Logf("template %d (%s): titles %d/%d, dates %d/%d", k, w.ext, titles, len(arts), dates, len(arts))
