@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -161,4 +162,32 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// NotifyFailing posts FailingNotice(f) once to every channel that has an
+// active scheduled digest, through chats (the platforms that can post
+// unprompted). Failures to post are logged; the notice is not retried.
+func NotifyFailing(ctx context.Context, st *store.Store, chats map[string]Chat, f feeds.Feed, log *slog.Logger) {
+	subs, err := st.Subscriptions(ctx, store.SubscriptionFilter{Active: true})
+	if err != nil {
+		log.Error("failing feed notice: read subscriptions", "feed", f.ID, "error", err.Error())
+		return
+	}
+	seen := map[Target]bool{}
+	for _, sub := range subs {
+		t := Target{Platform: sub.Platform, Channel: sub.Channel}
+		chat := chats[t.Platform]
+		if seen[t] || chat == nil {
+			continue
+		}
+		seen[t] = true
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chat.Post(pctx, Destination{Channel: t.Channel}, FailingNotice(f))
+		cancel()
+		if err != nil {
+			log.Warn("failing feed notice not posted", "feed", f.ID, "platform", t.Platform, "channel", t.Channel, "error", err.Error())
+		} else {
+			log.Info("failing feed notice posted", "feed", f.ID, "platform", t.Platform, "channel", t.Channel)
+		}
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"briefbot/bot/discord"
 	"briefbot/bot/slack"
 	"briefbot/briefing"
+	"briefbot/briefing/feeds"
 	"briefbot/config"
 )
 
@@ -161,8 +162,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return fmt.Errorf("serve: scheduled digests: %w", err)
 	}
+	// News feeds: polled in the background, managed from chat; a feed that
+	// starts failing is announced once in the digest channels.
+	poller, fetcher, err := newPoller(ctx, cfg, st, lib, log, reg, func(ctx context.Context, f feeds.Feed) {
+		bot.NotifyFailing(ctx, st, posters, f, log.With("component", "feeds"))
+	})
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: sched, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: sched, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
 	routes := http.NewServeMux()
@@ -188,10 +198,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 			}
 		}()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		poller.Run(runCtx) // returns when runCtx is done
 	}()
 	go func() {
 		defer wg.Done()
