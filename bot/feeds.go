@@ -11,6 +11,7 @@ import (
 
 	"briefbot/briefing"
 	"briefbot/briefing/feeds"
+	"briefbot/briefing/schedule"
 	"briefbot/briefing/store"
 )
 
@@ -164,30 +165,36 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
+// SubscriptionLister lists scheduled digests (*schedule.Scheduler implements it).
+type SubscriptionLister interface {
+	Subscriptions(ctx context.Context, f schedule.SubscriptionFilter) ([]schedule.Subscription, error)
+}
+
 // NotifyFailing posts FailingNotice(f) once to every channel that has an
 // active scheduled digest, through chats (the platforms that can post
 // unprompted). Failures to post are logged; the notice is not retried.
-func NotifyFailing(ctx context.Context, st *store.Store, chats map[string]Chat, f feeds.Feed, log *slog.Logger) {
-	subs, err := st.Subscriptions(ctx, store.SubscriptionFilter{Active: true})
+func NotifyFailing(ctx context.Context, subs SubscriptionLister, chats map[string]Chat, f feeds.Feed, log *slog.Logger) {
+	list, err := subs.Subscriptions(ctx, schedule.SubscriptionFilter{Active: true})
 	if err != nil {
 		log.Error("failing feed notice: read subscriptions", "feed", f.ID, "error", err.Error())
 		return
 	}
-	seen := map[Target]bool{}
-	for _, sub := range subs {
-		t := Target{Platform: sub.Platform, Channel: sub.Channel}
-		chat := chats[t.Platform]
+	type target struct{ platform, channel string }
+	seen := map[target]bool{}
+	for _, sub := range list {
+		t := target{sub.Platform, sub.Channel}
+		chat := chats[t.platform]
 		if seen[t] || chat == nil {
 			continue
 		}
 		seen[t] = true
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := chat.Post(pctx, Destination{Channel: t.Channel}, FailingNotice(f))
+		err := chat.Post(pctx, Destination{Channel: t.channel}, FailingNotice(f))
 		cancel()
 		if err != nil {
-			log.Warn("failing feed notice not posted", "feed", f.ID, "platform", t.Platform, "channel", t.Channel, "error", err.Error())
+			log.Warn("failing feed notice not posted", "feed", f.ID, "platform", t.platform, "channel", t.channel, "error", err.Error())
 		} else {
-			log.Info("failing feed notice posted", "feed", f.ID, "platform", t.Platform, "channel", t.Channel)
+			log.Info("failing feed notice posted", "feed", f.ID, "platform", t.platform, "channel", t.channel)
 		}
 	}
 }

@@ -31,7 +31,7 @@ type Options struct {
 	Now    func() time.Time // default time.Now
 
 	// Summarizer, when set, writes summaries on top of extractive answers;
-	// they are verified before use (see issue 6).
+	// they are verified against the cited passages before use (summary_verify.go).
 	Summarizer      Summarizer
 	SummaryTimeout  time.Duration // default 20s
 	MaxPromptTokens int           // default 3000
@@ -398,7 +398,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		claimed := map[int64]bool{} // gone articles a file of the same id took over
 		for r := range results {
 			if r.err != nil {
-				ch.Skipped = append(ch.Skipped, r.err)
+				ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
 				continue
 			}
 			old, ok := byPath[r.file.Path]
@@ -457,9 +457,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		}
 		return ctx.Err()
 	})
-	for _, e := range ch.Skipped {
-		l.log.Warn("skipped corpus file", "error", e.Error())
-	}
+	l.warnSkipped(ctx, ch.Skipped)
 	if err != nil {
 		// The index may hold part of a rolled-back transaction: rebuild it.
 		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"briefbot/briefing/schedule"
 )
 
 // Config is briefbot's whole configuration.
@@ -22,8 +24,8 @@ type Config struct {
 	Timezone  *time.Location
 	Refresh   time.Duration
 
-	DigestSchedule    string   // "" means no schedule from config
-	DigestChannels    []Target // where DigestSchedule posts
+	DigestSchedule    schedule.Schedule // parsed in Timezone; zero (IsZero) means none
+	DigestChannels    []Target          // where DigestSchedule posts
 	DigestFirstWindow time.Duration
 	DigestCatchup     time.Duration
 	DigestPostEmpty   bool
@@ -123,7 +125,6 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:           or(get("BRIEFBOT_DATA_DIR"), DefaultDataDir),
 		HTTPAddr:          or(get("BRIEFBOT_HTTP_ADDR"), DefaultHTTPAddr),
 		Refresh:           dur("BRIEFBOT_REFRESH", 5*time.Minute),
-		DigestSchedule:    get("BRIEFBOT_DIGEST_SCHEDULE"),
 		DigestFirstWindow: dur("BRIEFBOT_DIGEST_FIRST_WINDOW", 24*time.Hour),
 		DigestCatchup:     dur("BRIEFBOT_DIGEST_CATCHUP", 6*time.Hour),
 	}
@@ -140,6 +141,14 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("BRIEFBOT_TIMEZONE", "%q is not a known time zone; use an IANA name such as Europe/Berlin or America/New_York", tz)
 		} else {
 			c.Timezone = loc
+		}
+	}
+	if v := get("BRIEFBOT_DIGEST_SCHEDULE"); v != "" {
+		sched, err := schedule.Parse(v, c.Timezone)
+		if err != nil {
+			bad("BRIEFBOT_DIGEST_SCHEDULE", "%v", err)
+		} else {
+			c.DigestSchedule = sched
 		}
 	}
 	switch v := strings.ToLower(get("BRIEFBOT_DIGEST_EMPTY")); v {
@@ -165,10 +174,10 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DigestChannels = append(c.DigestChannels, Target{Platform: platform, Channel: ch})
 		}
 	}
-	if c.DigestSchedule != "" && len(c.DigestChannels) == 0 {
+	if get("BRIEFBOT_DIGEST_SCHEDULE") != "" && len(c.DigestChannels) == 0 {
 		bad("BRIEFBOT_DIGEST_CHANNELS", "is empty but BRIEFBOT_DIGEST_SCHEDULE is set; name where digests go, e.g. slack:C0123,discord:987654321")
 	}
-	if c.DigestSchedule == "" && len(c.DigestChannels) > 0 {
+	if get("BRIEFBOT_DIGEST_SCHEDULE") == "" && len(c.DigestChannels) > 0 {
 		bad("BRIEFBOT_DIGEST_SCHEDULE", "is empty but BRIEFBOT_DIGEST_CHANNELS is set; set a schedule such as \"daily 08:00\", a cron spec or @every 1h")
 	}
 

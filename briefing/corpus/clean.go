@@ -37,6 +37,7 @@ const (
 	rDate            // used as the date
 	rTail            // after the article: other headlines, the author's name
 	rBio             // author biography after the article
+	rRepeat          // a paragraph the page already showed (a pull quote, a scraping artefact)
 )
 
 // block is one paragraph, heading or list item of a page before cleaning.
@@ -108,6 +109,7 @@ func clean(pg *page) {
 	markLeadIns(bs)
 	markAuthorLines(pg)
 	markTail(pg)
+	markRepeats(bs)
 	if pg.source == "" {
 		for i := range bs {
 			switch bs[i].why {
@@ -152,9 +154,20 @@ func classify(b *block) reason {
 		}
 	}
 	if sh.words <= 12 && b.kind != kItem {
-		if r := widgetLine(s); r != keep {
-			return r
+		if _, isDate := dateLine(s); !isDate {
+			if r := widgetLine(s); r != keep {
+				return r
+			}
 		}
+	}
+	if sh.words <= 4 && b.kind != kItem && isLeadInLabel(s) {
+		return rLeadIn
+	}
+	if sh.words <= 4 && b.kind != kItem && isChromeLabel(s, sh) {
+		return rNav
+	}
+	if sh.words <= 8 && isTimeLine(s) {
+		return rWidget
 	}
 	if sh.words <= 60 && isPromo(s, sh) {
 		return rPromo
@@ -359,7 +372,7 @@ func widgetWord(w string) int {
 		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
 		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "dismiss",
 		"decline", "consent", "loading", "opens", "enlarge", "contents", "trending", "popular", "fullscreen",
-		"member-only", "members-only", "paywall":
+		"member-only", "members-only", "paywall", "pinned":
 		return 2
 	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
 		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
@@ -373,10 +386,10 @@ func widgetWord(w string) int {
 		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms",
 		"image", "images", "photo", "photos", "gallery", "video", "videos", "caption", "expand", "table",
 		"partner", "most", "followers", "follower", "following", "claps", "responses", "discussion",
-		"restacks", "ready":
+		"restacks", "ready", "live", "key", "events", "update", "updates", "refresh", "auto-update", "blog":
 		return 1
 	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
-		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
+		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might", "only":
 		return -1
 	}
 	return 0
@@ -432,7 +445,7 @@ func isCTAVerb(w string) bool {
 	switch w {
 	case "click", "tap", "subscribe", "sign", "join", "follow", "call", "contact", "learn", "read", "download",
 		"register", "get", "share", "leave", "support", "donate", "become", "find", "discover", "stay", "try",
-		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop":
+		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop", "start":
 		return true
 	}
 	return false
@@ -448,7 +461,7 @@ var promoCues = map[string][]string{
 	"all":  {"all rights reserved"},
 	"arti": {"articles like this"},
 	"beco": {"become a member", "become a subscriber"},
-	"best": {"best experience"},
+	"best": {"best experience", "best journalism"},
 	"by":   {"by continuing", "by email"},
 	"call": {"call us"},
 	"canc": {"cancel reply"},
@@ -461,6 +474,11 @@ var promoCues = map[string][]string{
 	"dona": {"donate"},
 	"down": {"download our", "download the app"},
 	"emai": {"email address", "email us"},
+	"ever": {"every morning", "every evening", "every week", "every weekday", "every monday", "every tuesday",
+		"every wednesday", "every thursday", "every friday", "every saturday", "every sunday"},
+	"hand": {"hand-picked", "handpicked"},
+	"one":  {"one email"},
+	"star": {"start your day"},
 	"find": {"find out more"},
 	"foll": {"follow us"},
 	"free": {"free trial"},
@@ -686,10 +704,22 @@ func head(pg *page) {
 	candidates := 0
 	long := 0
 	seen := 0
+	sidebar := false // a list of other stories opened above the headline
 	for i := range bs {
 		b := &bs[i]
+		if b.why == rLeadIn && long == 0 {
+			sidebar = true
+		}
 		if b.why != keep {
 			continue
+		}
+		if sidebar && needTitle && long == 0 {
+			// Other stories' headlines and dates, until the one that
+			// leads into the article's text.
+			if _, ok := dateLine(b.text); ok || headlineLike(b) && !leadsToBody(bs, i) {
+				b.why = rTail
+				continue
+			}
 		}
 		seen++
 		if seen > 15 {
@@ -697,6 +727,7 @@ func head(pg *page) {
 		}
 		if pg.title != "" && long == 0 && len(b.text) <= 2*len(pg.title)+40 && sameTitle(b.text, pg.title) {
 			b.why = rTitle
+			markKickerAbove(bs, i)
 			continue
 		}
 		if b.sh.words <= 14 {
@@ -746,6 +777,11 @@ func head(pg *page) {
 		}
 		if needTitle && long == 0 && b.kind == kPara && b.sh.words == 1 && !endsSentence(b.sh.last) {
 			b.why = rWidget // a section label above the headline
+			continue
+		}
+		if !needTitle && long == 0 && b.kind == kPara && b.sh.words <= 2 && b.sh.lower == 0 && !endsSentence(b.sh.last) &&
+			b.sh.last != '?' && !isNameLine(b.text) {
+			b.why = rWidget // a section label above the text of a page titled by its markup
 			continue
 		}
 		if needTitle && long == 0 && candidates < 3 {

@@ -118,6 +118,46 @@ func isoDate(w string) (time.Time, bool) {
 	return makeDate(y, time.Month(m), d)
 }
 
+// numericDate parses a day and month written as numbers before a four-digit
+// year: "14.02.2020", "14/02/2020", "02/14/2020", "3-9-2021". The order is
+// clear when one number is over twelve; otherwise dots mean day first, and
+// slashes or hyphens are ambiguous (day first in most of the world, month
+// first in the US), so no date is read.
+func numericDate(w string) (time.Time, bool) {
+	if len(w) < 8 || len(w) > 10 || !isDigit(w[0]) {
+		return time.Time{}, false
+	}
+	sep := byte(0)
+	var nums [3]int
+	n, k := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+			nums[k] = nums[k]*10 + int(c-'0')
+			n++
+		case (c == '.' || c == '/' || c == '-') && (sep == 0 || c == sep) && k < 2 && n > 0 && n <= 2:
+			sep = c
+			k++
+			n = 0
+		default:
+			return time.Time{}, false
+		}
+	}
+	if k != 2 || n != 4 || nums[2] < 1900 || nums[2] > 2100 {
+		return time.Time{}, false
+	}
+	a, b := nums[0], nums[1]
+	switch {
+	case a > 12 && b <= 12:
+		return makeDate(nums[2], time.Month(b), a)
+	case b > 12 && a <= 12:
+		return makeDate(nums[2], time.Month(a), b)
+	case a <= 12 && b <= 12 && sep == '.':
+		return makeDate(nums[2], time.Month(b), a)
+	}
+	return time.Time{}, false
+}
+
 // findDate finds the first calendar date written in s ("February 4, 2025",
 // "Feb. 4, 2025", "4 February 2025", "13 Feb, 2025", "4th of February 2025",
 // "2025-02-04") and returns it with the index range of its tokens in ws.
@@ -125,6 +165,9 @@ func findDate(ws []word) (t time.Time, first, last int, ok bool) {
 	for i := range ws {
 		w := ws[i].s
 		if t, ok := isoDate(w); ok {
+			return t, i, i, true
+		}
+		if t, ok := numericDate(w); ok {
 			return t, i, i, true
 		}
 		if i+2 >= len(ws) {
@@ -314,7 +357,7 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 			}
 		}
 	}
-	if len(names) == 0 && source == "" {
+	if len(names) == 0 && source == "" && !isRole(rest) {
 		return "", "", time.Time{}, false
 	}
 	return joinNames(names), source, date, true
@@ -348,6 +391,10 @@ func metaLine(s string) (author string, date time.Time, ok bool) {
 			return "", true
 		case isNameLine(part):
 			return part, true
+		case isRole(part):
+			return "", true // "Staff reporter, March 3, 2025"
+		case countWords(part) == 1 && allLetters(part) && unicode.IsUpper([]rune(part)[0]):
+			return "", true // an outlet: "Examplewire Jul. 4, 2010"
 		}
 		if rest, ok := bylineRest(part); ok {
 			if a, _, _, ok := parseByline(part); ok {
@@ -437,7 +484,7 @@ func sourceLine(s string) (source string, ok bool) {
 		return "", false
 	}
 	switch w := firstWordLower(s); {
-	case w == "source" || w == "sources" || w == "via" || w == "copyright" || w == "republished" || w == "reprinted",
+	case w == "source" || w == "sources" || w == "via" || strings.HasPrefix(w, "copyright") || w == "republished" || w == "reprinted",
 		strings.HasPrefix(s, "©") || hasPrefixFold(s, "(c) "),
 		onlyCreditWords(w):
 	case w == "all" && hasPrefixFold(s, "all content"):
@@ -543,6 +590,12 @@ func cleanSource(s string) string {
 	if u, err := url.Parse(s); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
 		return strings.TrimPrefix(u.Host, "www.")
 	}
+	if i := strings.Index(s, "http://"); i > 0 {
+		s = s[:i] // "Example News: http://..."
+	}
+	if i := strings.Index(s, "https://"); i > 0 {
+		s = s[:i]
+	}
 	for _, stop := range [...]string{". ", ", ", " on ", " and is ", " and has ", " under ", " (", " | ", "; ", " - ", " — "} {
 		if i := strings.Index(s, stop); i > 0 {
 			s = s[:i]
@@ -555,6 +608,12 @@ func cleanSource(s string) string {
 		}
 	}
 	s = strings.Trim(s, " .,;:")
+	s = strings.TrimPrefix(s, "the ") // "is from the Example Post"
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		if _, ok := yearOf(strings.Trim(s[i+1:], "()")); ok {
+			s = strings.TrimRight(s[:i], " ,.-–") // "© Example Notes 2021"
+		}
+	}
 	if s == "" || countWords(s) > 8 {
 		return ""
 	}

@@ -78,6 +78,9 @@ func Parse(p string, data []byte) (Document, error) {
 	if d.Title == "" {
 		d.Title = sentenceTitle(text) // never a placeholder
 	}
+	if badTitle(d.Source) {
+		d.Source = "" // a menu, a date or a widget, not an outlet
+	}
 	if d.Source == "" && d.URL != "" {
 		if u, err := url.Parse(d.URL); err == nil && u.Host != "" {
 			d.Source = strings.TrimPrefix(u.Hostname(), "www.")

@@ -98,23 +98,41 @@ func isGluedNav(s string, sh shape) bool {
 // or right above a longer headline.
 func isKicker(bs []block, i int, afterProse bool) bool {
 	b := &bs[i]
-	if b.sh.words > 3 || b.sh.lower > 0 && !allMinor(b.text) {
+	bare := b.sh.lower == 0 && !strings.ContainsAny(b.text, ".,;:!?\"“”'’")
+	switch {
+	case b.sh.words <= 3 && (b.sh.lower == 0 || allMinor(b.text)):
+		if afterProse {
+			return true
+		}
+	case b.sh.words >= 5 && bare && sectionWords(b.text) >= 2:
+		// A bar of capitalised links that lost its separators ("Politics
+		// Foreign Affairs Culture Fellows Program"), above the headline.
+	default:
 		return false
 	}
-	if afterProse {
-		return true
+	n := nextKept(bs, i)
+	if n == nil || !headlineLike(n) || isMetaLine(n.text) {
+		return false
 	}
+	if b.sh.words >= 5 {
+		return n.sh.lower > 0
+	}
+	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0
+}
+
+// nextKept returns the next block after bs[i] that is not furniture, or
+// nil when that block is metadata or there is none.
+func nextKept(bs []block, i int) *block {
 	for j := i + 1; j < len(bs); j++ {
 		n := &bs[j]
-		if n.why != keep {
-			if n.why.furniture() {
-				continue
-			}
-			return false
+		if n.why == keep {
+			return n
 		}
-		return headlineLike(n) && !isMetaLine(n.text) && n.sh.words >= 5
+		if !n.why.furniture() {
+			return nil
+		}
 	}
-	return false
+	return nil
 }
 
 // allMinor reports whether every word of s that starts in lower case is a
@@ -187,4 +205,150 @@ func sentenceTitle(text string) string {
 		}
 	}
 	return strings.TrimRight(strings.Join(words[:cut], " "), ",;:—–-") + "…"
+}
+
+// markKickerAbove drops a section label right above the headline bs[i]
+// ("Education", "WORLD NEWS"): a line of at most three capitalised words
+// that does not end like a sentence.
+func markKickerAbove(bs []block, i int) {
+	for j := i - 1; j >= 0; j-- {
+		b := &bs[j]
+		if b.why.furniture() {
+			continue
+		}
+		if b.why == keep && b.kind != kItem && b.sh.words <= 3 && !endsSentence(b.sh.last) && b.sh.last != '?' &&
+			(b.sh.lower == 0 || allMinor(b.text)) && !isMetaLine(b.text) {
+			b.why = rWidget
+		}
+		return
+	}
+}
+
+// isChromeLabel recognises a short label of site chrome ("Breaking News",
+// "Top Stories", "WORLD"): capitalised words that all name sections or
+// widgets.
+func isChromeLabel(s string, sh shape) bool {
+	if sh.lower > 0 || endsSentence(sh.last) || sh.last == '?' {
+		return false
+	}
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		lw := strings.ToLower(trimPunct(w))
+		if lw == "" {
+			continue
+		}
+		if !isSectionWord(lw) && widgetWord(lw) <= 0 {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// isTimeLine recognises a line that gives only a time ("Updated 10:32
+// GMT", "14.05 BST"), as live pages and tickers show.
+func isTimeLine(s string) bool {
+	ws := tokens(s, 8)
+	if len(ws) == 0 {
+		return false
+	}
+	if _, ok := dateLine(s); ok {
+		return false
+	}
+	clock := false
+	for _, w := range ws {
+		if !isDateFiller(w.s) {
+			return false
+		}
+		if w.s != "" && isDigit(w.s[0]) && strings.ContainsAny(w.s, ":.") {
+			clock = true
+		}
+	}
+	return clock
+}
+
+// allLetters reports whether s is non-empty and only letters.
+func allLetters(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// markRepeats drops a paragraph of eight words or more that repeats one
+// kept earlier on the page word for word.
+func markRepeats(bs []block) {
+	var seen map[string]bool
+	for i := range bs {
+		b := &bs[i]
+		if b.why != keep || b.sh.words < 8 {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
+		}
+		if seen[b.text] {
+			b.why = rRepeat
+			continue
+		}
+		seen[b.text] = true
+	}
+}
+
+// sectionWords counts the words of s that name site sections.
+func sectionWords(s string) int {
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if isSectionWord(strings.ToLower(trimPunct(w))) {
+			n++
+		}
+	}
+	return n
+}
+
+// isLeadInLabel recognises the heading of a list of other stories ("What's
+// Hot", "Most Read", "Editor's Picks", "Don't Miss"): a short line of
+// chrome vocabulary naming popularity or recency.
+func isLeadInLabel(s string) bool {
+	if endsSentence(lastSignificant(s)) {
+		return false
+	}
+	ls := strings.ToLower(strings.Trim(s, " :"))
+	for _, p := range [...]string{"what's hot", "what’s hot", "hot right now", "hot topics", "most read", "most popular",
+		"most viewed", "most shared", "most commented", "trending", "editor's picks", "editor’s picks", "editors' picks",
+		"top picks", "our picks", "don't miss", "don’t miss", "in case you missed it", "popular now", "popular stories",
+		"latest stories", "latest headlines", "top stories", "more stories", "more headlines", "recommended for you",
+		"you may have missed"} {
+		if strings.HasPrefix(ls, p) && countWords(ls) <= countWords(p)+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// leadsToBody reports whether the headline bs[i] is followed by the
+// article: perhaps a standfirst right below it, then date and byline lines,
+// then body text, with no other headline in between.
+func leadsToBody(bs []block, i int) bool {
+	dek := true // one standfirst may follow the headline directly
+	for j, steps := i+1, 0; j < len(bs) && steps < 6; j++ {
+		b := &bs[j]
+		if b.why.furniture() {
+			continue
+		}
+		steps++
+		switch {
+		case b.why == rDate || b.why == rByline || isMetaLine(b.text):
+			dek = false
+		case isLong(b) || isProse(b):
+			return true
+		case dek && b.sh.words >= 5:
+			dek = false
+		default:
+			return false
+		}
+	}
+	return false
 }

@@ -112,7 +112,7 @@ func TestServeFeedFromChatReachesDigestOnce(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
-		go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), ready) }()
+		go func() { done <- serve(ctx, cfg, slog.New(slog.NewTextHandler(logs, nil)), serveHooks{ready: ready}) }()
 		select {
 		case addr := <-ready:
 			base = "http://" + addr

@@ -46,18 +46,21 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
-	if cfg.DigestSchedule != "" {
-		if _, err := bot.ParseSchedule(cfg.DigestSchedule, cfg.Timezone); err != nil {
-			return usageError{"BRIEFBOT_DIGEST_SCHEDULE: " + err.Error()}
-		}
-	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return serve(ctx, cfg, log, nil)
+	return serve(ctx, cfg, log, serveHooks{})
 }
 
-// serve runs the bot until ctx is done. ready, when set, receives the HTTP
-// listener's address once it is listening (tests use it).
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+// serveHooks let tests observe and drive serve; the zero value is
+// production.
+type serveHooks struct {
+	ready chan<- string // receives the HTTP listener's address once listening
+	// now and after, when set, are the scheduler's clock.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+// serve runs the bot until ctx is done.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -92,8 +95,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	log.Info("http listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready <- ln.Addr().String()
+	if hooks.ready != nil {
+		hooks.ready <- ln.Addr().String()
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
@@ -129,6 +132,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		if err != nil {
 			return fmt.Errorf("serve: slack: %w", err)
 		}
+		if err := checkSlack(ctx, a, log.With("platform", "slack")); err != nil {
+			return err
+		}
 		chats["slack"] = a
 		if cfg.Slack.BotToken != "" {
 			posters["slack"] = a
@@ -150,29 +156,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if len(chats) == 0 {
 		log.Warn("no chat platform configured: set SLACK_* or DISCORD_* (see .env.example); serving HTTP only")
 	}
-	targets := make([]bot.Target, len(cfg.DigestChannels))
-	for i, t := range cfg.DigestChannels {
-		targets[i] = bot.Target{Platform: t.Platform, Channel: t.Channel}
-	}
-	sched, err := bot.NewScheduler(bot.SchedulerOptions{
-		Store: st, Library: lib, Chats: posters, Location: cfg.Timezone,
-		FirstWindow: cfg.DigestFirstWindow, Catchup: cfg.DigestCatchup, PostEmpty: cfg.DigestPostEmpty,
-		ConfigSchedule: cfg.DigestSchedule, ConfigTargets: targets, Log: log.With("component", "scheduler"), Registerer: reg,
-	})
+	sched, subs, err := scheduledDigests(cfg, st.DB(), lib, posters, hooks, log.With("component", "scheduler"), reg)
 	if err != nil {
-		return fmt.Errorf("serve: scheduled digests: %w", err)
+		return err
 	}
 	// News feeds: polled in the background, managed from chat; a feed that
 	// starts failing is announced once in the digest channels.
 	poller, fetcher, err := newPoller(ctx, cfg, st, lib, log, reg, func(ctx context.Context, f feeds.Feed) {
-		bot.NotifyFailing(ctx, st, posters, f, log.With("component", "feeds"))
+		bot.NotifyFailing(ctx, sched, posters, f, log.With("component", "feeds"))
 	})
 	if err != nil {
 		return err
 	}
 	defer fetcher.Close()
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: sched, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: subs, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
 	routes := http.NewServeMux()
@@ -184,6 +182,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	}
 	var h http.Handler = routes
 	platform.Store(&h)
+	logModes(log, cfg, ln.Addr().String())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -87,8 +87,11 @@ func (c *capture) count(prefix string) int {
 	return n
 }
 
-// startServe runs serve with env until the test ends and returns its base URL.
-func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
+// startServe runs serve with env and hooks (hooks.ready is set here) until
+// the test ends. It returns serve's base URL and a stop function that
+// cancels serve and waits for it to return, once in-flight answers are
+// drained.
+func startServe(t *testing.T, env map[string]string, logs io.Writer, hooks serveHooks) (string, func()) {
 	t.Helper()
 	env["BRIEFBOT_HTTP_ADDR"] = "127.0.0.1:0"
 	if env["BRIEFBOT_CORPUS_DIR"] == "" {
@@ -105,7 +108,8 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	go func() { done <- serve(ctx, cfg, log, ready) }()
+	hooks.ready = ready
+	go func() { done <- serve(ctx, cfg, log, hooks) }()
 	var base string
 	select {
 	case addr := <-ready:
@@ -113,12 +117,16 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 	case err := <-done:
 		t.Fatalf("serve stopped: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(base + "/healthz")
@@ -133,7 +141,35 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return base
+	return base, stop
+}
+
+// firstWaitClock is the scheduler's injected clock for serve: it starts at
+// the real time, and the scheduler's first wait (for the first fire time
+// of a schedule firing each minute) passes at once, moving the clock on;
+// later waits never pass.
+type firstWaitClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	waited bool
+}
+
+func (c *firstWaitClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *firstWaitClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !c.waited {
+		c.waited = true
+		c.now = c.now.Add(d)
+		ch <- c.now
+	}
+	return ch
 }
 
 func signSlack(req *http.Request, body string, ts time.Time) {
@@ -188,11 +224,12 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 	model := llmtest.NewServer(t)
 
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	base := startServe(t, map[string]string{
+	clock := &firstWaitClock{now: time.Now()}
+	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
-		"BRIEFBOT_DIGEST_SCHEDULE": "@every 5s", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
+		"BRIEFBOT_DIGEST_SCHEDULE": "@every 1m", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
 		"OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-e2e-SECRET", "BRIEFBOT_LLM_MODEL": "e2e-model",
-	}, logs)
+	}, logs, serveHooks{now: clock.Now, after: clock.After})
 
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(base + path)
@@ -233,8 +270,9 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 		t.Errorf("usage should be ephemeral:\n%s", usage)
 	}
 
-	// The configured schedule posts a digest of what is new.
-	digest := got.wait(t, "chat.postMessage/CDIGEST", "Briefing for", 15*time.Second)
+	// The configured schedule posts a digest of what is new at its first
+	// fire time, a minute later on the scheduler's clock.
+	digest := got.wait(t, "chat.postMessage/CDIGEST", "Briefing for", 10*time.Second)
 	if !strings.Contains(digest, "Washington tightens chip export controls again") {
 		t.Errorf("digest lacks the corpus's articles:\n%s", digest)
 	}
@@ -274,9 +312,9 @@ func TestServeDiscordInteractions(t *testing.T) {
 	}))
 	defer rest.Close()
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	base := startServe(t, map[string]string{
+	base, stop := startServe(t, map[string]string{
 		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL,
-	}, io.Discard)
+	}, io.Discard, serveHooks{})
 
 	send := func(body string, ts time.Time, key ed25519.PrivateKey) *http.Response {
 		stamp := strconv.FormatInt(ts.Unix(), 10)
@@ -321,9 +359,12 @@ func TestServeDiscordInteractions(t *testing.T) {
 	if resp := send(stale, time.Now().Add(-6*time.Minute), priv); resp.StatusCode != 401 {
 		t.Errorf("stale: %s, want 401", resp.Status)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if n := got.count("PATCH /api/v9/webhooks/" + discordApp + "/tok-forged"); n != 0 {
-		t.Error("a forged interaction was answered")
+	// Once serve has stopped, every answer it started has been sent.
+	stop()
+	for _, tok := range []string{"tok-forged", "tok-stale"} {
+		if n := got.count("PATCH /api/v9/webhooks/" + discordApp + "/" + tok); n != 0 {
+			t.Errorf("a refused interaction (%s) was answered", tok)
+		}
 	}
 }
 
@@ -368,10 +409,10 @@ func TestServeRefreshesTheCorpus(t *testing.T) {
 		}
 	}
 	write("ferry.md", "---\ntitle: Electric ferry enters service\nsource: Harbour Example\n---\nThe city's first battery ferry began carrying passengers across the bay on Monday, cutting the crossing's fuel bill.\n")
-	base := startServe(t, map[string]string{
+	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms",
-	}, io.Discard)
+	}, io.Discard, serveHooks{})
 
 	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
 	deadline := time.Now().Add(10 * time.Second)
