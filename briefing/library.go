@@ -64,6 +64,8 @@ type Library struct {
 	ovMu      sync.Mutex // guards ov and ovVersion
 	ov        *Overview  // the corpus overview as of ovVersion
 	ovVersion uint64
+
+	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
 }
 
 // IndexFile is the persisted index's file name inside the data directory.

@@ -101,6 +101,11 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 			}
 			known[d.ID] = a // a repeated ID in the batch is settled once
 		}
+		if put.Added+put.Changed > 0 {
+			if err := tx.SetMeta(ctx, "index_generation", staleIndex); err != nil {
+				return err
+			}
+		}
 		return ctx.Err()
 	})
 	return put, l.settle(ctx, err, put.Added+put.Changed)
@@ -137,6 +142,11 @@ func (l *Library) DeleteArticles(ctx context.Context, prefix string, cutoff time
 			}
 			n++
 		}
+		if n > 0 {
+			if err := tx.SetMeta(ctx, "index_generation", staleIndex); err != nil {
+				return err
+			}
+		}
 		return ctx.Err()
 	})
 	if err != nil {
@@ -164,9 +174,17 @@ func (l *Library) unindex(ctx context.Context, a store.Article) error {
 	return nil
 }
 
+// staleIndex is the index generation recorded while the persisted index
+// lacks committed feed changes: no index file has it, so a restart before
+// SaveIndex rebuilds the index from the store.
+const staleIndex = "stale"
+
 // settle finishes a write: after a failed transaction the index (which may
 // hold part of it) is rebuilt from the store; after a successful one that
-// changed something it is persisted. The caller holds refreshMu and l.mu.
+// changed something it is marked dirty, to be persisted by SaveIndex (or
+// the next folder refresh), since writing the whole index after every
+// feed poll would cost more than the poll. The transaction recorded the
+// persisted index as stale. The caller holds refreshMu and l.mu.
 func (l *Library) settle(ctx context.Context, err error, changed int) error {
 	if err != nil {
 		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {
@@ -174,8 +192,25 @@ func (l *Library) settle(ctx context.Context, err error, changed int) error {
 		}
 		return err
 	}
-	if changed == 0 {
+	if changed > 0 {
+		l.ixDirty = true
+	}
+	return nil
+}
+
+// SaveIndex persists the index when writes from PutArticles or
+// DeleteArticles have not been persisted yet.
+func (l *Library) SaveIndex(ctx context.Context) error {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.ixDirty {
 		return nil
 	}
-	return l.persist(ctx)
+	if err := l.persist(ctx); err != nil {
+		return err
+	}
+	l.ixDirty = false
+	return nil
 }

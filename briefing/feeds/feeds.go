@@ -30,6 +30,7 @@ import (
 type Library interface {
 	PutArticles(ctx context.Context, in []briefing.Incoming) (briefing.Put, error)
 	DeleteArticles(ctx context.Context, prefix string, cutoff time.Time) (int, error)
+	SaveIndex(ctx context.Context) error // persists what the two above changed
 }
 
 // Options configure a Poller. Store and Fetcher are required; Library is
@@ -198,6 +199,9 @@ func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
 		return Feed{}, err
 	}
 	n, err := p.opt.Library.DeleteArticles(ctx, prefix(id), time.Time{})
+	if err == nil {
+		err = p.opt.Library.SaveIndex(ctx)
+	}
 	if err != nil {
 		return Feed{Feed: f}, fmt.Errorf("feeds: remove articles of feed %d: %w", id, err)
 	}
@@ -293,7 +297,8 @@ func (p *Poller) PollAll(ctx context.Context) (Round, error) {
 	}
 	pr, perr := p.prune(ctx)
 	r.Pruned = pr
-	return r, errors.Join(ctx.Err(), perr)
+	serr := p.opt.Library.SaveIndex(ctx)
+	return r, errors.Join(ctx.Err(), perr, serr)
 }
 
 // drain collects o and whatever other outcomes are ready, so that they
@@ -325,7 +330,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	inflight := map[int64]bool{}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	lastPrune := time.Time{}
+	lastPrune, lastSave := time.Time{}, time.Now()
 	var r Round
 	for {
 		select {
@@ -333,6 +338,9 @@ func (p *Poller) Run(ctx context.Context) error {
 			for len(inflight) > 0 { // let the workers finish; their work is dropped
 				o := <-results
 				delete(inflight, o.feed.ID)
+			}
+			if err := p.opt.Library.SaveIndex(context.WithoutCancel(ctx)); err != nil {
+				p.log.Error("saving the index failed", "error", err.Error())
 			}
 			return ctx.Err()
 		case <-p.wake:
@@ -343,6 +351,14 @@ func (p *Poller) Run(ctx context.Context) error {
 				delete(inflight, o.feed.ID)
 			}
 			p.commit(ctx, batch, &r)
+			// The index is written when the polls in flight are done, or
+			// every half minute while they keep coming.
+			if len(inflight) == 0 || time.Since(lastSave) > 30*time.Second {
+				lastSave = time.Now()
+				if err := p.opt.Library.SaveIndex(ctx); err != nil && ctx.Err() == nil {
+					p.log.Error("saving the index failed", "error", err.Error())
+				}
+			}
 		}
 		now := p.opt.Now()
 		if p.opt.Retention > 0 && now.Sub(lastPrune) >= time.Hour {
