@@ -447,7 +447,7 @@ func (p *Poller) poll(ctx context.Context, f store.Feed) outcome {
 		return o
 	}
 	base := o.resp.URL
-	pf, err := parseFeed(o.resp.Body, base)
+	pf, err := parseFeed(decodeCharset(o.resp.Body, o.resp.ContentType), base)
 	o.resp.Body = nil
 	if err != nil {
 		o.err = err

@@ -581,6 +581,22 @@ func TestNonUTF8(t *testing.T) {
 	}
 }
 
+func TestCharsetFromContentType(t *testing.T) {
+	e := newEnv(t, nil)
+	// No XML declaration: the charset comes from the Content-Type alone.
+	doc := []byte("<rss version=\"2.0\"><channel><title>Sm\xf6rg\xe5s Posten</title><link>{{BASE}}/</link>" +
+		"<item><guid>s1</guid><title>K\xf6ket by the pier</title><link>{{BASE}}/s1</link><description>" +
+		strings.Repeat("The k\xf6k serves herring to ferry crews at six. ", 30) + "</description></item></channel></rss>")
+	e.serveBytes("/feed", doc, "text/xml; charset=windows-1252")
+	e.add("/feed")
+	if r := e.poll(); r.Added != 1 {
+		t.Fatalf("round %+v", r)
+	}
+	if a := e.articles()[0]; a.Title != "Köket by the pier" || a.Source != "Smörgås Posten" {
+		t.Errorf("article %+v", a)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
