@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -297,6 +298,9 @@ func (p *Poller) PollAll(ctx context.Context) (Round, error) {
 	}
 	pr, perr := p.prune(ctx)
 	r.Pruned = pr
+	if list, err := p.opt.Store.Feeds(ctx); err == nil {
+		p.m.failing.Set(float64(countFailing(list)))
+	}
 	serr := p.opt.Library.SaveIndex(ctx)
 	return r, errors.Join(ctx.Err(), perr, serr)
 }
@@ -573,6 +577,11 @@ func hostOf(urls ...string) string {
 // commit writes a batch of outcomes: the articles in one transaction, then
 // each feed's items and state.
 func (p *Poller) commit(ctx context.Context, batch []outcome, r *Round) {
+	// A feed removed while it was polled stays removed: its poll is dropped.
+	batch = slices.DeleteFunc(batch, func(o outcome) bool {
+		_, err := p.opt.Store.Feed(ctx, o.feed.ID)
+		return errors.Is(err, store.ErrNotFound)
+	})
 	var in []briefing.Incoming
 	for _, o := range batch {
 		in = append(in, o.incoming...)

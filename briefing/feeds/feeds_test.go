@@ -868,3 +868,32 @@ func TestRunPollsDueFeeds(t *testing.T) {
 		t.Errorf("%d articles", n)
 	}
 }
+
+func TestRemovedWhilePolled(t *testing.T) {
+	e := newEnv(t, nil)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	data, _ := os.ReadFile("testdata/rss.xml")
+	e.mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		w.Write(bytes.ReplaceAll(data, []byte("{{BASE}}"), []byte(e.srv.URL)))
+	})
+	f := e.add("/feed")
+	done := make(chan Round)
+	go func() {
+		r, _ := e.p.PollAll(e.ctx)
+		done <- r
+	}()
+	<-arrived
+	if _, err := e.p.Remove(e.ctx, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	<-done
+	if arts := e.articles(); len(arts) != 0 {
+		t.Errorf("a removed feed's articles came back: %+v", arts)
+	}
+	if counts, _ := e.st.CountFeedItems(e.ctx); counts[f.ID] != 0 {
+		t.Errorf("item records of a removed feed: %v", counts)
+	}
+}
