@@ -78,7 +78,7 @@ const subscribeExample = "/brief subscribe weekdays 07:30 tz America/New_York to
 
 // Subscribe handles "/brief subscribe [SCHEDULE] [tz ZONE] [topic TEXT]":
 // it creates a subscription for the request's channel (default schedule
-// daily 08:00 in the scheduler's Location) and replies with its id, what it
+// daily 08:00 in SubscriptionOptions.Location) and replies with its id, what it
 // does and when it first fires. A bad schedule or zone gets an ephemeral
 // reply saying what is accepted.
 func (s *SubscriptionCommands) Subscribe(ctx context.Context, req Request, args string) Reply {
@@ -278,13 +278,6 @@ func platformName(p string) string {
 		return "Discord"
 	}
 	return p
-}
-
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // humanDuration formats whole days as "24 hours"/"2 days" style text.

@@ -43,6 +43,11 @@ type fakeChat struct {
 	err   error
 }
 
+// Name and CanPost make fakeChat a Chat once Chat names itself and says
+// whether it can post (harmless before).
+func (c *fakeChat) Name() string  { return "slack" }
+func (c *fakeChat) CanPost() bool { return true }
+
 func (c *fakeChat) Listen(ctx context.Context, h Handler) error {
 	<-ctx.Done()
 	return nil

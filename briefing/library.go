@@ -33,8 +33,8 @@ type Options struct {
 	// Summarizer, when set, writes summaries on top of extractive answers;
 	// they are verified against the cited passages before use (summary_verify.go).
 	Summarizer      Summarizer
-	SummaryTimeout  time.Duration // default 20s
-	MaxPromptTokens int           // default 3000
+	SummaryTimeout  time.Duration // per summary; required (> 0) with a Summarizer
+	MaxPromptTokens int           // prompt budget; required (> 0) with a Summarizer
 	Registerer      prometheus.Registerer
 	// Secrets are the configured credentials (tokens, keys): a summary
 	// that contains one, or anything shaped like a token, is not used.
@@ -61,8 +61,9 @@ type Library struct {
 	gen     uint64 // index generation, matching the store's "index_generation"
 	version uint64 // counts Refreshes that wrote to the store
 
-	ovMu      sync.Mutex // guards ov and ovVersion
-	ov        *Overview  // the corpus overview as of ovVersion
+	ovMu      sync.Mutex  // guards ov, bg and ovVersion
+	ov        *Overview   // the corpus overview as of ovVersion
+	bg        *background // the corpus's phrase statistics as of ovVersion
 	ovVersion uint64
 
 	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
@@ -92,15 +93,10 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 		l.now = time.Now
 	}
 	if opt.Summarizer != nil {
-		timeout := opt.SummaryTimeout
-		if timeout <= 0 {
-			timeout = 20 * time.Second
+		if opt.SummaryTimeout <= 0 || opt.MaxPromptTokens <= 0 {
+			return nil, Changes{}, fmt.Errorf("briefing: a Summarizer needs a positive SummaryTimeout and MaxPromptTokens (got %s and %d)", opt.SummaryTimeout, opt.MaxPromptTokens)
 		}
-		budget := opt.MaxPromptTokens
-		if budget <= 0 {
-			budget = 3000
-		}
-		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
+		l.sum = newGrounded(opt.Summarizer, opt.SummaryTimeout, opt.MaxPromptTokens, opt.Registerer, l.log)
 		l.sum.secrets = opt.Secrets
 	}
 	// Read the persisted index while the corpus folder is listed and
@@ -595,11 +591,11 @@ func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
 	l.ovMu.Lock()
 	defer l.ovMu.Unlock()
 	if l.ov == nil || l.ovVersion != l.version {
-		o, err := l.overview(ctx)
+		o, bg, err := l.overview(ctx)
 		if err != nil {
 			return o, err
 		}
-		l.ov, l.ovVersion = &o, l.version
+		l.ov, l.bg, l.ovVersion = &o, bg, l.version
 	}
 	o := *l.ov
 	o.Topics = slices.Clone(o.Topics)

@@ -29,7 +29,14 @@ func TestLibraryWithLLM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Summarizer: client, SummaryTimeout: 5 * time.Second})
+	// The deadline and prompt budget have their defaults in config only.
+	for _, opt := range []briefing.Options{{SummaryTimeout: 5 * time.Second}, {MaxPromptTokens: 3000}} {
+		opt.Corpus, opt.Summarizer = corpus.Sample(), client
+		if _, _, err := briefing.Open(ctx, st, opt); err == nil || !strings.Contains(err.Error(), "needs a positive SummaryTimeout and MaxPromptTokens") {
+			t.Errorf("Open with a Summarizer and %s, %d: error = %v", opt.SummaryTimeout, opt.MaxPromptTokens, err)
+		}
+	}
+	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Summarizer: client, SummaryTimeout: 5 * time.Second, MaxPromptTokens: 3000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +48,8 @@ func TestLibraryWithLLM(t *testing.T) {
 	if ans.SummarizedBy != "llm:lib-model" || !strings.Contains(ans.Summary, "[1]") {
 		t.Fatalf("answer summary: %q by %q", ans.Summary, ans.SummarizedBy)
 	}
-	if len(ans.Groups) == 0 || !strings.Contains(ans.Text(), ans.Summary) {
-		t.Errorf("the summary sits on top of the cited quotes:\n%s", ans.Text())
+	if len(ans.Groups) == 0 {
+		t.Errorf("the summary comes with the cited quotes: %+v", ans)
 	}
 	// The model saw the cited passages, numbered as the answer cites them.
 	reqs := srv.Requests()
@@ -55,7 +62,7 @@ func TestLibraryWithLLM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.SummarizedBy != "llm:lib-model" || d.Overview == "" || !strings.Contains(d.Text(time.UTC), d.Overview) {
+	if d.SummarizedBy != "llm:lib-model" || d.Overview == "" || len(d.Items) == 0 {
 		t.Errorf("digest overview: %q by %q", d.Overview, d.SummarizedBy)
 	}
 

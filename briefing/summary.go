@@ -46,15 +46,10 @@ type grounded struct {
 }
 
 // newGrounded wraps s with a deadline of timeout per call and a prompt budget
-// of maxPromptTokens (as counted by EstimateTokens). reg, when not nil,
+// of maxPromptTokens (as counted by EstimateTokens), both positive (Open
+// checks them; their defaults live in the configuration). reg, when not nil,
 // receives the briefbot_llm_* metrics.
 func newGrounded(s Summarizer, timeout time.Duration, maxPromptTokens int, reg prometheus.Registerer, log *slog.Logger) *grounded {
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
-	if maxPromptTokens <= 0 {
-		maxPromptTokens = 3000
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -101,8 +101,22 @@ func (e *evidence) hasURL(u string) bool {
 
 // removeUnsupportedLinks removes from s the links its evidence does not
 // contain, keeping the labels of Markdown and Slack links, and returns how
-// many it removed.
+// many it removed. It repeats until nothing is left to remove, since the
+// text closing up around a removed link can form a new one ("x .co").
 func removeUnsupportedLinks(s string, e *evidence) (string, int) {
+	total := 0
+	for {
+		out, n := removeLinksOnce(s, e)
+		total += n
+		if n == 0 || out == s {
+			return out, total
+		}
+		s = out
+	}
+}
+
+// removeLinksOnce is one pass of removeUnsupportedLinks.
+func removeLinksOnce(s string, e *evidence) (string, int) {
 	removed := 0
 	s = markdownLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := markdownLink.FindStringSubmatch(m)

@@ -696,8 +696,8 @@ func head(pg *page) {
 			pg.published = updated
 		}
 	}()
-	if badTitle(pg.title) {
-		pg.title = "" // markup named a menu, a date or the like
+	if badTitle(pg.title) || pg.source != "" && foldKey(pg.title) == foldKey(pg.source) {
+		pg.title = "" // markup named a menu, a date, the site or the like
 	}
 	needTitle := pg.title == ""
 	afterProse := false // a sentence of body text came before
@@ -716,7 +716,7 @@ func head(pg *page) {
 		if sidebar && needTitle && long == 0 {
 			// Other stories' headlines and dates, until the one that
 			// leads into the article's text.
-			if _, ok := dateLine(b.text); ok || headlineLike(b) && !leadsToBody(bs, i) {
+			if _, ok := dateLine(b.text); ok || titleLike(bs, i) && !leadsToBody(bs, i) {
 				b.why = rTail
 				continue
 			}
@@ -729,6 +729,18 @@ func head(pg *page) {
 			b.why = rTitle
 			markKickerAbove(bs, i)
 			continue
+		}
+		if pg.title != "" && long == 0 && b.sh.words >= 2 && len(b.text) < len(pg.title) {
+			if site := siteAround(pg.title, b.text); site != "" {
+				// The page's <title> is this headline and the site's name.
+				pg.title = b.text
+				if pg.source == "" {
+					pg.source = site
+				}
+				b.why = rTitle
+				markKickerAbove(bs, i)
+				continue
+			}
 		}
 		if b.sh.words <= 14 {
 			if t, ok := dateLine(b.text); ok {
@@ -786,17 +798,18 @@ func head(pg *page) {
 		}
 		if needTitle && long == 0 && candidates < 3 {
 			candidates++
-			if headlineLike(b) && inFurniture(bs, b.text) {
+			headline := titleLike(bs, i)
+			if headline && inFurniture(bs, b.text) {
 				b.why = rWidget // the site's name, as in "Thanks for reading <site>!"
 				continue
 			}
-			if headlineLike(b) && isKicker(bs, i, afterProse) {
+			if headline && isKicker(bs, i, afterProse) {
 				if !afterProse {
 					b.why = rWidget // a section label above the headline
 				}
 				continue
 			}
-			if headlineLike(b) && !isTeaser(bs, i) {
+			if headline && !isTeaser(bs, i) {
 				pg.title = b.text
 				if k := strings.LastIndex(pg.title, " | "); k > 0 && countWords(pg.title[k+3:]) <= 4 {
 					if pg.source == "" {

@@ -170,6 +170,9 @@ func TestDateLines(t *testing.T) {
 		{"03/04/2019", ""}, // day or month first: unknown
 		{"Jan 3 2005", "2005-01-03"},
 		{"31/02/2020", ""},
+		{"Filed 20-Nov-2004 at 09:00", "2004-11-20"},
+		{"2004.11.20", "2004-11-20"},
+		{"Saturday, November 20th, 2004", "2004-11-20"},
 	} {
 		got := ""
 		if d, ok := dateLine(tt.line); ok {
@@ -208,5 +211,21 @@ func TestBadSource(t *testing.T) {
 	}
 	if d.Source != "" {
 		t.Errorf("Source = %q, want none", d.Source)
+	}
+}
+
+func TestFrontMatterQuotes(t *testing.T) {
+	for _, tt := range []struct{ fm, want string }{
+		{`title: 'The mayor''s bridge opens'`, "The mayor's bridge opens"},
+		{`title: "The \"new\" bridge opens"`, `The "new" bridge opens`},
+		{`title: Council wins #1 spot in cycling table`, "Council wins #1 spot in cycling table"},
+	} {
+		d, err := Parse("b.md", []byte("---\n"+tt.fm+"\n---\nThe bridge over the river opened to walkers and cyclists on Saturday morning.\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Title != tt.want {
+			t.Errorf("%s: Title = %q, want %q", tt.fm, d.Title, tt.want)
+		}
 	}
 }

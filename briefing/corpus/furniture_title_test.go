@@ -43,6 +43,22 @@ func furnitureTitle(title string) string {
 	if allMenu {
 		return "a menu button"
 	}
+	if strings.ToUpper(t) == t {
+		// A headline in capitals: furniture only when it is made of
+		// section names.
+		nav := 0
+		for _, w := range words {
+			switch strings.ToLower(strings.Trim(w, "|·•,")) {
+			case "home", "news", "world", "sport", "sports", "business", "politics", "opinion", "culture", "latest",
+				"top", "stories", "local", "national", "international", "weather", "health", "money", "tech", "science":
+				nav++
+			}
+		}
+		if nav*2 >= len(words) {
+			return "a section label or menu in capitals"
+		}
+		return ""
+	}
 	// Kickers and menus: short, or long runs of bare capitalised words
 	// with no verb in lower case.
 	lower := 0
@@ -61,7 +77,7 @@ func furnitureTitle(title string) string {
 				caps++
 			}
 		}
-		if caps == len(words) && (strings.ToUpper(words[0]) == words[0]) {
+		if caps == len(words) {
 			return "a menu line"
 		}
 	}
@@ -78,7 +94,9 @@ func TestFurnitureTitle(t *testing.T) {
 		{"By Carla Mendes", "a byline"},
 		{"date 2021-06-30", "a date marker"},
 		{"Rivers vs Wells", "a kicker or section label"},
-		{"NAV Home Regional Weather Opinion", "a menu line"},
+		{"Nav Home Regional Weather Opinion", "a menu line"},
+		{"WORLD NEWS", "a section label or menu in capitals"},
+		{"FERRY SERVICE RESUMES", ""},
 		{"Port strike ends", ""},
 		{"Museum reopens its dinosaur hall", ""},
 		{"Why Efficient Models Change the Chip Trade", ""},

@@ -106,21 +106,22 @@ func nodeText(n *html.Node) string {
 // title without a site name ("Headline | Site": the site is returned), and
 // when the title comes only from the <title> element and does not contain
 // the heading (a <title> of site and section names). A title the page
-// declares as metadata (og:title, JSON-LD) otherwise stands.
-func reconcileTitle(title string, m htmlMeta, h string) (string, string) {
+// declares as metadata (og:title, JSON-LD) otherwise stands, unless it is
+// only the site's name.
+func reconcileTitle(title, site string, m htmlMeta, h string) (string, string) {
 	title, h = normalize(title), normalize(h)
 	if h == "" || badTitle(h) || len(h) > 300 {
 		return title, ""
 	}
-	if title == "" || badTitle(title) {
-		return h, ""
+	if title == "" || badTitle(title) || foldKey(title) == foldKey(site) {
+		return h, "" // no title, or only the site's name
 	}
 	ft, fh := foldKey(title), foldKey(h)
 	if ft == fh {
 		return h, ""
 	}
-	if strings.HasPrefix(ft, fh) || strings.HasSuffix(ft, fh) {
-		return h, siteAround(title, h)
+	if site := siteAround(title, h); site != "" {
+		return h, site
 	}
 	if m.declared != "" && foldKey(m.declared) == ft {
 		return title, ""
@@ -132,11 +133,29 @@ func reconcileTitle(title string, m htmlMeta, h string) (string, string) {
 }
 
 // siteAround returns the site name a title adds to the headline h before
-// or after a separator ("Headline | Site", "Site - Headline"), or "".
+// or after a separator ("Headline | Site", "Site - Headline"), or "" when
+// the title is not the headline and a short site name joined by a
+// separator.
 func siteAround(title, h string) string {
-	rest := ""
-	if i := strings.Index(strings.ToLower(title), strings.ToLower(h)); i >= 0 {
-		rest = strings.TrimSpace(title[:i] + " " + title[i+len(h):])
+	lt, lh := strings.ToLower(title), strings.ToLower(h)
+	var rest string
+	switch {
+	case strings.HasPrefix(lt, lh):
+		rest = strings.TrimSpace(title[len(h):])
+		if !strings.HasPrefix(rest, "|") && !strings.HasPrefix(rest, "-") && !strings.HasPrefix(rest, "–") &&
+			!strings.HasPrefix(rest, "—") && !strings.HasPrefix(rest, ":") && !strings.HasPrefix(rest, "·") &&
+			!strings.HasPrefix(rest, "•") && !strings.HasPrefix(rest, "»") {
+			return ""
+		}
+	case strings.HasSuffix(lt, lh):
+		rest = strings.TrimSpace(title[:len(title)-len(h)])
+		if !strings.HasSuffix(rest, "|") && !strings.HasSuffix(rest, "-") && !strings.HasSuffix(rest, "–") &&
+			!strings.HasSuffix(rest, "—") && !strings.HasSuffix(rest, ":") && !strings.HasSuffix(rest, "·") &&
+			!strings.HasSuffix(rest, "•") && !strings.HasSuffix(rest, "»") {
+			return ""
+		}
+	default:
+		return ""
 	}
 	rest = strings.Trim(rest, " |-–—:·•»")
 	if n := countWords(rest); n >= 1 && n <= 5 && isTitleCase(rest) {

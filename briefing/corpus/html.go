@@ -77,7 +77,7 @@ func htmlPage(data []byte) (page, error) {
 		pg.title = m.title
 	}
 	var site string
-	pg.title, site = reconcileTitle(pg.title, m, pageHeadline(body))
+	pg.title, site = reconcileTitle(pg.title, pg.source, m, pageHeadline(body))
 	if pg.source == "" {
 		pg.source = site
 	}
@@ -282,7 +282,13 @@ func (r *renderer) walk(n *html.Node) {
 	if attr(n, "hidden") != "" || strings.EqualFold(attr(n, "aria-hidden"), "true") {
 		return
 	}
-	switch n.DataAtom {
+	a := n.DataAtom
+	if a == 0 {
+		// Readability renames elements (a <div> of text becomes a <p>)
+		// by their name alone.
+		a = atom.Lookup([]byte(strings.ToLower(n.Data)))
+	}
+	switch a {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Canvas, atom.Iframe, atom.Object,
 		atom.Embed, atom.Form, atom.Button, atom.Select, atom.Option, atom.Textarea, atom.Input, atom.Label,
 		atom.Nav, atom.Aside, atom.Figcaption, atom.Img, atom.Picture, atom.Video, atom.Audio, atom.Head, atom.Math:

@@ -102,7 +102,7 @@ func makeDate(y int, m time.Month, d int) (time.Time, bool) {
 
 // isoDate parses a token starting with YYYY-MM-DD or YYYY/MM/DD.
 func isoDate(w string) (time.Time, bool) {
-	if len(w) < 10 || !allDigits(w[:4]) || (w[4] != '-' && w[4] != '/') || w[7] != w[4] ||
+	if len(w) < 10 || !allDigits(w[:4]) || (w[4] != '-' && w[4] != '/' && w[4] != '.') || w[7] != w[4] ||
 		!allDigits(w[5:7]) || !allDigits(w[8:10]) {
 		return time.Time{}, false
 	}
@@ -158,6 +158,21 @@ func numericDate(w string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// dayMonYear parses one token such as "20-Nov-2004" or "20-November-2004".
+func dayMonYear(w string) (time.Time, bool) {
+	parts := strings.Split(w, "-")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	d, ok1 := dayOf(parts[0])
+	m, ok2 := monthOf(parts[1])
+	y, ok3 := yearOf(parts[2])
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	return makeDate(y, m, d)
+}
+
 // findDate finds the first calendar date written in s ("February 4, 2025",
 // "Feb. 4, 2025", "4 February 2025", "13 Feb, 2025", "4th of February 2025",
 // "2025-02-04") and returns it with the index range of its tokens in ws.
@@ -168,6 +183,9 @@ func findDate(ws []word) (t time.Time, first, last int, ok bool) {
 			return t, i, i, true
 		}
 		if t, ok := numericDate(w); ok {
+			return t, i, i, true
+		}
+		if t, ok := dayMonYear(w); ok {
 			return t, i, i, true
 		}
 		if i+2 >= len(ws) {
@@ -219,7 +237,7 @@ func isDateFiller(w string) bool {
 // date ("Published", "on", "Tuesday").
 func isDateWord(w string) bool {
 	switch lowerASCII(w) {
-	case "published", "posted", "updated", "last", "modified", "on", "at", "date", "dated", "am", "pm",
+	case "published", "posted", "updated", "last", "modified", "filed", "on", "at", "date", "dated", "am", "pm",
 		"a.m", "p.m", "min", "mins", "minute", "minutes", "read", "reading", "time", "and", "in", "news",
 		"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur", "thurs",
 		"friday", "fri", "saturday", "sat", "sunday", "sun":

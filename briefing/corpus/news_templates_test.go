@@ -81,6 +81,49 @@ var inventedTemplates = []wrapper{
 		b.WriteString("</article></main><footer>Copyright Northgate Courier. All rights reserved.</footer></body></html>")
 		return b.String()
 	}},
+	{".txt", func(title string, day time.Time, paras []string, other string) string {
+		body := append([]string{}, paras...)
+		if len(body) > 1 {
+			body[0] += " (RELATED: " + other + ")"
+		}
+		return "Most Read\n" + other + "\n" + day.AddDate(0, -4, 0).Format("Jan. 2, 2006") + "\n\n" + strings.ToUpper(title) +
+			"\nBy JOHN ROE, STAFF WRITER\n" + day.Format("Monday, Jan. 2, 2006 3:04 p.m.") + "\nShare on Facebook  Share on X  Email\n\n" +
+			strings.Join(body, "\n\n") + "\n\nCopyright " + day.Format("2006") + " Valley Post Media. All Rights Reserved.\n"
+	}},
+	{".html", func(title string, day time.Time, paras []string, other string) string {
+		title, other, paras = escapeAll(title, other, paras)
+		var b strings.Builder
+		b.WriteString("<html><head><title>" + title + " - Fenland Echo</title></head><body>")
+		b.WriteString(`<div class="bar"><a href="/">Home</a> | <a href="/n">News</a> | <a href="/s">Sport</a> | <a href="/w">What's On</a></div>`)
+		b.WriteString(`<div class="story"><div class="headline">` + title + `</div><span class="when">Published ` + day.Format("2 January 2006") + `</span>`)
+		for _, p := range paras {
+			b.WriteString("<p>" + p + "</p>")
+		}
+		b.WriteString(`</div><div class="more"><b>You might also like</b><a href="/o">` + other + `</a></div></body></html>`)
+		return b.String()
+	}},
+	{".md", func(title string, day time.Time, paras []string, other string) string {
+		return "---\nheadline: \"" + strings.ReplaceAll(title, "\"", "\\\"") + "\"\ndate: " + day.Format("2006-01-02") +
+			"\nsite: Tidewater Notes\n---\n\n# Tidewater Notes\n\n" + strings.Join(paras, "\n\n") + "\n"
+	}},
+	{".html", func(title string, day time.Time, paras []string, other string) string {
+		title, other, paras = escapeAll(title, other, paras)
+		var b strings.Builder
+		b.WriteString(`<html><head><meta property="og:site_name" content="Coastal Tribune"><meta property="og:title" content="Coastal Tribune">`)
+		b.WriteString(`<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Coastal Tribune"},`)
+		b.WriteString(`{"@type":"NewsArticle","datePublished":"` + day.Format("2006-01-02") + `T06:00:00Z"}]}</script></head><body>`)
+		b.WriteString(`<header><h1 class="logo">Coastal Tribune</h1><button>Open Menu</button></header>`)
+		b.WriteString(`<article><header><h1>` + title + `</h1></header>`)
+		for _, p := range paras {
+			b.WriteString("<p>" + p + "</p>")
+		}
+		b.WriteString(`</article><aside><h3>Don't Miss</h3><a href="/o">` + other + `</a></aside></body></html>`)
+		return b.String()
+	}},
+	{".txt", func(title string, day time.Time, paras []string, other string) string {
+		return "Open Menu\nPolitics Foreign Affairs Culture Fellows Program\nSubscribe\n\n" + title + "\n\nPosted by Editor on " +
+			day.Format("2 January 2006") + "\n\n" + strings.Join(paras, "\n\n") + "\n\nShare on Facebook\nPrevious article\n" + other + "\n"
+	}},
 }
 
 // escapeAll escapes a title, another title and paragraphs for HTML.

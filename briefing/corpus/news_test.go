@@ -69,6 +69,9 @@ func TestNewsCorpusMetadata(t *testing.T) {
 		if why := furnitureTitle(d.Title); why != "" {
 			t.Errorf("%s: title %q is %s", r.file, d.Title, why)
 		}
+		if first, _, _ := strings.Cut(d.Text, "\n\n"); foldKey(first) == foldKey(d.Title) {
+			t.Errorf("%s: the title line %q was left in Text", r.file, first)
+		}
 		if foldKey(d.Title) == foldKey(r.title) {
 			titles++
 		} else {

@@ -110,29 +110,44 @@ func isKicker(bs []block, i int, afterProse bool) bool {
 	default:
 		return false
 	}
-	n := nextKept(bs, i)
-	if n == nil || !headlineLike(n) || isMetaLine(n.text) {
+	j := nextKeptIndex(bs, i)
+	if j < 0 || !titleLike(bs, j) || isMetaLine(bs[j].text) {
 		return false
 	}
+	n := &bs[j]
 	if b.sh.words >= 5 {
 		return n.sh.lower > 0
 	}
 	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0
 }
 
-// nextKept returns the next block after bs[i] that is not furniture, or
-// nil when that block is metadata or there is none.
-func nextKept(bs []block, i int) *block {
+// nextKeptIndex returns the index of the next block after bs[i] that is
+// not furniture, or -1 when that block is metadata or there is none.
+func nextKeptIndex(bs []block, i int) int {
 	for j := i + 1; j < len(bs); j++ {
 		n := &bs[j]
 		if n.why == keep {
-			return n
+			return j
 		}
 		if !n.why.furniture() {
-			return nil
+			return -1
 		}
 	}
-	return nil
+	return -1
+}
+
+// titleLike reports whether bs[i] can be the title: a headline-like line,
+// or a longer line in sentence case that does not end like a sentence and
+// sits right above the date or byline, as long headlines do.
+func titleLike(bs []block, i int) bool {
+	b := &bs[i]
+	if headlineLike(b) {
+		return true
+	}
+	if b.kind == kItem || b.sh.words > 30 || len(b.text) > 250 || endsSentence(b.sh.last) {
+		return false
+	}
+	return nextIsMeta(bs, i)
 }
 
 // allMinor reports whether every word of s that starts in lower case is a
@@ -330,9 +345,11 @@ func isLeadInLabel(s string) bool {
 
 // leadsToBody reports whether the headline bs[i] is followed by the
 // article: perhaps a standfirst right below it, then date and byline lines,
-// then body text, with no other headline in between.
+// then body text, with no other headline in between. One short line (a
+// caption, a subheading) may open the text if no date or byline follows it,
+// as one would follow another story's headline.
 func leadsToBody(bs []block, i int) bool {
-	dek := true // one standfirst may follow the headline directly
+	dek, stray := true, true
 	for j, steps := i+1, 0; j < len(bs) && steps < 6; j++ {
 		b := &bs[j]
 		if b.why.furniture() {
@@ -346,6 +363,8 @@ func leadsToBody(bs []block, i int) bool {
 			return true
 		case dek && b.sh.words >= 5:
 			dek = false
+		case stray && !nextIsMeta(bs, j):
+			dek, stray = false, false
 		default:
 			return false
 		}

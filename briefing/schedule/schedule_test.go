@@ -17,7 +17,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-func TestParseSchedule(t *testing.T) {
+func TestParse(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	tests := []struct {
 		in       string
@@ -58,7 +58,7 @@ func TestParseSchedule(t *testing.T) {
 	}
 }
 
-func TestParseScheduleErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		in   string
 		want string // in the error, besides the list of what is accepted

@@ -73,7 +73,7 @@ func (sub Subscription) Schedule() (Schedule, error) {
 // Options configure a Scheduler. DB, Library, Poster, FirstWindow and
 // Catchup are required: their defaults live in the configuration.
 type Options struct {
-	DB      *sql.DB // the store's database; the scheduler's tables are created in it
+	DB      *sql.DB // the store's (store.DB: immediate transactions, busy timeout); the tables are created in it
 	Library DigestLibrary
 	Poster  Poster
 

@@ -114,7 +114,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
-	loaded.Store(true)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
 	// platformChat is a chat platform that also serves HTTP endpoints.
@@ -182,6 +181,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	}
 	var h http.Handler = routes
 	platform.Store(&h)
+	loaded.Store(true) // healthy once commands can be answered
 	logModes(log, cfg, ln.Addr().String())
 
 	runCtx, cancel := context.WithCancel(ctx)
