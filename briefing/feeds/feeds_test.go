@@ -897,3 +897,45 @@ func TestRemovedWhilePolled(t *testing.T) {
 		t.Errorf("item records of a removed feed: %v", counts)
 	}
 }
+
+// TestCrashBetweenWrites: a crash after the articles were committed but
+// before the feed's item records and state were (the next poll repeats
+// the request) leaves no duplicate and nothing lost, index included.
+func TestCrashBetweenWrites(t *testing.T) {
+	e := newEnv(t, nil)
+	e.fixture("/feed", "rss.xml", "application/rss+xml")
+	f := e.add("/feed")
+	before := e.feed(f.ID)
+	e.poll()
+	// Undo what was written after the articles, as if the process died there.
+	if _, err := e.st.DB().ExecContext(e.ctx, `DELETE FROM feed_items`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SaveFeedState(e.ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	lib, _, err := briefing.Open(e.ctx, e.st, briefing.Options{Corpus: fstest.MapFS{}, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := e.opt
+	opt.Library = lib
+	p, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.PollAll(e.ctx)
+	if err != nil || r.OK != 1 || r.Added != 0 || r.Updated != 0 {
+		t.Fatalf("round after the crash %+v %v", r, err)
+	}
+	if arts, _ := lib.Articles(e.ctx); len(arts) != 2 {
+		t.Errorf("%d articles, want 2", len(arts))
+	}
+	if ans, _ := lib.Ask(e.ctx, "pilot station Gull Point rebuild", briefing.AskOptions{}); len(ans.Groups) != 1 {
+		t.Errorf("answer groups %d, want the one article once", len(ans.Groups))
+	}
+	d, _ := lib.Digest(e.ctx, briefing.DigestRequest{Since: e.clock.Now().Add(-time.Hour), Until: e.clock.Now().Add(time.Second)})
+	if d.Articles != 2 {
+		t.Errorf("digest of %d articles, want 2", d.Articles)
+	}
+}
