@@ -77,4 +77,15 @@ func TestServeFeedFromDiscord(t *testing.T) {
 	if !strings.Contains(answer, "Fjord Courier") {
 		t.Errorf("answer lacks the feed as source:\n%s", answer)
 	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`briefbot_feed_polls_total{result="ok"} 1`, "briefbot_feed_items_added_total 1", "briefbot_feed_fetch_seconds_bucket", "briefbot_feeds_failing 0", "briefbot_feed_fetched_bytes_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
