@@ -11,7 +11,6 @@ import (
 
 	"briefbot/briefing/feeds"
 	"briefbot/briefing/schedule"
-	"briefbot/briefing/store"
 )
 
 // Feeds manages the news feeds from chat: "/brief feeds", "feeds add
@@ -65,7 +64,7 @@ func (r *Router) feeds(ctx context.Context, args string) Reply {
 		}
 		f, err := r.opt.Feeds.Remove(ctx, id)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, feeds.ErrNotFound):
 			return Reply{Ephemeral: true, Title: fmt.Sprintf("There is no feed #%d; /brief feeds lists them.", id)}
 		case err != nil:
 			return r.internal("feeds remove", err)
