@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -941,5 +942,29 @@ func TestCrashBetweenWrites(t *testing.T) {
 	d, _ := lib.Digest(e.ctx, briefing.DigestRequest{Since: e.clock.Now().Add(-time.Hour), Until: e.clock.Now().Add(time.Second)})
 	if d.Articles != 2 {
 		t.Errorf("digest of %d articles, want 2", d.Articles)
+	}
+}
+
+func TestGzipAndUserAgent(t *testing.T) {
+	e := newEnv(t, nil)
+	data, _ := os.ReadFile("testdata/atom.xml")
+	var agents, encodings []string
+	var mu sync.Mutex
+	e.mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agents, encodings = append(agents, r.UserAgent()), append(encodings, r.Header.Get("Accept-Encoding"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/atom+xml")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		zw.Write(bytes.ReplaceAll(data, []byte("{{BASE}}"), []byte(e.srv.URL)))
+		zw.Close()
+	})
+	e.add("/feed")
+	if r := e.poll(); r.Added != 1 {
+		t.Fatalf("round %+v", r)
+	}
+	if len(agents) != 1 || !strings.Contains(agents[0], "briefbot") || !strings.Contains(encodings[0], "gzip") {
+		t.Errorf("User-Agent %q, Accept-Encoding %q", agents, encodings)
 	}
 }
