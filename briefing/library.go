@@ -88,6 +88,8 @@ type Library struct {
 	ov        *Overview   // the corpus overview as of ovVersion
 	bg        *background // the corpus's phrase statistics as of ovVersion
 	ovVersion uint64
+
+	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
 }
 
 // IndexFile is the persisted index's file name inside the data directory.

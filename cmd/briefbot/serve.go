@@ -22,6 +22,7 @@ import (
 	"briefbot/bot/discord"
 	"briefbot/bot/slack"
 	"briefbot/briefing"
+	"briefbot/briefing/feeds"
 	"briefbot/config"
 )
 
@@ -164,8 +165,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if err != nil {
 		return err
 	}
+	// News feeds: polled in the background, managed from chat; a feed that
+	// starts failing is announced once in the digest channels.
+	poller, fetcher, err := newPoller(ctx, cfg, st, lib, log, reg, func(ctx context.Context, f feeds.Feed) {
+		bot.NotifyFailing(ctx, sched, posters, f, log.With("component", "feeds"))
+	})
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: subs, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
 	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
@@ -194,10 +204,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 			}
 		}()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		poller.Run(runCtx) // returns when runCtx is done
 	}()
 	go func() {
 		defer wg.Done()
