@@ -280,13 +280,6 @@ func platformName(p string) string {
 	return p
 }
 
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // humanDuration formats whole days as "24 hours"/"2 days" style text.
 func humanDuration(d time.Duration) string {
 	switch {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"briefbot/bot"
 	"briefbot/briefing"
 	"briefbot/config"
 )
@@ -52,7 +53,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if *asJSON {
 			return json.NewEncoder(stdout).Encode(toJSON(ans))
 		}
-		_, err = io.WriteString(stdout, ans.Text())
+		_, err = io.WriteString(stdout, bot.PlainText(bot.AnswerReply(ans)))
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -72,7 +73,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			bad++
 			fmt.Fprintln(stderr, "briefbot: ask:", err)
 			if *asJSON {
-				json.NewEncoder(stdout).Encode(jsonAnswer{Question: briefing.Shorten(q, 80), Passages: []jsonPassage{}, Error: err.Error()})
+				json.NewEncoder(stdout).Encode(jsonAnswer{Question: bot.Shorten(q, 80), Passages: []jsonPassage{}, Error: err.Error()})
 			}
 			continue
 		}
@@ -131,7 +132,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(digestJSON(d))
 	}
-	_, err = io.WriteString(stdout, d.Text(cfg.Timezone))
+	_, err = io.WriteString(stdout, bot.PlainText(bot.DigestReply(d, cfg.Timezone)))
 	return err
 }
 
@@ -246,7 +247,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fmt.Fprintf(stdout, "%d articles\n", len(arts))
 	for _, a := range arts {
 		line := fmt.Sprintf("%s  %s", a.ID, a.Label())
-		if m := a.Meta(); m != "" {
+		if m := bot.ArticleMeta(a); m != "" {
 			line += " · " + m
 		}
 		if a.URL != "" {
@@ -260,6 +261,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c common
 	fs := newFlags("index", stderr, &c)
+	prune := fs.Bool("prune", false, "delete the articles of vanished files even when most of the folder vanished at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -271,13 +273,19 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	start := time.Now()
-	_, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{}, true)
+	_, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{Prune: *prune}, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	fmt.Fprintf(stdout, "indexed %s: %d added, %d changed, %d deleted, %d unchanged, %d skipped in %s\n",
 		corpusName(cfg), ch.Added, ch.Changed, ch.Deleted, ch.Unchanged, len(ch.Skipped), time.Since(start).Round(time.Millisecond))
+	if ch.Kept > 0 {
+		fmt.Fprintf(stdout, "kept %d articles whose files vanished with most of the folder; if they are gone for good: briefbot index --prune\n", ch.Kept)
+	}
+	if ch.Full > 0 {
+		fmt.Fprintf(stdout, "%d articles did not fit: the disk or database is full; free space and run briefbot index again\n", ch.Full)
+	}
 	return nil
 }
 

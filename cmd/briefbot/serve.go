@@ -60,6 +60,11 @@ type serveHooks struct {
 
 // serve runs the bot until ctx is done.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -108,6 +113,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	opt.Log = log
+	opt.Check = true // a damaged database stops serve before it writes or posts
 	lib, st, ch, err := openLibrary(ctx, cfg, nil, opt, false)
 	if err != nil {
 		return fmt.Errorf("serve: load corpus: %w", err)
