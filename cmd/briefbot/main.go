@@ -54,6 +54,8 @@ Usage:
 
 Every command takes --corpus DIR (default: BRIEFBOT_CORPUS_DIR, else the
 embedded sample corpus) and --data DIR (default: BRIEFBOT_DATA_DIR, else ./data).
+Flags may come before or after the arguments; after -- everything is an
+argument (a question that starts with a dash).
 
 Example:
   briefbot ask "what did sources say about export controls?"
