@@ -72,6 +72,9 @@ type fakeChat struct {
 	posted   chan struct{} // optional: signalled after each accepted post
 }
 
+func (c *fakeChat) Name() string  { return "fake" }
+func (c *fakeChat) CanPost() bool { return true }
+
 func (c *fakeChat) Listen(ctx context.Context, h Handler) error {
 	<-ctx.Done()
 	return nil

@@ -23,7 +23,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 	if me == "" || m.Author.ID == me {
 		return
 	}
-	req := bot.Request{Platform: "discord", Channel: m.ChannelID, User: m.Author.ID}
+	req := bot.Request{Platform: platform, Channel: m.ChannelID, User: m.Author.ID}
 	var ref *discordgo.MessageReference
 	if m.GuildID == "" {
 		req.Kind = bot.Direct
@@ -36,20 +36,13 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		ref = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: &no}
 	}
 	req.Text = stripMention(m.Content, me)
-	if !a.begin() {
-		return
-	}
-	a.run(ctx, func(ctx context.Context) {
+	a.rt.Go(ctx, func(ctx context.Context) {
 		if err := a.call(ctx, func(o ...discordgo.RequestOption) error {
 			return a.session.ChannelTyping(m.ChannelID, o...)
 		}); err != nil {
 			a.log.Debug("discord: typing indicator", "channel", m.ChannelID, "error", err.Error())
 		}
-		rep, ok := a.handle(ctx, h, req)
-		if !ok {
-			a.count(req.Kind, "failed")
-			return
-		}
+		rep := a.rt.Handle(ctx, h, req)
 		msgs := render(rep)
 		err := a.send(ctx, m.ChannelID, ref, msgs)
 		if err != nil {
@@ -86,10 +79,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	if !ok {
 		return
 	}
-	if !a.begin() {
-		return
-	}
-	a.run(ctx, func(ctx context.Context) {
+	a.rt.Go(ctx, func(ctx context.Context) {
 		err := a.call(ctx, func(o ...discordgo.RequestOption) error {
 			return a.session.InteractionRespond(i, &discordgo.InteractionResponse{
 				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
@@ -106,11 +96,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 
 // answer builds the reply to a deferred interaction and delivers it.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, req bot.Request) {
-	rep, ok := a.handle(ctx, h, req)
-	if !ok {
-		a.count(req.Kind, "failed")
-		return
-	}
+	rep := a.rt.Handle(ctx, h, req)
 	msgs := render(rep)
 	err := a.deliver(ctx, i, rep.Ephemeral, msgs)
 	if err != nil {

@@ -3,9 +3,7 @@ package slack
 import (
 	"container/list"
 	"context"
-	"fmt"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -20,10 +18,10 @@ type command struct {
 	Channel, User, Text, ResponseURL, TriggerID string
 }
 
-// onCommand answers a slash command in the background; the caller has
-// already acknowledged it.
-func (a *Adapter) onCommand(parent context.Context, h bot.Handler, c command) {
-	a.goAnswer(parent, func(ctx context.Context) {
+// commandJob answers a slash command; the caller runs it on the runtime
+// once the command is acknowledged.
+func (a *Adapter) commandJob(h bot.Handler, c command) func(context.Context) {
+	return func(ctx context.Context) {
 		if c.TriggerID != "" && !a.seen.first("command:"+c.TriggerID, a.now()) {
 			a.count(bot.Command, "duplicate")
 			return
@@ -32,13 +30,13 @@ func (a *Adapter) onCommand(parent context.Context, h bot.Handler, c command) {
 		a.answer(ctx, h, req, func(ctx context.Context, r bot.Reply) error {
 			return a.replyCommand(ctx, c, r)
 		})
-	})
+	}
 }
 
-// dispatchEvent handles an Events API callback in the background; the
-// caller has already acknowledged it.
-func (a *Adapter) dispatchEvent(parent context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
-	a.goAnswer(parent, func(ctx context.Context) { a.onEvent(ctx, h, cb, inner) })
+// eventJob handles an Events API callback; the caller runs it on the
+// runtime once the event is acknowledged.
+func (a *Adapter) eventJob(h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) func(context.Context) {
+	return func(ctx context.Context) { a.onEvent(ctx, h, cb, inner) }
 }
 
 func (a *Adapter) onEvent(ctx context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
@@ -113,48 +111,17 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, ev *slackevents.
 	})
 }
 
-// goAnswer runs fn in the background with a context of its own: it outlives
-// parent (an HTTP request, Listen's ctx at shutdown) for up to answerTimeout
-// and is cancelled when shutdown stops waiting.
-func (a *Adapter) goAnswer(parent context.Context, fn func(ctx context.Context)) {
-	a.inflight.begin()
-	go func() {
-		defer a.inflight.end()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), answerTimeout)
-		defer cancel()
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-a.abort:
-				cancel()
-			case <-done:
-			}
-		}()
-		fn(ctx)
-	}()
-}
-
-// answer asks h and delivers its reply, logging a failed delivery once.
+// answer asks h (on the runtime's workers: a panic is an apology, a full
+// queue a busy note) and delivers its reply, logging a failed delivery
+// once.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, req bot.Request, deliver func(context.Context, bot.Reply) error) {
-	r := a.handle(ctx, h, req)
+	r := a.rt.Handle(ctx, h, req)
 	if err := deliver(ctx, r); err != nil {
 		a.log.Error("reply not delivered", "kind", req.Kind.String(), "channel", req.Channel, "user", req.User, "error", err.Error())
 		a.count(req.Kind, "error")
 		return
 	}
 	a.count(req.Kind, "ok")
-}
-
-// handle calls h, turning a panic into an apology and a log line.
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, req bot.Request) (r bot.Reply) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("handler panicked", "kind", req.Kind.String(), "channel", req.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r = bot.Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment."}
-		}
-	}()
-	return h.Handle(ctx, req)
 }
 
 func (a *Adapter) count(k bot.Kind, result string) {

@@ -89,8 +89,8 @@ func TestHandlerPanicBecomesAnApology(t *testing.T) {
 	body := eventBody("EvPanic", dmEvent("U0USER1", "ask anything", "1700000400.000100", ""))
 	serve(a.HTTPHandler(h), signed(t, "/slack/events", "application/json", body, testSecret, clock))
 	p := f.wait(t, 1)[0]
-	if len(p.Blocks) == 0 || p.Blocks[0] != "*Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment.*" {
-		t.Errorf("reply = %q", p.Blocks)
+	if len(p.BlockTexts()) == 0 || p.BlockTexts()[0] != "*Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment.*" {
+		t.Errorf("reply = %q", p.BlockTexts())
 	}
 	idle(t, a)
 	if got := logs.String(); !strings.Contains(got, "handler panicked") || !strings.Contains(got, "boom") {

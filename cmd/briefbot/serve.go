@@ -19,14 +19,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"briefbot/bot"
-	"briefbot/bot/discord"
-	"briefbot/bot/slack"
 	"briefbot/briefing"
 	"briefbot/config"
 )
 
-// shutdownGrace bounds how long in-flight answers may take after a signal.
-const shutdownGrace = 20 * time.Second
+// shutdownGrace bounds how long in-flight answers may take after a signal
+// (the platforms cancel what is left after bot.ShutdownGrace); serve waits
+// a little longer for the cancelled answers to return.
+const shutdownGrace = bot.ShutdownGrace + 5*time.Second
+
+// HTTP server timeouts: a client must send its headers within
+// readHeaderTimeout and its whole request within readTimeout; an idle
+// keep-alive connection is closed after idleTimeout. Slow or trickling
+// clients cannot hold connections (and goroutines) for longer.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+)
+
+// newHTTPServer returns serve's HTTP server for h.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
+}
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	var c common
@@ -82,12 +98,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s (BRIEFBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	// Platform routes are mounted once the library is loaded; until then
-	// they answer 503 so Slack and Discord retry.
-	var platform atomic.Pointer[http.Handler]
-	mux.HandleFunc("/slack/", func(w http.ResponseWriter, r *http.Request) { servePlatform(&platform, w, r) })
-	mux.HandleFunc("/discord/", func(w http.ResponseWriter, r *http.Request) { servePlatform(&platform, w, r) })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	chats, err := platforms(cfg, log, reg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// Each platform's endpoints are mounted now and answer 503 (so Slack and
+	// Discord retry) until the library is loaded, and again once shutdown
+	// begins.
+	gates := map[bot.HTTPChat]*gate{}
+	for _, c := range chats {
+		if hc, ok := c.(bot.HTTPChat); ok && hc.HTTPPrefix() != "" {
+			g := &gate{}
+			gates[hc] = g
+			mux.Handle(hc.HTTPPrefix(), g)
+		}
+	}
+	srv := newHTTPServer(mux)
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	log.Info("http listening", "addr", ln.Addr().String())
@@ -113,37 +140,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	loaded.Store(true)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
-	// platformChat is a chat platform that also serves HTTP endpoints.
-	type platformChat interface {
-		bot.Chat
-		HTTPHandler(h bot.Handler) http.Handler
-	}
-	chats := map[string]platformChat{}
-	posters := map[string]bot.Chat{} // scheduled digests need a bot token
-	if cfg.Slack.Enabled() {
-		a, err := slack.New(slack.Config{
-			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-			APIURL: cfg.Slack.APIURL, Log: log.With("platform", "slack"), Registerer: reg,
-		})
-		if err != nil {
-			return fmt.Errorf("serve: slack: %w", err)
-		}
-		chats["slack"] = a
-		if cfg.Slack.BotToken != "" {
-			posters["slack"] = a
-		}
-	}
-	if cfg.Discord.Enabled() {
-		a, err := discord.New(discord.Config{
-			BotToken: cfg.Discord.BotToken, AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
-			GuildID: cfg.Discord.GuildID, APIURL: cfg.Discord.APIURL, Log: log.With("platform", "discord"), Registerer: reg,
-		})
-		if err != nil {
-			return fmt.Errorf("serve: discord: %w", err)
-		}
-		chats["discord"] = a
-		if cfg.Discord.BotToken != "" {
-			posters["discord"] = a
+	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post
+	for _, c := range chats {
+		if c.CanPost() {
+			posters[c.Name()] = c
 		}
 	}
 	if len(chats) == 0 {
@@ -165,26 +165,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		Briefer: lib, Subscriptions: sched, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
-	routes := http.NewServeMux()
-	if a, ok := chats["slack"]; ok && cfg.Slack.HTTPMode() {
-		routes.Handle("/slack/", a.HTTPHandler(router))
+	for hc, g := range gates {
+		g.open(hc.HTTPHandler(router))
 	}
-	if a, ok := chats["discord"]; ok && cfg.Discord.Interactions() {
-		routes.Handle("/discord/", a.HTTPHandler(router))
-	}
-	var h http.Handler = routes
-	platform.Store(&h)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(chats)+2)
-	for name, chat := range chats {
+	for _, chat := range chats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := chat.Listen(runCtx, router); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- fmt.Errorf("serve: %s: %w", name, err)
+				errs <- fmt.Errorf("serve: %s: %w", chat.Name(), err)
 			}
 		}()
 	}
@@ -203,13 +197,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	var runErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "grace", shutdownGrace.String())
+		log.Info("shutting down", "grace", bot.ShutdownGrace.String())
 	case runErr = <-errs:
 		log.Error("platform stopped", "error", runErr.Error())
 	case err := <-srvErr:
 		runErr = fmt.Errorf("serve: http: %w", err)
 	}
 	stopping.Store(true)
+	for _, g := range gates {
+		g.close() // new requests get 503: the platform retries elsewhere
+	}
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -221,11 +218,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	return runErr
 }
 
-func servePlatform(p *atomic.Pointer[http.Handler], w http.ResponseWriter, r *http.Request) {
-	h := p.Load()
+// gate serves a platform's endpoints once opened, and 503 with
+// Retry-After before that (loading) and after close (shutting down).
+type gate struct {
+	h atomic.Pointer[http.Handler]
+}
+
+func (g *gate) open(h http.Handler) { g.h.Store(&h) }
+func (g *gate) close()              { g.h.Store(nil) }
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := g.h.Load()
 	if h == nil {
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, "starting", http.StatusServiceUnavailable)
+		http.Error(w, "not taking requests now", http.StatusServiceUnavailable)
 		return
 	}
 	(*h).ServeHTTP(w, r)
