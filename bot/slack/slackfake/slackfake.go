@@ -255,12 +255,21 @@ func (s *Server) chat(method string) http.HandlerFunc {
 			writeFailure(w, f)
 			return
 		}
-		s.got <- p
+		notify(s.got, p)
 		if p.Ephemeral {
 			fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, p.TS)
 			return
 		}
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, p.TS)
+	}
+}
+
+// notify queues p for WaitPosts or WaitResponses; Posts has it whether
+// or not anyone waits.
+func notify(ch chan Post, p Post) {
+	select {
+	case ch <- p:
+	default:
 	}
 }
 
@@ -319,7 +328,7 @@ func (s *Server) responseURL(w http.ResponseWriter, r *http.Request) {
 		s.posts = append(s.posts, p)
 	}
 	s.mu.Unlock()
-	s.responses <- p
+	notify(s.responses, p)
 	fmt.Fprint(w, "ok")
 }
 
