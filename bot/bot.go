@@ -1,6 +1,8 @@
 // Package bot is briefbot's chat-neutral layer: the /brief command router,
-// the platform-neutral Reply every platform renders, and the scheduler that
-// delivers digests. Platforms live in bot/slack and bot/discord.
+// the platform-neutral Reply every platform renders, and the chat side of
+// scheduled digests (the subscription commands and the Poster; the
+// schedules and deliveries are briefing/schedule's). Platforms live in
+// bot/slack and bot/discord.
 package bot
 
 import (

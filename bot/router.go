@@ -33,6 +33,7 @@ type Subscriptions interface {
 type RouterOptions struct {
 	Briefer       Briefer
 	Subscriptions Subscriptions // nil: subscription commands say they are unavailable
+	Feeds         Feeds         // nil: feeds commands say they are unavailable
 	Log           *slog.Logger
 	Metrics       *Metrics
 	Location      *time.Location   // for digest headings; default UTC
@@ -75,7 +76,7 @@ func NewRouter(opt RouterOptions) *Router {
 	return r
 }
 
-var commands = []string{"ask", "digest", "sources", "subscribe", "unsubscribe", "subscriptions", "help"}
+var commands = []string{"ask", "digest", "sources", "subscribe", "unsubscribe", "subscriptions", "feeds", "help"}
 
 // Handle answers one request. It never fails: bad input gets usage with an
 // example (ephemeral), an internal error a short apology (and a log line).
@@ -112,6 +113,8 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		return r.digest(ctx, rest)
 	case "sources":
 		return r.sources(ctx)
+	case "feeds":
+		return r.feeds(ctx, rest)
 	case "subscribe", "unsubscribe", "subscriptions":
 		if r.opt.Subscriptions == nil {
 			return Reply{Ephemeral: true, Title: "Scheduled digests are not available on this bot."}
@@ -262,6 +265,7 @@ func Usage() []Line {
 		{Text: "/brief sources — the articles briefbot knows."},
 		{Text: "/brief subscribe [daily HH:MM | weekdays HH:MM | weekly DAY HH:MM | cron \"SPEC\"] [tz ZONE] [topic TEXT] — a scheduled digest in this channel. Example: /brief subscribe daily 08:00 tz Europe/Berlin topic export controls"},
 		{Text: "/brief subscriptions — this channel's scheduled digests; /brief unsubscribe ID|all — stop them."},
+		{Text: "/brief feeds [add URL | remove ID] — the news feeds briefbot follows. Example: " + feedsExample},
 		{Text: "In a DM or an @mention, write the same without /brief: \"ask what did sources say about Nvidia?\"."},
 	}
 }

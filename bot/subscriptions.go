@@ -8,11 +8,62 @@ import (
 	"strings"
 	"time"
 
-	"briefbot/briefing/store"
+	"log/slog"
+
+	"briefbot/briefing/schedule"
 )
 
-// The Scheduler implements the subscription commands.
-var _ Subscriptions = (*Scheduler)(nil)
+// Subscriber is what the subscription commands need from the scheduler
+// (*schedule.Scheduler implements it).
+type Subscriber interface {
+	Subscribe(ctx context.Context, sub schedule.Subscription) (schedule.Subscription, error)
+	Unsubscribe(ctx context.Context, id string) (bool, error)
+	Subscriptions(ctx context.Context, f schedule.SubscriptionFilter) ([]schedule.Subscription, error)
+}
+
+// SubscriptionOptions configure the subscription commands. Subscriber,
+// CanPost, Location and FirstWindow are required (their defaults live in
+// the configuration).
+type SubscriptionOptions struct {
+	Subscriber Subscriber
+	// CanPost reports whether digests can be posted to a platform
+	// ((*Poster).CanPost: it has a connection with a bot token).
+	CanPost     func(platform string) bool
+	Location    *time.Location // zone of schedules that name none
+	FirstWindow time.Duration  // what a first digest covers, as the scheduler's
+	PostEmpty   bool           // whether "nothing new" is posted, as the scheduler's
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// SubscriptionCommands are the chat side of scheduled digests: the
+// subscribe, unsubscribe and subscriptions commands (the router's
+// Subscriptions). The schedules, subscriptions and deliveries themselves
+// are briefing/schedule's.
+type SubscriptionCommands struct {
+	opt SubscriptionOptions
+	log *slog.Logger
+}
+
+var _ Subscriptions = (*SubscriptionCommands)(nil)
+
+// NewSubscriptionCommands checks the options and returns the commands.
+func NewSubscriptionCommands(opt SubscriptionOptions) (*SubscriptionCommands, error) {
+	if opt.Subscriber == nil || opt.CanPost == nil || opt.Location == nil {
+		return nil, errors.New("bot: subscription commands: Subscriber, CanPost and Location are required")
+	}
+	if opt.FirstWindow <= 0 {
+		return nil, fmt.Errorf("bot: subscription commands: FirstWindow %s is not a positive duration", opt.FirstWindow)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	c := &SubscriptionCommands{opt: opt, log: opt.Log}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
 
 // maxPerChannel bounds the subscriptions one channel may hold.
 const maxPerChannel = 20
@@ -21,33 +72,16 @@ const maxPerChannel = 20
 // from chat may ask for (the configured schedule has no such limit).
 const minChatInterval = 15 * time.Minute
 
-// tooFrequent reports whether sched fires twice within minChatInterval in
-// the day after now.
-func tooFrequent(sched Schedule, now time.Time) bool {
-	prev := sched.Next(now)
-	for range 100 {
-		next := sched.Next(prev)
-		if prev.IsZero() || next.IsZero() || next.Sub(now) > 24*time.Hour {
-			return false
-		}
-		if next.Sub(prev) < minChatInterval {
-			return true
-		}
-		prev = next
-	}
-	return false
-}
-
 var topicWord = regexp.MustCompile(`(?i)(?:^|\s)topic(?:\s+|$)`)
 
 const subscribeExample = "/brief subscribe weekdays 07:30 tz America/New_York topic export controls"
 
 // Subscribe handles "/brief subscribe [SCHEDULE] [tz ZONE] [topic TEXT]":
 // it creates a subscription for the request's channel (default schedule
-// daily 08:00 in the scheduler's Location) and replies with its id, what it
+// daily 08:00 in SubscriptionOptions.Location) and replies with its id, what it
 // does and when it first fires. A bad schedule or zone gets an ephemeral
 // reply saying what is accepted.
-func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Reply {
+func (s *SubscriptionCommands) Subscribe(ctx context.Context, req Request, args string) Reply {
 	spec, topic := strings.TrimSpace(args), ""
 	if m := topicWord.FindStringIndex(spec); m != nil {
 		spec, topic = strings.TrimSpace(spec[:m[0]]), strings.TrimSpace(spec[m[1]:])
@@ -56,19 +90,19 @@ func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Rep
 		}
 	}
 	if f := strings.Fields(spec); len(f) == 0 || strings.EqualFold(f[0], "tz") {
-		spec = strings.TrimSpace(DefaultSchedule + " " + spec)
+		spec = strings.TrimSpace(schedule.DefaultSpec + " " + spec)
 	}
-	sched, err := ParseSchedule(spec, s.opt.Location)
+	sched, err := schedule.Parse(spec, s.opt.Location)
 	if err != nil {
 		return subscribeUsage(scheduleProblem(err))
 	}
-	if tooFrequent(sched, s.opt.Now()) {
-		return subscribeUsage(fmt.Sprintf("That schedule fires more often than every %s, which is too often for a channel digest.", shortDuration(minChatInterval)))
+	if sched.FiresWithin(minChatInterval, s.opt.Now()) {
+		return subscribeUsage(fmt.Sprintf("That schedule fires more often than every %s, which is too often for a channel digest.", schedule.FormatDuration(minChatInterval)))
 	}
-	if s.opt.Chats[req.Platform] == nil {
+	if !s.opt.CanPost(req.Platform) {
 		return Reply{Ephemeral: true, Title: fmt.Sprintf("Scheduled digests cannot be posted to %s by this bot: it has no %s bot token to post with.", platformName(req.Platform), platformName(req.Platform))}
 	}
-	existing, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+	existing, err := s.opt.Subscriber.Subscriptions(ctx, schedule.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
 	if err != nil {
 		return s.internal("subscribe", err)
 	}
@@ -80,13 +114,12 @@ func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Rep
 	if len(existing) >= maxPerChannel {
 		return Reply{Ephemeral: true, Title: fmt.Sprintf("This channel already has %d scheduled digests; stop one with /brief unsubscribe ID first (/brief subscriptions lists them).", len(existing))}
 	}
-	sub, err := s.st.CreateSubscription(ctx, store.Subscription{
+	sub, err := s.opt.Subscriber.Subscribe(ctx, schedule.Subscription{
 		Platform: req.Platform, Channel: req.Channel, Spec: sched.Spec(), TZ: sched.Location().String(), Topic: topic,
-	}, s.opt.Now())
+	})
 	if err != nil {
 		return s.internal("subscribe", err)
 	}
-	s.notify()
 	s.log.Info("subscription created", "subscription", sub.ID, "platform", sub.Platform, "channel", sub.Channel,
 		"user", req.User, "schedule", sched.Spec(), "tz", sub.TZ, "topic", sub.Topic)
 	lines := s.describe(sub, sched)
@@ -99,23 +132,23 @@ func (s *Scheduler) Subscribe(ctx context.Context, req Request, args string) Rep
 
 // Unsubscribe handles "/brief unsubscribe ID|all" for the request's channel.
 // Subscriptions from the configuration cannot be stopped from chat.
-func (s *Scheduler) Unsubscribe(ctx context.Context, req Request, args string) Reply {
+func (s *SubscriptionCommands) Unsubscribe(ctx context.Context, req Request, args string) Reply {
 	id := strings.Trim(strings.TrimSpace(args), "`\"'#")
 	if id == "" || len(strings.Fields(id)) > 1 {
 		return Reply{Ephemeral: true, Title: "`unsubscribe` takes a subscription id or all, for example /brief unsubscribe 3 or /brief unsubscribe all; /brief subscriptions lists this channel's."}
 	}
-	subs, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+	subs, err := s.opt.Subscriber.Subscriptions(ctx, schedule.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
 	if err != nil {
 		return s.internal("unsubscribe", err)
 	}
 	if strings.EqualFold(id, "all") {
 		var stopped, config int
 		for _, sub := range subs {
-			if isConfig(sub.ID) {
+			if sub.FromConfig() {
 				config++
 				continue
 			}
-			ok, err := s.st.DeactivateSubscription(ctx, sub.ID)
+			ok, err := s.opt.Subscriber.Unsubscribe(ctx, sub.ID)
 			if err != nil {
 				return s.internal("unsubscribe", err)
 			}
@@ -123,7 +156,6 @@ func (s *Scheduler) Unsubscribe(ctx context.Context, req Request, args string) R
 				stopped++
 			}
 		}
-		s.notify()
 		s.log.Info("subscriptions stopped", "platform", req.Platform, "channel", req.Channel, "user", req.User, "count", stopped)
 		r := Reply{Title: fmt.Sprintf("Stopped %s in this channel.", countOf(stopped, "scheduled digest"))}
 		if stopped == 0 {
@@ -138,16 +170,15 @@ func (s *Scheduler) Unsubscribe(ctx context.Context, req Request, args string) R
 		if !strings.EqualFold(sub.ID, id) {
 			continue
 		}
-		if isConfig(sub.ID) {
+		if sub.FromConfig() {
 			return Reply{Ephemeral: true, Title: configNote(1)}
 		}
-		if _, err := s.st.DeactivateSubscription(ctx, sub.ID); err != nil {
+		if _, err := s.opt.Subscriber.Unsubscribe(ctx, sub.ID); err != nil {
 			return s.internal("unsubscribe", err)
 		}
-		s.notify()
 		s.log.Info("subscription stopped", "subscription", sub.ID, "platform", req.Platform, "channel", req.Channel, "user", req.User)
 		what := sub.Spec
-		if sched, err := s.schedule(sub); err == nil {
+		if sched, err := sub.Schedule(); err == nil {
 			what = sched.String()
 		}
 		if sub.Topic != "" {
@@ -160,8 +191,8 @@ func (s *Scheduler) Unsubscribe(ctx context.Context, req Request, args string) R
 
 // List handles "/brief subscriptions": this channel's active subscriptions
 // with their next fire times.
-func (s *Scheduler) List(ctx context.Context, req Request) Reply {
-	subs, err := s.st.Subscriptions(ctx, store.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
+func (s *SubscriptionCommands) List(ctx context.Context, req Request) Reply {
+	subs, err := s.opt.Subscriber.Subscriptions(ctx, schedule.SubscriptionFilter{Platform: req.Platform, Channel: req.Channel, Active: true})
 	if err != nil {
 		return s.internal("subscriptions", err)
 	}
@@ -172,13 +203,13 @@ func (s *Scheduler) List(ctx context.Context, req Request) Reply {
 	}
 	r := Reply{Ephemeral: true, Title: fmt.Sprintf("%s in this channel", countOf(len(subs), "scheduled digest"))}
 	for _, sub := range subs {
-		sched, err := s.schedule(sub)
+		sched, err := sub.Schedule()
 		if err != nil {
 			r.Sections = append(r.Sections, Section{Heading: sub.ID, Lines: []Line{{Text: sub.Spec + " (not understood: " + err.Error() + ")"}}})
 			continue
 		}
 		head := "Digest " + sub.ID
-		if isConfig(sub.ID) {
+		if sub.FromConfig() {
 			head = "Digest from the bot's configuration"
 		}
 		r.Sections = append(r.Sections, Section{Heading: head, Lines: s.describe(sub, sched)})
@@ -188,7 +219,7 @@ func (s *Scheduler) List(ctx context.Context, req Request) Reply {
 }
 
 // describe says what a subscription does and when it next fires.
-func (s *Scheduler) describe(sub store.Subscription, sched Schedule) []Line {
+func (s *SubscriptionCommands) describe(sub schedule.Subscription, sched schedule.Schedule) []Line {
 	lines := []Line{{Text: "When: " + sched.String(), Style: Bullet}}
 	if sub.Topic != "" {
 		lines = append(lines, Line{Text: "Topic: " + sub.Topic, Style: Bullet})
@@ -200,7 +231,7 @@ func (s *Scheduler) describe(sub store.Subscription, sched Schedule) []Line {
 	} else {
 		lines = append(lines, Line{Text: "Next: never (the schedule names no future time)", Style: Bullet})
 	}
-	if isConfig(sub.ID) {
+	if sub.FromConfig() {
 		lines = append(lines, Line{Text: "Set by the bot's configuration", Style: Bullet})
 	} else {
 		lines = append(lines, Line{Text: "ID: " + sub.ID + " (stop it with /brief unsubscribe " + sub.ID + ")", Style: Bullet})
@@ -217,11 +248,11 @@ func subscribeUsage(problem string) Reply {
 	}}}}
 }
 
-// scheduleProblem turns a ParseSchedule error into one sentence for chat.
+// scheduleProblem turns a schedule.Parse error into one sentence for chat.
 func scheduleProblem(err error) string {
 	msg := err.Error()
-	if errors.Is(err, ErrSchedule) {
-		msg = strings.TrimPrefix(msg, ErrSchedule.Error()+": ")
+	if errors.Is(err, schedule.ErrInvalid) {
+		msg = strings.TrimPrefix(msg, schedule.ErrInvalid.Error()+": ")
 		msg, _, _ = strings.Cut(msg, "; use daily HH:MM")
 	}
 	return "That schedule is not accepted: " + strings.TrimSuffix(msg, ".") + "."
@@ -234,7 +265,7 @@ func configNote(n int) string {
 	return fmt.Sprintf("%d digests set in the bot's configuration (BRIEFBOT_DIGEST_SCHEDULE and BRIEFBOT_DIGEST_CHANNELS) keep running; ask whoever runs the bot to change them.", n)
 }
 
-func (s *Scheduler) internal(cmd string, err error) Reply {
+func (s *SubscriptionCommands) internal(cmd string, err error) Reply {
 	s.log.Error("command failed", "command", cmd, "error", err.Error())
 	return Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side with that. It has been logged; please try again in a moment."}
 }
@@ -264,5 +295,5 @@ func humanDuration(d time.Duration) string {
 	case d%time.Hour == 0:
 		return countOf(int(d/time.Hour), "hour")
 	}
-	return shortDuration(d)
+	return schedule.FormatDuration(d)
 }

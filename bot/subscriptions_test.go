@@ -3,19 +3,134 @@ package bot
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"briefbot/briefing"
+	"briefbot/briefing/corpus"
+	"briefbot/briefing/schedule"
+	"briefbot/briefing/store"
 )
+
+// post is one message a fakeChat accepted.
+type post struct {
+	To    Destination
+	Reply Reply
+}
+
+// text is everything a reader of the post sees, in one string.
+func (p post) text() string {
+	var b strings.Builder
+	b.WriteString(p.Reply.Title + "\n")
+	for _, s := range p.Reply.Sections {
+		b.WriteString(s.Heading + "\n")
+		for _, l := range s.Lines {
+			b.WriteString(l.Text + "\n")
+		}
+	}
+	b.WriteString(p.Reply.Footer)
+	return b.String()
+}
 
 // replyText is what a user reads in a reply.
 func replyText(r Reply) string { return post{Reply: r}.text() }
 
+// fakeChat records posts; err is returned after accepting one.
+type fakeChat struct {
+	mu    sync.Mutex
+	posts []post
+	err   error
+}
+
+// Name and CanPost make fakeChat a Chat once Chat names itself and says
+// whether it can post (harmless before).
+func (c *fakeChat) Name() string  { return "slack" }
+func (c *fakeChat) CanPost() bool { return true }
+
+func (c *fakeChat) Listen(ctx context.Context, h Handler) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (c *fakeChat) Post(ctx context.Context, to Destination, r Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts = append(c.posts, post{To: to, Reply: r})
+	return c.err
+}
+
+func (c *fakeChat) Posts() []post {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]post(nil), c.posts...)
+}
+
+// env is the chat side of scheduled digests over the real scheduler, store
+// and library (the embedded sample corpus, indexed at 04:00 on Monday 2
+// June 2025), posting to a fake Slack.
+type env struct {
+	now   time.Time
+	st    *store.Store
+	lib   *briefing.Library
+	chat  *fakeChat
+	sched *schedule.Scheduler
+	cmds  *SubscriptionCommands
+}
+
+func newEnv(t *testing.T, loc *time.Location, config schedule.Schedule, targets ...schedule.Target) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{now: time.Date(2025, 6, 2, 4, 0, 0, 0, time.UTC), chat: &fakeChat{}}
+	clock := func() time.Time { return e.now }
+	st, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poster := NewPoster(map[string]Chat{"slack": e.chat})
+	sched, err := schedule.New(schedule.Options{
+		DB: st.DB(), Library: lib, Poster: poster, FirstWindow: 24 * time.Hour, Catchup: 6 * time.Hour,
+		Config: config, ConfigTargets: targets, Now: clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := NewSubscriptionCommands(SubscriptionOptions{
+		Subscriber: sched, CanPost: poster.CanPost, Location: loc, FirstWindow: 24 * time.Hour, Now: clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.st, e.lib, e.sched, e.cmds = st, lib, sched, cmds
+	return e
+}
+
+func (e *env) tick(t *testing.T, at time.Time) {
+	t.Helper()
+	e.now = at
+	if err := e.sched.Tick(context.Background(), at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustZone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := schedule.LoadZone(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
 func TestSubscriptionCommands(t *testing.T) {
-	e := newEnv(t, "harbour-wind-farm")
-	berlin := mustZone(t, "Europe/Berlin")
-	e.newScheduler(SchedulerOptions{Location: berlin, Chats: map[string]Chat{"slack": e.chat}})
-	router := NewRouter(RouterOptions{Briefer: e.lib, Subscriptions: e.sched, Now: e.clock.Now})
-	e.clock.Set(time.Date(2025, 6, 2, 5, 30, 0, 0, time.UTC)) // 07:30 in Berlin
+	e := newEnv(t, mustZone(t, "Europe/Berlin"), schedule.Schedule{})
+	router := NewRouter(RouterOptions{Briefer: e.lib, Subscriptions: e.cmds, Now: func() time.Time { return e.now }})
+	e.now = time.Date(2025, 6, 2, 5, 30, 0, 0, time.UTC) // 07:30 in Berlin
 	ctx := context.Background()
 	say := func(channel, text string) Reply {
 		return router.Handle(ctx, Request{Platform: "slack", Kind: Command, Channel: channel, User: "U1", Text: text})
@@ -114,37 +229,40 @@ func TestSubscriptionCommands(t *testing.T) {
 	}
 
 	// What remains is delivered: subscription 1, daily 08:00 in Berlin.
-	e.tick(time.Date(2025, 6, 2, 6, 0, 0, 0, time.UTC))
+	e.tick(t, time.Date(2025, 6, 2, 6, 0, 0, 0, time.UTC))
 	posts := e.chat.Posts()
-	if len(posts) != 1 || posts[0].To.Channel != "C1" || !strings.Contains(posts[0].text(), "Port of Calder") {
+	if len(posts) != 1 || posts[0].To.Channel != "C1" || !strings.Contains(posts[0].text(), "DeepSeek") {
 		t.Fatalf("after the commands, posts = %d; want subscription 1's digest in C1", len(posts))
 	}
 
 	// A platform the bot cannot post to.
-	r := e.sched.Subscribe(ctx, Request{Platform: "discord", Channel: "42"}, "daily 08:00")
+	r := e.cmds.Subscribe(ctx, Request{Platform: "discord", Channel: "42"}, "daily 08:00")
 	if !r.Ephemeral || !strings.Contains(r.Title, "cannot be posted to Discord") {
 		t.Errorf("subscribe on a platform without a chat = %+v", r)
 	}
 }
 
 func TestConfigSubscriptionsFromChat(t *testing.T) {
-	e := newEnv(t)
-	e.newScheduler(SchedulerOptions{ConfigSchedule: "@every 6h", ConfigTargets: []Target{{"slack", "C1"}}})
-	e.tick(monday0700)
+	every6h, err := schedule.Parse("@every 6h", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, time.UTC, every6h, schedule.Target{Platform: "slack", Channel: "C1"})
+	e.tick(t, e.now)
 	ctx := context.Background()
 	req := Request{Platform: "slack", Channel: "C1"}
-	if text := replyText(e.sched.List(ctx, req)); !strings.Contains(text, "Digest from the bot's configuration") || !strings.Contains(text, "every 6h") {
+	if text := replyText(e.cmds.List(ctx, req)); !strings.Contains(text, "Digest from the bot's configuration") || !strings.Contains(text, "every 6h") {
 		t.Errorf("list shows:\n%s", text)
 	}
-	r := e.sched.Unsubscribe(ctx, req, "config-slack-C1")
+	r := e.cmds.Unsubscribe(ctx, req, "config-slack-C1")
 	if !r.Ephemeral || !strings.Contains(r.Title, "BRIEFBOT_DIGEST_SCHEDULE") {
 		t.Errorf("unsubscribing a configured digest = %+v; want an explanation", r)
 	}
-	r = e.sched.Unsubscribe(ctx, req, "all")
+	r = e.cmds.Unsubscribe(ctx, req, "all")
 	if text := replyText(r); !strings.Contains(text, "no scheduled digests to stop") || !strings.Contains(text, "1 digests set in the bot's configuration") && !strings.Contains(text, "That digest is set in the bot's configuration") {
 		t.Errorf("unsubscribe all with only a configured digest:\n%s", text)
 	}
-	if sub, _ := e.st.Subscription(ctx, "config-slack-C1"); !sub.Active {
+	if sub, _ := e.sched.Subscription(ctx, "config-slack-C1"); !sub.Active {
 		t.Error("a configured digest was stopped from chat")
 	}
 }

@@ -369,10 +369,11 @@ func (r Reference) Line() string {
 }
 
 // Footer says who wrote a reply: a verified LLM summary on top of verbatim
-// quotes, or the extractive answer alone. by is SummarizedBy.
+// quotes, or the extractive answer alone. by is SummarizedBy. It claims only
+// what verification checks (see verifySummary): not the paraphrase.
 func Footer(by string) string {
 	if model, ok := strings.CutPrefix(by, "llm:"); ok {
-		return "Summary by " + model + ", every citation checked against the quoted passages · quotes are verbatim"
+		return "Summary by " + model + " (citations, quotations, names, numbers and links checked against the cited passages; paraphrase unchecked) · quotes are verbatim"
 	}
 	return "Extractive answer · quotes are verbatim from the articles"
 }

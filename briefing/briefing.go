@@ -1,6 +1,6 @@
-// Package briefing is briefbot's domain: articles, retrieval, cited answers,
-// digests and subscriptions. It imports no chat SDK and no config; callers
-// hand it what it needs.
+// Package briefing is briefbot's domain: articles, retrieval, cited answers
+// and digests (scheduled ones are briefing/schedule's). It imports no chat
+// SDK and no config; callers hand it what it needs.
 package briefing
 
 import (

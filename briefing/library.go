@@ -31,11 +31,14 @@ type Options struct {
 	Now    func() time.Time // default time.Now
 
 	// Summarizer, when set, writes summaries on top of extractive answers;
-	// they are verified before use (see issue 6).
+	// they are verified against the cited passages before use (summary_verify.go).
 	Summarizer      Summarizer
-	SummaryTimeout  time.Duration // default 20s
-	MaxPromptTokens int           // default 3000
+	SummaryTimeout  time.Duration // per summary; required (> 0) with a Summarizer
+	MaxPromptTokens int           // prompt budget; required (> 0) with a Summarizer
 	Registerer      prometheus.Registerer
+	// Secrets are the configured credentials (tokens, keys): a summary
+	// that contains one, or anything shaped like a token, is not used.
+	Secrets []string
 
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
@@ -87,15 +90,11 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 		l.now = time.Now
 	}
 	if opt.Summarizer != nil {
-		timeout := opt.SummaryTimeout
-		if timeout <= 0 {
-			timeout = 20 * time.Second
+		if opt.SummaryTimeout <= 0 || opt.MaxPromptTokens <= 0 {
+			return nil, Changes{}, fmt.Errorf("briefing: a Summarizer needs a positive SummaryTimeout and MaxPromptTokens (got %s and %d)", opt.SummaryTimeout, opt.MaxPromptTokens)
 		}
-		budget := opt.MaxPromptTokens
-		if budget <= 0 {
-			budget = 3000
-		}
-		l.sum = newGrounded(opt.Summarizer, timeout, budget, opt.Registerer, l.log)
+		l.sum = newGrounded(opt.Summarizer, opt.SummaryTimeout, opt.MaxPromptTokens, opt.Registerer, l.log)
+		l.sum.secrets = opt.Secrets
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
@@ -296,7 +295,14 @@ type scanned struct {
 	ch   Changes       // Skipped and Unchanged so far
 	todo []corpus.File // new files, and files whose size or time changed
 	gone []int64       // ords of articles whose file is gone
+	// reparse is set when the stored articles were parsed by other rules
+	// than corpus.ParserVersion: every file is parsed again.
+	reparse bool
 }
+
+// parserKey is the store meta key holding the corpus.ParserVersion the
+// stored articles were parsed with.
+const parserKey = "parser_version"
 
 // scan lists the corpus (on its own goroutine, since stat-ing every file is
 // mostly waiting on the kernel) while it reads the stored articles' stamps,
@@ -316,6 +322,11 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	if err != nil {
 		return sc, err
 	}
+	v, err := l.st.Meta(ctx, parserKey)
+	if err != nil {
+		return sc, err
+	}
+	sc.reparse = v != corpus.ParserVersion
 	byPath := make(map[string]int, len(known))
 	for i, a := range known {
 		byPath[a.Path] = i
@@ -325,7 +336,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		i, ok := byPath[f.Path]
 		if ok {
 			seen[i] = true
-			if a := known[i]; !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
 				sc.ch.Unchanged++
 				continue
 			}
@@ -333,7 +344,7 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 		sc.todo = append(sc.todo, f)
 	}
 	for i, a := range known {
-		if !seen[i] {
+		if !seen[i] && a.Path != "" { // no path: not from the folder (a feed article)
 			sc.gone = append(sc.gone, a.Ord)
 		}
 	}
@@ -346,7 +357,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	ch := sc.ch
 	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
-		return ch, nil
+		return ch, l.parsedWith(ctx, sc)
 	}
 	var byPath, byID map[string]store.Article
 	if len(todo) > 0 {
@@ -382,7 +393,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		claimed := map[int64]bool{} // gone articles a file of the same id took over
 		for r := range results {
 			if r.err != nil {
-				ch.Skipped = append(ch.Skipped, r.err)
+				ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
 				continue
 			}
 			old, ok := byPath[r.file.Path]
@@ -391,7 +402,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 					claimed[old.Ord] = true
 				}
 			}
-			if ok && old.Hash == r.doc.Hash {
+			if ok && old.Hash == r.doc.Hash && !sc.reparse {
 				if err := tx.Touch(ctx, old.Ord, r.file.Path, r.file.Size, r.file.ModTime); err != nil {
 					return err
 				}
@@ -441,9 +452,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		}
 		return ctx.Err()
 	})
-	for _, e := range ch.Skipped {
-		l.log.Warn("skipped corpus file", "error", e.Error())
-	}
+	l.warnSkipped(ctx, ch.Skipped)
 	if err != nil {
 		// The index may hold part of a rolled-back transaction: rebuild it.
 		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {
@@ -452,14 +461,26 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		return ch, err
 	}
 	if ch.Added+ch.Changed+ch.Deleted == 0 {
-		return ch, nil
+		return ch, l.parsedWith(ctx, sc)
 	}
 	if err := l.persist(ctx); err != nil {
+		return ch, err
+	}
+	if err := l.parsedWith(ctx, sc); err != nil {
 		return ch, err
 	}
 	l.log.Info("corpus refreshed", "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted,
 		"unchanged", ch.Unchanged, "skipped", len(ch.Skipped), "passages", l.ix.Len())
 	return ch, nil
+}
+
+// parsedWith records, after a refresh that parsed every file again, the
+// parser version the stored articles now come from.
+func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
+	if !sc.reparse {
+		return nil
+	}
+	return l.st.SetMeta(ctx, parserKey, corpus.ParserVersion)
 }
 
 // parseAll reads, parses, splits and analyses files on all cores and yields

@@ -29,7 +29,14 @@ func TestLibraryWithLLM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Summarizer: client, SummaryTimeout: 5 * time.Second})
+	// The deadline and prompt budget have their defaults in config only.
+	for _, opt := range []briefing.Options{{SummaryTimeout: 5 * time.Second}, {MaxPromptTokens: 3000}} {
+		opt.Corpus, opt.Summarizer = corpus.Sample(), client
+		if _, _, err := briefing.Open(ctx, st, opt); err == nil || !strings.Contains(err.Error(), "needs a positive SummaryTimeout and MaxPromptTokens") {
+			t.Errorf("Open with a Summarizer and %s, %d: error = %v", opt.SummaryTimeout, opt.MaxPromptTokens, err)
+		}
+	}
+	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample(), Summarizer: client, SummaryTimeout: 5 * time.Second, MaxPromptTokens: 3000})
 	if err != nil {
 		t.Fatal(err)
 	}

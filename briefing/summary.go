@@ -28,6 +28,8 @@ const summaryCacheSize = 256
 //     grounded serves one Summarizer, hence one model) from a bounded
 //     in-memory cache, and lets concurrent identical requests share one call,
 //   - calls the Summarizer under a deadline,
+//   - refuses a reply carrying a configured secret or a credential-shaped
+//     token (see leaksSecret),
 //   - verifies every sentence of the reply (see verifySummary), and
 //   - falls back to the extractive answer when anything fails.
 //
@@ -40,18 +42,14 @@ type grounded struct {
 	log     *slog.Logger
 	m       summaryMetrics
 	cache   *summaryCache
+	secrets []string // never posted: a reply carrying one is not used
 }
 
 // newGrounded wraps s with a deadline of timeout per call and a prompt budget
-// of maxPromptTokens (as counted by EstimateTokens). reg, when not nil,
+// of maxPromptTokens (as counted by EstimateTokens), both positive (Open
+// checks them; their defaults live in the configuration). reg, when not nil,
 // receives the briefbot_llm_* metrics.
 func newGrounded(s Summarizer, timeout time.Duration, maxPromptTokens int, reg prometheus.Registerer, log *slog.Logger) *grounded {
-	if timeout <= 0 {
-		timeout = 20 * time.Second
-	}
-	if maxPromptTokens <= 0 {
-		maxPromptTokens = 3000
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -130,10 +128,15 @@ func (g *grounded) call(ctx context.Context, kind, question string, passages []S
 		g.fallback(kind, "empty", errors.New("the reply has no text"))
 		return extractiveResult
 	}
+	if leaksSecret(sum.Text, g.secrets) {
+		// A model that repeats a credential is not trusted for any sentence.
+		g.fallback(kind, "secret", errors.New("the reply contains a configured secret or a credential-shaped token"))
+		return extractiveResult
+	}
 
 	given := make(map[int]string, len(req.Passages))
 	for _, p := range req.Passages {
-		given[p.N] = p.Text
+		given[p.N] = passageEvidence(p)
 	}
 	v := verifySummary(sum.Text, given)
 	for reason, n := range v.dropped {
@@ -145,6 +148,10 @@ func (g *grounded) call(ctx context.Context, kind, question string, passages []S
 	}
 	if v.kept < v.total {
 		g.log.Info("llm summary sentences dropped", "kind", kind, "kept", v.kept, "total", v.total, "reasons", v.reasons())
+	}
+	if v.links > 0 {
+		g.m.links.Add(float64(v.links))
+		g.log.Info("llm summary links removed", "kind", kind, "links", v.links)
 	}
 	model := sum.Model
 	if model == "" {
@@ -195,8 +202,9 @@ func summaryKey(kind, question string, passages []SummaryPassage) string {
 type summaryMetrics struct {
 	calls     *prometheus.CounterVec // by result: ok, error, timeout, canceled
 	cacheHits prometheus.Counter
-	fallbacks *prometheus.CounterVec // by reason: budget, timeout, canceled, error, empty, unverified
+	fallbacks *prometheus.CounterVec // by reason: budget, timeout, canceled, error, empty, secret, unverified
 	dropped   *prometheus.CounterVec // sentences dropped, by reason
+	links     prometheus.Counter     // links removed: not in the cited passages
 }
 
 func newSummaryMetrics(reg prometheus.Registerer) summaryMetrics {
@@ -211,18 +219,23 @@ func newSummaryMetrics(reg prometheus.Registerer) summaryMetrics {
 		}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "briefbot_llm_fallbacks_total",
-			Help: "Answers and digests that fell back to extractive, by reason (budget, timeout, canceled, error, empty, unverified).",
+			Help: "Answers and digests that fell back to extractive, by reason (budget, timeout, canceled, error, empty, secret, unverified).",
 		}, []string{"reason"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "briefbot_llm_dropped_sentences_total",
-			Help: "Sentences of LLM summaries dropped by verification, by reason (uncited, bad_citation, misquote).",
+			Help: "Sentences of LLM summaries dropped by verification, by reason (uncited, bad_citation, misquote, unsupported_number, unsupported_name, unsupported_words).",
 		}, []string{"reason"}),
+		links: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "briefbot_llm_removed_links_total",
+			Help: "Links removed from LLM summaries because no cited passage contains them.",
+		}),
 	}
 	if reg != nil {
 		m.calls = registerSummaryMetric(reg, m.calls)
 		m.cacheHits = registerSummaryMetric(reg, m.cacheHits)
 		m.fallbacks = registerSummaryMetric(reg, m.fallbacks)
 		m.dropped = registerSummaryMetric(reg, m.dropped)
+		m.links = registerSummaryMetric(reg, m.links)
 	}
 	return m
 }

@@ -18,7 +18,7 @@ import (
 	"briefbot/briefing/llm/llmtest"
 )
 
-// The end-to-end checks of issue 6: grounded summaries through briefing/llm
+// End-to-end checks of grounded summaries through briefing/llm
 // against a fake OpenAI-compatible server.
 
 const (

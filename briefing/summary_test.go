@@ -31,7 +31,7 @@ func summaryPassages(t testing.TB) []SummaryPassage {
 func givenTexts(ps []SummaryPassage) map[int]string {
 	m := map[int]string{}
 	for _, p := range ps {
-		m[p.N] = p.Text
+		m[p.N] = passageEvidence(p)
 	}
 	return m
 }
@@ -97,9 +97,12 @@ func TestVerifySummary(t *testing.T) {
 			reply: "## Summary\n\n- Harbor Ledger says fees rose [1].\n- Rates fell for a third week [5].\n\nSources: see above.",
 			want:  "- Harbor Ledger says fees rose [1].\n- Rates fell for a third week [5].",
 			kept:  2, total: 2},
-		{name: "abbreviations do not split sentences",
+		{name: "abbreviations do not split sentences (names not in the passage: dropped)",
 			reply: "According to the U.S. Maritime Commission and Mr. Smith of Harbor Ledger, fees rose [1].",
-			want:  "According to the U.S. Maritime Commission and Mr. Smith of Harbor Ledger, fees rose [1].",
+			kept:  0, total: 1, dropped: map[string]int{"unsupported_name": 1}},
+		{name: "abbreviations do not split sentences",
+			reply: "Mr. Ledger's paper, Harbor Ledger, says fees rose by 12 percent on Monday [1].",
+			want:  "Mr. Ledger's paper, Harbor Ledger, says fees rose by 12 percent on Monday [1].",
 			kept:  1, total: 1},
 		{name: "paragraphs kept",
 			reply: "Fees rose [1].\n\nRates fell [5].",
@@ -439,7 +442,7 @@ func TestGroundedBudget(t *testing.T) {
 	}
 
 	// Citing a passage dropped for the budget is citing one not given.
-	f = replying("Fees rose [1]. Passage 300 is interesting [300].", nil)
+	f = replying("Passage 1 reports development number 2 [1]. Passage 300 is interesting [300].", nil)
 	g = newGrounded(f, time.Second, 900, nil, nil)
 	if text, by := g.summarize(context.Background(), "answer", "q", manyPassages(300)); by != "llm:fake-1" || strings.Contains(text, "300") {
 		t.Errorf("summarize = %q, %q; want the sentence citing a dropped passage gone", text, by)

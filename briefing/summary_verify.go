@@ -18,7 +18,10 @@ import (
 //   - every quotation in it of minQuoteWords words or more (text between
 //     straight or curly double quotes) appears in a passage it cites, the
 //     same words in the same order; case, whitespace, quote and dash styles
-//     may differ, and "..." or "[...]" may stand for omitted text.
+//     may differ, and "..." or "[...]" may stand for omitted text, and
+//   - what it says is supported by the passages it cites: its links, numbers
+//     and names appear in them, and enough of its words (see
+//     summary_support.go); a link that does not appear is removed.
 //
 // Short uncited fragments such as a "Summary:" heading are dropped without
 // counting as sentences.
@@ -65,6 +68,7 @@ var summaryAbbreviations = map[string]bool{
 // given (passage number -> the text the model saw), keeping line breaks.
 func verifySummary(text string, given map[int]string) verdict {
 	v := verdict{dropped: map[string]int{}}
+	framing := termSet(framingWords)
 	var lines []string
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
@@ -75,7 +79,8 @@ func verifySummary(text string, given map[int]string) verdict {
 			if !strings.ContainsFunc(citeGroup.ReplaceAllString(s, ""), unicode.IsLetter) {
 				continue // stray citations or punctuation
 			}
-			out, reason := checkSentence(s, given)
+			out, reason, links := checkSentence(s, given, framing)
+			v.links += links
 			switch {
 			case reason == "":
 				v.kept++
@@ -104,12 +109,14 @@ func verifySummary(text string, given map[int]string) verdict {
 	return v
 }
 
-// checkSentence returns s with its citations in canonical form, or why it is
-// dropped: "uncited", "bad_citation" or "misquote".
-func checkSentence(s string, given map[int]string) (string, string) {
+// checkSentence returns s with its citations in canonical form and its
+// unsupported links removed (and how many), or why it is dropped:
+// "uncited", "bad_citation", "misquote" or "unsupported_..." (see
+// unsupported).
+func checkSentence(s string, given map[int]string, framing map[string]struct{}) (string, string, int) {
 	groups := citeGroup.FindAllStringIndex(s, -1)
 	if len(groups) == 0 {
-		return "", "uncited"
+		return "", "uncited", 0
 	}
 	var cited []int
 	bad := false
@@ -125,7 +132,7 @@ func checkSentence(s string, given map[int]string) (string, string) {
 		return b.String()
 	})
 	if bad || len(cited) == 0 {
-		return "", "bad_citation"
+		return "", "bad_citation", 0
 	}
 	for _, q := range quotations(citeGroup.ReplaceAllString(s, " ")) {
 		if len(strings.Fields(omission.ReplaceAllString(q, " "))) < minQuoteWords {
@@ -139,10 +146,26 @@ func checkSentence(s string, given map[int]string) (string, string) {
 			}
 		}
 		if !found {
-			return "", "misquote"
+			return "", "misquote", 0
 		}
 	}
-	return out, ""
+	var texts []string
+	seen := map[int]bool{}
+	for _, n := range cited {
+		if !seen[n] {
+			seen[n] = true
+			texts = append(texts, given[n])
+		}
+	}
+	e := newEvidence(strings.Join(texts, "\n"))
+	out, links := removeUnsupportedLinks(out, e)
+	if !strings.ContainsFunc(citeGroup.ReplaceAllString(out, ""), unicode.IsLetter) {
+		return "", "unsupported_words", links
+	}
+	if reason := unsupported(citeGroup.ReplaceAllString(out, " "), e, framing); reason != "" {
+		return "", reason, links
+	}
+	return out, "", links
 }
 
 // citeNumbers lists the passage numbers a citation group names; a range
@@ -336,6 +359,7 @@ type verdict struct {
 	kept    int            // sentences kept
 	total   int            // sentences judged (kept + dropped)
 	dropped map[string]int // by reason
+	links   int            // unsupported links removed from kept and dropped sentences
 }
 
 // reasons lists why sentences were dropped, e.g. "bad_citation=1 uncited=2".

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"briefbot/briefing/schedule"
 )
 
 // Config is briefbot's whole configuration.
@@ -22,8 +24,8 @@ type Config struct {
 	Timezone  *time.Location
 	Refresh   time.Duration
 
-	DigestSchedule    string   // "" means no schedule from config
-	DigestChannels    []Target // where DigestSchedule posts
+	DigestSchedule    schedule.Schedule // parsed in Timezone; zero (IsZero) means none
+	DigestChannels    []Target          // where DigestSchedule posts
 	DigestFirstWindow time.Duration
 	DigestCatchup     time.Duration
 	DigestPostEmpty   bool
@@ -31,6 +33,7 @@ type Config struct {
 	Slack   Slack
 	Discord Discord
 	LLM     LLM
+	Feeds   Feeds
 }
 
 // Target is a channel on a platform, from "slack:C0123" or "discord:987".
@@ -122,7 +125,6 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:           or(get("BRIEFBOT_DATA_DIR"), DefaultDataDir),
 		HTTPAddr:          or(get("BRIEFBOT_HTTP_ADDR"), DefaultHTTPAddr),
 		Refresh:           dur("BRIEFBOT_REFRESH", 5*time.Minute),
-		DigestSchedule:    get("BRIEFBOT_DIGEST_SCHEDULE"),
 		DigestFirstWindow: dur("BRIEFBOT_DIGEST_FIRST_WINDOW", 24*time.Hour),
 		DigestCatchup:     dur("BRIEFBOT_DIGEST_CATCHUP", 6*time.Hour),
 	}
@@ -139,6 +141,14 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("BRIEFBOT_TIMEZONE", "%q is not a known time zone; use an IANA name such as Europe/Berlin or America/New_York", tz)
 		} else {
 			c.Timezone = loc
+		}
+	}
+	if v := get("BRIEFBOT_DIGEST_SCHEDULE"); v != "" {
+		sched, err := schedule.Parse(v, c.Timezone)
+		if err != nil {
+			bad("BRIEFBOT_DIGEST_SCHEDULE", "%v", err)
+		} else {
+			c.DigestSchedule = sched
 		}
 	}
 	switch v := strings.ToLower(get("BRIEFBOT_DIGEST_EMPTY")); v {
@@ -164,10 +174,10 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DigestChannels = append(c.DigestChannels, Target{Platform: platform, Channel: ch})
 		}
 	}
-	if c.DigestSchedule != "" && len(c.DigestChannels) == 0 {
+	if get("BRIEFBOT_DIGEST_SCHEDULE") != "" && len(c.DigestChannels) == 0 {
 		bad("BRIEFBOT_DIGEST_CHANNELS", "is empty but BRIEFBOT_DIGEST_SCHEDULE is set; name where digests go, e.g. slack:C0123,discord:987654321")
 	}
-	if c.DigestSchedule == "" && len(c.DigestChannels) > 0 {
+	if get("BRIEFBOT_DIGEST_SCHEDULE") == "" && len(c.DigestChannels) > 0 {
 		bad("BRIEFBOT_DIGEST_SCHEDULE", "is empty but BRIEFBOT_DIGEST_CHANNELS is set; set a schedule such as \"daily 08:00\", a cron spec or @every 1h")
 	}
 
@@ -225,6 +235,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if t.Platform == "slack" && c.Slack.BotToken == "" {
 			bad("BRIEFBOT_DIGEST_CHANNELS", "names slack:%s but SLACK_BOT_TOKEN is not set; digests to Slack need the bot token", t.Channel)
 		}
+		if t.Platform == "slack" && c.Slack.BotToken != "" && !c.Slack.Enabled() {
+			bad("BRIEFBOT_DIGEST_CHANNELS", "names slack:%s but SLACK_BOT_TOKEN alone starts no Slack connection; also set SLACK_APP_TOKEN (Socket Mode, xapp-...) or SLACK_SIGNING_SECRET (HTTP mode)", t.Channel)
+		}
 		if t.Platform == "discord" && c.Discord.BotToken == "" {
 			bad("BRIEFBOT_DIGEST_CHANNELS", "names discord:%s but DISCORD_BOT_TOKEN is not set; digests to Discord need the bot token", t.Channel)
 		}
@@ -253,6 +266,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LLM.Enabled() && c.LLM.Timeout > 14*time.Minute {
 		bad("BRIEFBOT_LLM_TIMEOUT", "%s is longer than the chat platforms' follow-up windows allow; use at most 14m (default 20s)", c.LLM.Timeout)
 	}
+	c.Feeds = loadFeeds(get, bad)
 	return c, errors.Join(errs...)
 }
 

@@ -74,6 +74,41 @@ func TestLoadPlatforms(t *testing.T) {
 	if len(c.DigestChannels) != 2 || c.DigestChannels[1] != (Target{"discord", "99"}) || c.Timezone.String() != "Europe/Berlin" {
 		t.Errorf("digest: %+v %v", c.DigestChannels, c.Timezone)
 	}
+	if c.DigestSchedule.Spec() != "daily 08:00" || c.DigestSchedule.Location().String() != "Europe/Berlin" {
+		t.Errorf("digest schedule = %q in %s, want daily 08:00 in BRIEFBOT_TIMEZONE", c.DigestSchedule.Spec(), c.DigestSchedule.Location())
+	}
+}
+
+func TestLoadDigestSchedule(t *testing.T) {
+	tests := []struct {
+		schedule string
+		want     string // in the error; "" for none
+	}{
+		{"", ""},
+		{"weekdays 07:30 tz Asia/Tokyo", ""},
+		{"@every 1h", ""},
+		{"daily 8", `BRIEFBOT_DIGEST_SCHEDULE: schedule not accepted: "8" is not a time of day`},
+		{"daily 08:00 tz Nowhere/City", `BRIEFBOT_DIGEST_SCHEDULE: schedule not accepted: "Nowhere/City" is not a known time zone`},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{
+			"BRIEFBOT_DIGEST_SCHEDULE": tt.schedule, "BRIEFBOT_DIGEST_CHANNELS": "slack:C1", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
+		}))
+		if tt.schedule == "" {
+			if err == nil || !strings.Contains(err.Error(), "BRIEFBOT_DIGEST_SCHEDULE: is empty") {
+				t.Errorf("channels without a schedule: error = %v", err)
+			}
+			continue
+		}
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%q: %v", tt.schedule, err)
+		case tt.want == "" && c.DigestSchedule.IsZero():
+			t.Errorf("%q: not parsed", tt.schedule)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: error = %v, want %q", tt.schedule, err, tt.want)
+		}
+	}
 }
 
 func TestEnvironFile(t *testing.T) {

@@ -15,7 +15,8 @@ const commandName = "brief"
 // Commands returns the /brief application command definition: one chat
 // command whose subcommands mirror the router's words: ask {question,
 // required}, digest {topic}, sources, help, subscribe {schedule, tz, topic},
-// unsubscribe {id, required: an id or "all"} and subscriptions. It may be
+// unsubscribe {id, required: an id or "all"}, subscriptions and feeds
+// {add, remove}. It may be
 // used in servers and in DMs with the bot.
 func Commands() []*discordgo.ApplicationCommand {
 	str := func(name, desc string, required bool, maxLen int) *discordgo.ApplicationCommandOption {
@@ -49,6 +50,9 @@ func Commands() []*discordgo.ApplicationCommand {
 			sub("unsubscribe", "Stop a scheduled digest",
 				str("id", "The subscription's id (see /brief subscriptions) or all", true, 64)),
 			sub("subscriptions", "This channel's scheduled digests"),
+			sub("feeds", "The news feeds briefbot follows; add or remove one",
+				str("add", "A feed to follow (RSS, Atom or JSON Feed), e.g. https://example.com/feed.xml", false, 2000),
+				str("remove", "The number of a feed to stop following (see /brief feeds)", false, 20)),
 		},
 	}}
 }
@@ -102,6 +106,9 @@ func interactionRequest(i *discordgo.Interaction) (req bot.Request, ok bool) {
 		add("topic", opt("topic"))
 	case "unsubscribe":
 		add("", opt("id"))
+	case "feeds":
+		add("add", opt("add"))
+		add("remove", opt("remove"))
 	}
 	req.Text = strings.Join(parts, " ")
 	return req, true

@@ -40,6 +40,9 @@ func TestInteractionRequest(t *testing.T) {
 		{"subscribe", map[string]string{"topic": "tides"}, "subscribe topic tides"},
 		{"unsubscribe", map[string]string{"id": "all"}, "unsubscribe all"},
 		{"subscriptions", nil, "subscriptions"},
+		{"feeds", nil, "feeds"},
+		{"feeds", map[string]string{"add": "https://example.com/feed.xml"}, "feeds add https://example.com/feed.xml"},
+		{"feeds", map[string]string{"remove": "3"}, "feeds remove 3"},
 	}
 	for _, tt := range tests {
 		i := parseInteraction(t, briefInteraction("1", "tok", "2", tt.sub, tt.opts))
@@ -85,6 +88,7 @@ func TestCommands(t *testing.T) {
 		"subscribe":     {"schedule": {false}, "tz": {false}, "topic": {false}},
 		"unsubscribe":   {"id": {true}},
 		"subscriptions": {},
+		"feeds":         {"add": {false}, "remove": {false}},
 	}
 	got := map[string]bool{}
 	for _, sub := range cmds[0].Options {

@@ -32,9 +32,6 @@ import (
 	"briefbot/bot"
 )
 
-// DefaultAPIURL is Discord's REST origin.
-const DefaultAPIURL = "https://discord.com"
-
 const (
 	intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
 		discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
@@ -54,7 +51,7 @@ const (
 type Config struct {
 	BotToken, AppID, PublicKey /* hex */, GuildID string
 
-	APIURL     string                // REST origin, default https://discord.com; tests: an httptest server URL
+	APIURL     string                // REST origin (config.DefaultDiscordAPI); required; tests: an httptest server URL
 	Log        *slog.Logger          // default: discard
 	Registerer prometheus.Registerer // may be nil
 	HTTPClient *http.Client          // may be nil
@@ -111,10 +108,10 @@ func New(cfg Config) (*Adapter, error) {
 	if a.publicKey != nil && cfg.AppID == "" {
 		return nil, errors.New("discord: HTTP interactions need the application id as well as the public key")
 	}
-	origin := strings.TrimRight(cfg.APIURL, "/")
-	if origin == "" {
-		origin = DefaultAPIURL
+	if cfg.APIURL == "" {
+		return nil, errors.New("discord: the REST API origin is required (config.DefaultDiscordAPI)")
 	}
+	origin := strings.TrimRight(cfg.APIURL, "/")
 	api, err := url.Parse(origin)
 	if err != nil || (api.Scheme != "http" && api.Scheme != "https") || api.Host == "" {
 		return nil, fmt.Errorf("discord: API URL %q is not an http(s) origin", cfg.APIURL)
@@ -124,7 +121,7 @@ func New(cfg Config) (*Adapter, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	if origin != DefaultAPIURL {
+	if api.Scheme != "https" || api.Host != "discord.com" || api.Path != "" {
 		// discordgo builds every endpoint from https://discord.com at init;
 		// send those requests to the configured origin instead.
 		c := *client

@@ -330,6 +330,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"short public key", Config{AppID: "1", PublicKey: "abcd"}},
 		{"public key without app id", Config{PublicKey: strings.Repeat("ab", 32)}},
 		{"API URL without scheme", Config{APIURL: "discord.example"}},
+		{"no API URL", Config{BotToken: testToken}},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.cfg); err == nil {
@@ -339,7 +340,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestHTTPHandlerNotConfigured(t *testing.T) {
-	a, err := New(Config{BotToken: testToken})
+	a, err := New(Config{BotToken: testToken, APIURL: "https://discord.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,7 +147,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// newTestAdapter returns an adapter on f (nil: no Web API), logging into
+// newTestAdapter returns an adapter on f (nil: no Web API; Slack's base URL,
+// never called), logging into
 // the returned buffer, with 429 waits recorded instead of slept.
 func newTestAdapter(t *testing.T, f *fakeSlack, cfg Config) (*Adapter, *syncBuffer, *[]time.Duration) {
 	t.Helper()
@@ -158,6 +159,8 @@ func newTestAdapter(t *testing.T, f *fakeSlack, cfg Config) (*Adapter, *syncBuff
 		if cfg.BotToken == "" {
 			cfg.BotToken = testBotToken
 		}
+	} else if cfg.APIURL == "" {
+		cfg.APIURL = "https://slack.com/api/"
 	}
 	a, err := New(cfg)
 	if err != nil {

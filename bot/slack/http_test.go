@@ -331,7 +331,7 @@ func TestMetricsCountRequestsAndAcks(t *testing.T) {
 	idle(t, a)
 
 	// A second adapter on the same registry shares the collectors.
-	if _, err := New(Config{SigningSecret: testSecret, Registerer: reg}); err != nil {
+	if _, err := New(Config{SigningSecret: testSecret, APIURL: "https://slack.com/api/", Registerer: reg}); err != nil {
 		t.Fatalf("second adapter on one registry: %v", err)
 	}
 	mfs, err := reg.Gather()

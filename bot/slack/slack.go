@@ -20,9 +20,6 @@ import (
 	"briefbot/bot"
 )
 
-// DefaultAPIURL is the Slack Web API base.
-const DefaultAPIURL = "https://slack.com/api/"
-
 const (
 	platform      = "slack"
 	answerTimeout = 5 * time.Minute  // one answer, from request to the last post
@@ -41,7 +38,7 @@ type Config struct {
 	// BotToken (xoxb-) posts answers; AppToken (xapp-) with it enables Socket
 	// Mode; SigningSecret enables the HTTP endpoints.
 	BotToken, AppToken, SigningSecret string
-	APIURL                            string                // Web API base ending in "/"; default DefaultAPIURL
+	APIURL                            string                // Web API base (config.DefaultSlackAPI); required
 	Log                               *slog.Logger          // default: discard; callers add attributes such as platform=slack
 	Registerer                        prometheus.Registerer // may be nil: metrics are not registered
 	HTTPClient                        *http.Client          // may be nil
@@ -79,9 +76,8 @@ func New(cfg Config) (*Adapter, error) {
 		errs = append(errs, errors.New("slack: Socket Mode needs the bot token as well as the app token"))
 	}
 	if cfg.APIURL == "" {
-		cfg.APIURL = DefaultAPIURL
-	}
-	if !strings.HasPrefix(cfg.APIURL, "http://") && !strings.HasPrefix(cfg.APIURL, "https://") {
+		errs = append(errs, errors.New("slack: the Web API URL is required (config.DefaultSlackAPI)"))
+	} else if !strings.HasPrefix(cfg.APIURL, "http://") && !strings.HasPrefix(cfg.APIURL, "https://") {
 		errs = append(errs, fmt.Errorf("slack: API URL %q is not an http(s) URL", cfg.APIURL))
 	}
 	if !strings.HasSuffix(cfg.APIURL, "/") {

@@ -37,6 +37,7 @@ const (
 	rDate            // used as the date
 	rTail            // after the article: other headlines, the author's name
 	rBio             // author biography after the article
+	rRepeat          // a paragraph the page already showed (a pull quote, a scraping artefact)
 )
 
 // block is one paragraph, heading or list item of a page before cleaning.
@@ -44,6 +45,7 @@ type block struct {
 	text string
 	kind blockKind
 	link float64 // share of the text inside links (HTML only)
+	gaps int     // wide gaps between words in the raw line (plain text only)
 	why  reason
 	sh   shape
 }
@@ -74,16 +76,32 @@ func (r reason) furniture() bool {
 func clean(pg *page) {
 	bs := pg.blocks
 	totalWords := 0
+	credit, creditRank := "", 0 // the best source a credit line names
 	for i := range bs {
 		b := &bs[i]
+		if text, notice := cutInline(b.text); notice != "" || text != b.text {
+			b.text = text
+			if notice != "" {
+				if src, ok := sourceLine(notice); ok && src != "" && creditRank < 1 {
+					credit, creditRank = src, 1
+				}
+			}
+		}
 		b.sh = scan(b.text)
 		totalWords += b.sh.words
 		b.why = classify(b)
 		if b.why == rSource {
-			if src, _ := sourceLine(b.text); src != "" && pg.source == "" {
-				pg.source = src
+			src, _ := sourceLine(b.text)
+			if rank := creditKind(b.text); src != "" && rank > creditRank {
+				credit, creditRank = src, rank
+			}
+			if pg.url == "" {
+				pg.url = findURL(b.text)
 			}
 		}
+	}
+	if pg.source == "" {
+		pg.source = credit
 	}
 	markMenus(bs)
 	head(pg)
@@ -91,6 +109,7 @@ func clean(pg *page) {
 	markLeadIns(bs)
 	markAuthorLines(pg)
 	markTail(pg)
+	markRepeats(bs)
 	if pg.source == "" {
 		for i := range bs {
 			switch bs[i].why {
@@ -123,7 +142,7 @@ func classify(b *block) reason {
 		return rHashtags
 	case b.link >= 0.5 && sh.words <= 25, b.link >= 0.8 && sh.words <= 80:
 		return rLinks
-	case isNav(s, sh.seps):
+	case isNav(s, sh.seps), isGapMenu(s, sh, b.gaps), isSectionMenu(s, sh), isGluedNav(s, sh):
 		return rNav
 	}
 	if sh.words <= 35 {
@@ -135,9 +154,20 @@ func classify(b *block) reason {
 		}
 	}
 	if sh.words <= 12 && b.kind != kItem {
-		if r := widgetLine(s); r != keep {
-			return r
+		if _, isDate := dateLine(s); !isDate {
+			if r := widgetLine(s); r != keep {
+				return r
+			}
 		}
+	}
+	if sh.words <= 4 && b.kind != kItem && isLeadInLabel(s) {
+		return rLeadIn
+	}
+	if sh.words <= 4 && b.kind != kItem && isChromeLabel(s, sh) {
+		return rNav
+	}
+	if sh.words <= 8 && isTimeLine(s) {
+		return rWidget
 	}
 	if sh.words <= 60 && isPromo(s, sh) {
 		return rPromo
@@ -178,7 +208,7 @@ func isCode(s string, sh shape) bool {
 // items between separators. candidates is the separator count from scan, a
 // cheap upper bound.
 func isNav(s string, candidates int) bool {
-	if candidates < 2 {
+	if candidates < 1 {
 		return false
 	}
 	if _, ok := bylineRest(s); ok {
@@ -187,11 +217,11 @@ func isNav(s string, candidates int) bool {
 	seps := 0
 	for w := range strings.FieldsSeq(s) {
 		switch w {
-		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-", "∙":
+		case "|", "·", "•", "»", "›", ">", "/", "::", "–", "—", "-", "∙", "→", ">>":
 			seps++
 		}
 	}
-	if seps < 2 {
+	if seps < 2 && !(seps == 1 && isCrumbs(s)) {
 		return false
 	}
 	if _, _, _, ok := findDate(tokens(s, 40)); ok {
@@ -199,12 +229,12 @@ func isNav(s string, candidates int) bool {
 	}
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		switch r {
-		case '|', '·', '•', '»', '›', '>', '/', '–', '—', '∙':
+		case '|', '·', '•', '»', '›', '>', '/', '–', '—', '∙', '→':
 			return true
 		}
 		return false
 	})
-	if len(parts) < 3 {
+	if len(parts) < 3 && !(len(parts) == 2 && isCrumbs(s)) {
 		return false
 	}
 	for _, p := range parts {
@@ -217,6 +247,27 @@ func isNav(s string, candidates int) bool {
 		}
 	}
 	return true
+}
+
+// isCrumbs reports whether s is a breadcrumb trail of two short parts
+// joined by an arrow ("Latest News > World", "Home » Science"), or by a
+// slash between words in capitals ("NEWS / BUSINESS").
+func isCrumbs(s string) bool {
+	for _, sep := range [...]string{" > ", " » ", " › ", " / ", " → ", " >> "} {
+		a, b, ok := strings.Cut(s, sep)
+		if !ok || strings.Contains(b, sep) {
+			continue
+		}
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+		if a == "" || b == "" || countWords(a) > 4 || countWords(b) > 4 || strings.ContainsAny(s, ".,;?!\"“”") {
+			return false
+		}
+		if sep == " / " && (strings.ToUpper(s) != s || countWords(a) > 2 || countWords(b) > 2) {
+			return false
+		}
+		return isTitleCase(a) && isTitleCase(b)
+	}
+	return false
 }
 
 // prefixRule recognises lines by how they start: credits, tags, teasers for
@@ -321,7 +372,7 @@ func widgetWord(w string) int {
 		"ad", "ads", "sponsored", "cookie", "cookies", "prev", "previous", "related", "recommended", "bookmark",
 		"rss", "print", "email", "e-mail", "clipboard", "tags", "tagged", "skip", "search", "dismiss",
 		"decline", "consent", "loading", "opens", "enlarge", "contents", "trending", "popular", "fullscreen",
-		"member-only", "members-only", "paywall":
+		"member-only", "members-only", "paywall", "pinned":
 		return 2
 	case "next", "read", "more", "post", "posts", "article", "articles", "story", "stories", "link", "links",
 		"leave", "home", "about", "contact", "privacy", "policy", "terms", "follow", "save", "saved", "close",
@@ -335,10 +386,10 @@ func widgetWord(w string) int {
 		"facebook's", "instagram", "youtube", "tiktok", "bluesky", "mastodon", "threads", "messenger", "sms",
 		"image", "images", "photo", "photos", "gallery", "video", "videos", "caption", "expand", "table",
 		"partner", "most", "followers", "follower", "following", "claps", "responses", "discussion",
-		"restacks", "ready":
+		"restacks", "ready", "live", "key", "events", "update", "updates", "refresh", "auto-update", "blog":
 		return 1
 	case "a", "an", "the", "this", "that", "to", "of", "on", "for", "our", "your", "we", "us", "my", "with",
-		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might":
+		"and", "or", "via", "it", "is", "now", "be", "will", "from", "at", "by", "you", "may", "might", "only":
 		return -1
 	}
 	return 0
@@ -394,7 +445,7 @@ func isCTAVerb(w string) bool {
 	switch w {
 	case "click", "tap", "subscribe", "sign", "join", "follow", "call", "contact", "learn", "read", "download",
 		"register", "get", "share", "leave", "support", "donate", "become", "find", "discover", "stay", "try",
-		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop":
+		"don't", "dont", "visit", "check", "grab", "claim", "book", "enroll", "enrol", "order", "buy", "shop", "start":
 		return true
 	}
 	return false
@@ -410,7 +461,7 @@ var promoCues = map[string][]string{
 	"all":  {"all rights reserved"},
 	"arti": {"articles like this"},
 	"beco": {"become a member", "become a subscriber"},
-	"best": {"best experience"},
+	"best": {"best experience", "best journalism"},
 	"by":   {"by continuing", "by email"},
 	"call": {"call us"},
 	"canc": {"cancel reply"},
@@ -423,6 +474,11 @@ var promoCues = map[string][]string{
 	"dona": {"donate"},
 	"down": {"download our", "download the app"},
 	"emai": {"email address", "email us"},
+	"ever": {"every morning", "every evening", "every week", "every weekday", "every monday", "every tuesday",
+		"every wednesday", "every thursday", "every friday", "every saturday", "every sunday"},
+	"hand": {"hand-picked", "handpicked"},
+	"one":  {"one email"},
+	"star": {"start your day"},
 	"find": {"find out more"},
 	"foll": {"follow us"},
 	"free": {"free trial"},
@@ -640,14 +696,30 @@ func head(pg *page) {
 			pg.published = updated
 		}
 	}()
+	if badTitle(pg.title) || pg.source != "" && foldKey(pg.title) == foldKey(pg.source) {
+		pg.title = "" // markup named a menu, a date, the site or the like
+	}
 	needTitle := pg.title == ""
+	afterProse := false // a sentence of body text came before
 	candidates := 0
 	long := 0
 	seen := 0
+	sidebar := false // a list of other stories opened above the headline
 	for i := range bs {
 		b := &bs[i]
+		if b.why == rLeadIn && long == 0 {
+			sidebar = true
+		}
 		if b.why != keep {
 			continue
+		}
+		if sidebar && needTitle && long == 0 {
+			// Other stories' headlines and dates, until the one that
+			// leads into the article's text.
+			if _, ok := dateLine(b.text); ok || titleLike(bs, i) && !leadsToBody(bs, i) {
+				b.why = rTail
+				continue
+			}
 		}
 		seen++
 		if seen > 15 {
@@ -655,7 +727,20 @@ func head(pg *page) {
 		}
 		if pg.title != "" && long == 0 && len(b.text) <= 2*len(pg.title)+40 && sameTitle(b.text, pg.title) {
 			b.why = rTitle
+			markKickerAbove(bs, i)
 			continue
+		}
+		if pg.title != "" && long == 0 && b.sh.words >= 2 && len(b.text) < len(pg.title) {
+			if site := siteAround(pg.title, b.text); site != "" {
+				// The page's <title> is this headline and the site's name.
+				pg.title = b.text
+				if pg.source == "" {
+					pg.source = site
+				}
+				b.why = rTitle
+				markKickerAbove(bs, i)
+				continue
+			}
 		}
 		if b.sh.words <= 14 {
 			if t, ok := dateLine(b.text); ok {
@@ -706,13 +791,25 @@ func head(pg *page) {
 			b.why = rWidget // a section label above the headline
 			continue
 		}
+		if !needTitle && long == 0 && b.kind == kPara && b.sh.words <= 2 && b.sh.lower == 0 && !endsSentence(b.sh.last) &&
+			b.sh.last != '?' && !isNameLine(b.text) {
+			b.why = rWidget // a section label above the text of a page titled by its markup
+			continue
+		}
 		if needTitle && long == 0 && candidates < 3 {
 			candidates++
-			if headlineLike(b) && inFurniture(bs, b.text) {
+			headline := titleLike(bs, i)
+			if headline && inFurniture(bs, b.text) {
 				b.why = rWidget // the site's name, as in "Thanks for reading <site>!"
 				continue
 			}
-			if headlineLike(b) && !isTeaser(bs, i) {
+			if headline && isKicker(bs, i, afterProse) {
+				if !afterProse {
+					b.why = rWidget // a section label above the headline
+				}
+				continue
+			}
+			if headline && !isTeaser(bs, i) {
 				pg.title = b.text
 				if k := strings.LastIndex(pg.title, " | "); k > 0 && countWords(pg.title[k+3:]) <= 4 {
 					if pg.source == "" {
@@ -724,6 +821,9 @@ func head(pg *page) {
 				needTitle = false
 				continue
 			}
+		}
+		if isProse(b) {
+			afterProse = true
 		}
 		if isLong(b) {
 			long++

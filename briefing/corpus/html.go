@@ -30,8 +30,14 @@ func htmlPage(data []byte) (page, error) {
 	}
 	var r io.Reader = bytes.NewReader(data)
 	if !utf8.Valid(data) {
-		enc, _, _ := charset.DetermineEncoding(data, "text/html")
-		r = enc.NewDecoder().Reader(r)
+		enc, name, _ := charset.DetermineEncoding(data, "text/html")
+		if name == "utf-8" {
+			// Mostly UTF-8 with stray bytes: read those as Windows-1252,
+			// as for text files, so no invalid UTF-8 gets through.
+			r = strings.NewReader(decodeWindows1252(data))
+		} else {
+			r = enc.NewDecoder().Reader(r)
+		}
 	}
 	doc, err := html.Parse(r)
 	if err != nil {
@@ -69,6 +75,11 @@ func htmlPage(data []byte) (page, error) {
 	}
 	if pg.title == "" {
 		pg.title = m.title
+	}
+	var site string
+	pg.title, site = reconcileTitle(pg.title, pg.source, m, pageHeadline(body))
+	if pg.source == "" {
+		pg.source = site
 	}
 	if pg.source == "" {
 		pg.source = titleSuffix(m.docTitle, pg.title)
@@ -118,6 +129,7 @@ func countKeptWords(bs []block) int {
 type htmlMeta struct {
 	url, title, author, date string
 	docTitle                 string // the <title> element
+	declared                 string // a title stated as metadata: og:title, twitter:title, JSON-LD headline
 }
 
 // readMeta collects the canonical URL and fallbacks for the title, author
@@ -148,6 +160,7 @@ func readMeta(doc *html.Node) htmlMeta {
 				case "og:title", "twitter:title":
 					if m.title == "" {
 						m.title = v
+						m.declared = v
 					}
 				case "author", "article:author", "byl", "sailthru.author", "dc.creator":
 					if m.author == "" && !strings.Contains(v, "://") {
@@ -167,7 +180,12 @@ func readMeta(doc *html.Node) htmlMeta {
 				if m.docTitle == "" && n.FirstChild != nil {
 					m.docTitle = strings.TrimSpace(n.FirstChild.Data)
 				}
-			case atom.Script, atom.Style:
+			case atom.Script:
+				if m.declared == "" && strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") && n.FirstChild != nil {
+					m.declared = ldHeadline(n.FirstChild.Data)
+				}
+				return
+			case atom.Style:
 				return
 			}
 		}
@@ -264,7 +282,13 @@ func (r *renderer) walk(n *html.Node) {
 	if attr(n, "hidden") != "" || strings.EqualFold(attr(n, "aria-hidden"), "true") {
 		return
 	}
-	switch n.DataAtom {
+	a := n.DataAtom
+	if a == 0 {
+		// Readability renames elements (a <div> of text becomes a <p>)
+		// by their name alone.
+		a = atom.Lookup([]byte(strings.ToLower(n.Data)))
+	}
+	switch a {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Canvas, atom.Iframe, atom.Object,
 		atom.Embed, atom.Form, atom.Button, atom.Select, atom.Option, atom.Textarea, atom.Input, atom.Label,
 		atom.Nav, atom.Aside, atom.Figcaption, atom.Img, atom.Picture, atom.Video, atom.Audio, atom.Head, atom.Math:

@@ -87,9 +87,13 @@ func frontMatter(s string, out *page) string {
 }
 
 func unquote(v string) string {
-	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+	switch {
+	case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
 		v = v[1 : len(v)-1]
 		v = strings.ReplaceAll(v, `\"`, `"`)
+		v = strings.ReplaceAll(v, `\\`, `\`)
+	case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
+		v = strings.ReplaceAll(v[1:len(v)-1], "''", "'") // YAML: '' is a quote
 	}
 	return strings.TrimSpace(v)
 }

@@ -102,7 +102,7 @@ func makeDate(y int, m time.Month, d int) (time.Time, bool) {
 
 // isoDate parses a token starting with YYYY-MM-DD or YYYY/MM/DD.
 func isoDate(w string) (time.Time, bool) {
-	if len(w) < 10 || !allDigits(w[:4]) || (w[4] != '-' && w[4] != '/') || w[7] != w[4] ||
+	if len(w) < 10 || !allDigits(w[:4]) || (w[4] != '-' && w[4] != '/' && w[4] != '.') || w[7] != w[4] ||
 		!allDigits(w[5:7]) || !allDigits(w[8:10]) {
 		return time.Time{}, false
 	}
@@ -118,6 +118,61 @@ func isoDate(w string) (time.Time, bool) {
 	return makeDate(y, time.Month(m), d)
 }
 
+// numericDate parses a day and month written as numbers before a four-digit
+// year: "14.02.2020", "14/02/2020", "02/14/2020", "3-9-2021". The order is
+// clear when one number is over twelve; otherwise dots mean day first, and
+// slashes or hyphens are ambiguous (day first in most of the world, month
+// first in the US), so no date is read.
+func numericDate(w string) (time.Time, bool) {
+	if len(w) < 8 || len(w) > 10 || !isDigit(w[0]) {
+		return time.Time{}, false
+	}
+	sep := byte(0)
+	var nums [3]int
+	n, k := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+			nums[k] = nums[k]*10 + int(c-'0')
+			n++
+		case (c == '.' || c == '/' || c == '-') && (sep == 0 || c == sep) && k < 2 && n > 0 && n <= 2:
+			sep = c
+			k++
+			n = 0
+		default:
+			return time.Time{}, false
+		}
+	}
+	if k != 2 || n != 4 || nums[2] < 1900 || nums[2] > 2100 {
+		return time.Time{}, false
+	}
+	a, b := nums[0], nums[1]
+	switch {
+	case a > 12 && b <= 12:
+		return makeDate(nums[2], time.Month(b), a)
+	case b > 12 && a <= 12:
+		return makeDate(nums[2], time.Month(a), b)
+	case a <= 12 && b <= 12 && sep == '.':
+		return makeDate(nums[2], time.Month(b), a)
+	}
+	return time.Time{}, false
+}
+
+// dayMonYear parses one token such as "20-Nov-2004" or "20-November-2004".
+func dayMonYear(w string) (time.Time, bool) {
+	parts := strings.Split(w, "-")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	d, ok1 := dayOf(parts[0])
+	m, ok2 := monthOf(parts[1])
+	y, ok3 := yearOf(parts[2])
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	return makeDate(y, m, d)
+}
+
 // findDate finds the first calendar date written in s ("February 4, 2025",
 // "Feb. 4, 2025", "4 February 2025", "13 Feb, 2025", "4th of February 2025",
 // "2025-02-04") and returns it with the index range of its tokens in ws.
@@ -125,6 +180,12 @@ func findDate(ws []word) (t time.Time, first, last int, ok bool) {
 	for i := range ws {
 		w := ws[i].s
 		if t, ok := isoDate(w); ok {
+			return t, i, i, true
+		}
+		if t, ok := numericDate(w); ok {
+			return t, i, i, true
+		}
+		if t, ok := dayMonYear(w); ok {
 			return t, i, i, true
 		}
 		if i+2 >= len(ws) {
@@ -176,7 +237,7 @@ func isDateFiller(w string) bool {
 // date ("Published", "on", "Tuesday").
 func isDateWord(w string) bool {
 	switch lowerASCII(w) {
-	case "published", "posted", "updated", "last", "modified", "on", "at", "date", "dated", "am", "pm",
+	case "published", "posted", "updated", "last", "modified", "filed", "on", "at", "date", "dated", "am", "pm",
 		"a.m", "p.m", "min", "mins", "minute", "minutes", "read", "reading", "time", "and", "in", "news",
 		"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur", "thurs",
 		"friday", "fri", "saturday", "sat", "sunday", "sun":
@@ -314,7 +375,7 @@ func parseByline(s string) (author, source string, date time.Time, ok bool) {
 			}
 		}
 	}
-	if len(names) == 0 && source == "" {
+	if len(names) == 0 && source == "" && !isRole(rest) {
 		return "", "", time.Time{}, false
 	}
 	return joinNames(names), source, date, true
@@ -348,6 +409,10 @@ func metaLine(s string) (author string, date time.Time, ok bool) {
 			return "", true
 		case isNameLine(part):
 			return part, true
+		case isRole(part):
+			return "", true // "Staff reporter, March 3, 2025"
+		case countWords(part) == 1 && allLetters(part) && unicode.IsUpper([]rune(part)[0]):
+			return "", true // an outlet: "Examplewire Jul. 4, 2010"
 		}
 		if rest, ok := bylineRest(part); ok {
 			if a, _, _, ok := parseByline(part); ok {
@@ -437,9 +502,15 @@ func sourceLine(s string) (source string, ok bool) {
 		return "", false
 	}
 	switch w := firstWordLower(s); {
-	case w == "source" || w == "sources" || w == "via" || w == "copyright" || w == "republished" || w == "reprinted",
+	case w == "source" || w == "sources" || w == "via" || strings.HasPrefix(w, "copyright") || w == "republished" || w == "reprinted",
 		strings.HasPrefix(s, "©") || hasPrefixFold(s, "(c) "),
 		onlyCreditWords(w):
+	case w == "all" && hasPrefixFold(s, "all content"):
+		// "All content © Example News": the notice after the mark.
+		if i := strings.IndexAny(s, "©("); i > 0 && i < 20 {
+			return sourceLine(s[i:])
+		}
+		return "", false
 	default:
 		return "", false
 	}
@@ -470,6 +541,12 @@ func sourceLine(s string) (source string, ok bool) {
 			rest = rest[:i]
 		}
 		return cleanSource(rest), true
+	}
+	for _, verb := range [...]string{" is from ", " comes from ", " was first published by ", " is republished from "} {
+		// "This report is from Example News and is used under licence."
+		if i := strings.Index(ls, verb); i > 0 && i < 40 && onlyCreditWords(ls[:i]) {
+			return cleanSource(s[i+len(verb):]), true
+		}
 	}
 	for _, verb := range [...]string{"originally published", "first published", "originally appeared", "first appeared",
 		"originally ran", "first ran", "republished", "reprinted", "published originally", "appeared originally"} {
@@ -531,6 +608,12 @@ func cleanSource(s string) string {
 	if u, err := url.Parse(s); err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
 		return strings.TrimPrefix(u.Host, "www.")
 	}
+	if i := strings.Index(s, "http://"); i > 0 {
+		s = s[:i] // "Example News: http://..."
+	}
+	if i := strings.Index(s, "https://"); i > 0 {
+		s = s[:i]
+	}
 	for _, stop := range [...]string{". ", ", ", " on ", " and is ", " and has ", " under ", " (", " | ", "; ", " - ", " — "} {
 		if i := strings.Index(s, stop); i > 0 {
 			s = s[:i]
@@ -543,6 +626,12 @@ func cleanSource(s string) string {
 		}
 	}
 	s = strings.Trim(s, " .,;:")
+	s = strings.TrimPrefix(s, "the ") // "is from the Example Post"
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		if _, ok := yearOf(strings.Trim(s[i+1:], "()")); ok {
+			s = strings.TrimRight(s[:i], " ,.-–") // "© Example Notes 2021"
+		}
+	}
 	if s == "" || countWords(s) > 8 {
 		return ""
 	}
@@ -578,6 +667,41 @@ func findDomain(s string) string {
 		}
 		if ok && isASCIILetter(label[0]) || ok && isDigit(label[0]) {
 			return strings.TrimPrefix(strings.ToLower(w), "www.")
+		}
+	}
+	return ""
+}
+
+// creditKind ranks a credit line as evidence of an article's source: 2 for
+// an attribution of the article itself ("Source: ...", "Originally
+// published in ...", "This report is from ..."), 1 for a copyright notice,
+// which often names only the site that republished it.
+func creditKind(s string) int {
+	ls := lowerASCII(strings.TrimLeft(s, "([ "))
+	if strings.HasPrefix(ls, "©") || strings.HasPrefix(ls, "(c)") || strings.HasPrefix(ls, "copyright") ||
+		strings.HasPrefix(ls, "all content") || strings.Contains(ls, "all rights reserved") {
+		return 1
+	}
+	return 2
+}
+
+// findURL returns the first http(s) URL written in s, or "".
+func findURL(s string) string {
+	for _, scheme := range [...]string{"https://", "http://"} {
+		i := strings.Index(s, scheme)
+		if i < 0 {
+			continue
+		}
+		end := i
+		for end < len(s) && s[end] != ' ' && s[end] != '"' && s[end] != '<' && s[end] != '>' {
+			end++
+		}
+		u := strings.TrimRight(s[i:end], ".,;:!?")
+		if strings.Count(u, "(") < strings.Count(u, ")") {
+			u = strings.TrimSuffix(u, ")") // "(https://example.com/page)"
+		}
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			return u
 		}
 	}
 	return ""

@@ -75,6 +75,12 @@ func Parse(p string, data []byte) (Document, error) {
 		Text:      text,
 		Hash:      hex.EncodeToString(sum[:]),
 	}
+	if d.Title == "" {
+		d.Title = sentenceTitle(text) // never a placeholder
+	}
+	if badTitle(d.Source) {
+		d.Source = "" // a menu, a date or a widget, not an outlet
+	}
 	if d.Source == "" && d.URL != "" {
 		if u, err := url.Parse(d.URL); err == nil && u.Host != "" {
 			d.Source = strings.TrimPrefix(u.Hostname(), "www.")
@@ -218,8 +224,8 @@ func textBlocks(s string) []block {
 		for rest := s; rest != ""; {
 			line, tail, _ := strings.Cut(rest, "\n")
 			rest = tail
-			if t := normalize(line); t != "" {
-				bs = append(bs, block{text: t})
+			if t, gaps := textLine(line); t != "" {
+				bs = append(bs, block{text: t, gaps: gaps})
 			}
 		}
 		return bs
@@ -228,8 +234,12 @@ func textBlocks(s string) []block {
 	var cur []string
 	flush := func() {
 		if len(cur) > 0 {
-			if t := normalize(strings.Join(cur, " ")); t != "" {
-				bs = append(bs, block{text: t})
+			gaps := 0
+			if len(cur) == 1 {
+				_, gaps = textLine(cur[0])
+			}
+			if t, _ := textLine(strings.Join(cur, " ")); t != "" {
+				bs = append(bs, block{text: t, gaps: gaps})
 			}
 			cur = cur[:0]
 		}

@@ -9,7 +9,8 @@ import (
 	"testing"
 )
 
-// sharedDir is ../shared beside the repository root (see TEAM.md).
+// sharedDir is ../shared beside the repository root: the shared corpora,
+// which the tests that need them skip when absent.
 const sharedDir = "../../../shared"
 
 // TestSharedCorpusQuestions runs the retrieval checks of ../shared/eval over

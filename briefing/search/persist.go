@@ -8,6 +8,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"math"
 )
 
 // The persisted form, all integers little-endian:
@@ -129,16 +130,17 @@ type sectionReader struct {
 	err error
 }
 
-// read returns the next n bytes. It grows its buffer as data arrives, so a
-// damaged length cannot make it allocate more than the input holds.
+// read returns the next n bytes. It grows its buffer as data arrives,
+// starting small and at most doubling, so a damaged length cannot make it
+// allocate much more than twice what the input holds.
 func (s *sectionReader) read(n uint64) []byte {
 	if s.err != nil {
 		return nil
 	}
-	const chunk = 64 << 20
+	const firstChunk, maxChunk = 64 << 10, 64 << 20
 	var out []byte
 	for uint64(len(out)) < n {
-		want := min(n-uint64(len(out)), chunk)
+		want := min(n-uint64(len(out)), max(firstChunk, min(uint64(len(out)), maxChunk)))
 		start := len(out)
 		out = append(out, make([]byte, want)...)
 		if _, err := io.ReadFull(s.r, out[start:]); err != nil {
@@ -214,6 +216,10 @@ func readIndex(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("checksum mismatch: %w", ErrFormat)
 	}
 
+	// Each term takes at least four bytes of the term table.
+	if uint64(nTerms) > uint64(len(meta))/4 {
+		return nil, fmt.Errorf("term count: %w", ErrFormat)
+	}
 	ix.dict = make(map[string]uint32, nTerms)
 	ix.terms = make([]termInfo, nTerms)
 	var np, mp, pp uint64
@@ -239,6 +245,9 @@ func readIndex(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("term table: %w", ErrFormat)
 	}
 	if err := ix.checkSlots(); err != nil {
+		return nil, err
+	}
+	if err := ix.checkPostings(); err != nil {
 		return nil, err
 	}
 	ix.gmap = make(map[uint32]uint32, len(ix.gids))
@@ -277,6 +286,44 @@ func (ix *Index) checkSlots() error {
 	}
 	if live != ix.live || total != ix.totalLen {
 		return fmt.Errorf("passage counts: %w", ErrFormat)
+	}
+	return nil
+}
+
+// checkPostings verifies that every term's postings decode to slots in
+// range, strictly increasing and ending at the term's last slot, with no
+// more live passages than postings.
+func (ix *Index) checkPostings() error {
+	n := uint64(len(ix.ids))
+	for tid := range ix.terms {
+		t := &ix.terms[tid]
+		var slot, count uint64
+		for i := 0; i < len(t.post); {
+			v, k := binary.Uvarint(t.post[i:])
+			if k <= 0 {
+				return fmt.Errorf("postings: %w", ErrFormat)
+			}
+			i += k
+			gap := v >> 1
+			if count > 0 && gap == 0 {
+				return fmt.Errorf("postings out of order: %w", ErrFormat)
+			}
+			slot += gap
+			if slot >= n {
+				return fmt.Errorf("postings: slot out of range: %w", ErrFormat)
+			}
+			if v&1 != 0 {
+				tf, k := binary.Uvarint(t.post[i:])
+				if k <= 0 || tf < 2 || tf > math.MaxUint32 {
+					return fmt.Errorf("postings: term frequency: %w", ErrFormat)
+				}
+				i += k
+			}
+			count++
+		}
+		if uint64(t.df) > count || (count > 0 && slot != uint64(t.last)) {
+			return fmt.Errorf("postings: counts: %w", ErrFormat)
+		}
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 // Package store keeps briefbot's durable state in one embedded SQLite
 // database (modernc.org/sqlite, pure Go): the articles and passages of the
-// corpus, small key/value metadata, and the subscriptions and deliveries of
-// scheduled digests. All methods are safe for concurrent use.
+// corpus, the feeds articles come from, and small key/value metadata.
+// Other packages keep their own tables in the same database through DB
+// (briefing/schedule: subscriptions and deliveries). All methods are safe
+// for concurrent use.
 package store
 
 import (
@@ -97,7 +99,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	// Each schema is idempotent; other files of this package add theirs here.
-	for _, stmt := range []string{schema, subscriptionSchema} {
+	for _, stmt := range []string{schema, feedSchema} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)

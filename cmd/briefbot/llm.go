@@ -14,7 +14,7 @@ import (
 // llmOptions wires the optional LLM summariser into library options; with
 // extractive set, or no LLM configured, answers stay extractive.
 func llmOptions(cfg config.Config, extractive bool, reg prometheus.Registerer, log *slog.Logger) (briefing.Options, error) {
-	opt := briefing.Options{Registerer: reg, Log: log}
+	opt := briefing.Options{Registerer: reg, Log: log, Secrets: configSecrets(cfg)}
 	if extractive || !cfg.LLM.Enabled() {
 		return opt, nil
 	}

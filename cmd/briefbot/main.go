@@ -46,6 +46,7 @@ Usage:
   briefbot digest [--since DURATION|DATE] [--topic TEXT] [--json]
   briefbot sources [--json]
   briefbot index
+  briefbot feeds add URL... | remove ID | list | import FILE.opml | export | poll
   briefbot serve
   briefbot version
 
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		getenv = env
 	}
+	// No configured secret reaches the terminal or the log (redact.go).
+	stdout, stderr = redacting(stdout, secretsOf(getenv)), redacting(stderr, secretsOf(getenv))
 	cmd, args := args[0], args[1:]
 	var err error
 	switch cmd {
@@ -93,6 +96,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdSources(ctx, args, stdout, stderr, getenv)
 	case "index":
 		err = cmdIndex(ctx, args, stdout, stderr, getenv)
+	case "feeds":
+		err = cmdFeeds(ctx, args, stdout, stderr, getenv)
 	case "serve":
 		err = cmdServe(ctx, args, stderr, getenv)
 	case "health":
@@ -101,7 +106,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "briefbot", buildVersion())
 		return 0
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q; use ask, digest, sources, index, serve or version (briefbot --help)", cmd)}
+		err = usageError{fmt.Sprintf("unknown command %q; use ask, digest, sources, index, feeds, serve or version (briefbot --help)", cmd)}
 	}
 	var ue usageError
 	switch {
@@ -137,10 +142,12 @@ type common struct {
 	corpus, data string
 }
 
-// flagSet is a command's flags; -h help goes to help.
+// flagSet is a command's flags; -h help goes to help. Its Args, NArg and
+// Arg are the positional arguments found among the flags (see args.go).
 type flagSet struct {
 	*flag.FlagSet
 	help io.Writer
+	pos  []string
 }
 
 func newFlags(name string, stderr io.Writer, c *common) *flagSet {
@@ -152,9 +159,10 @@ func newFlags(name string, stderr io.Writer, c *common) *flagSet {
 	return &flagSet{FlagSet: fs, help: stderr}
 }
 
-// parseFlags parses args, turning flag errors into one-line usage errors.
+// parseFlags parses args, flags and positional arguments in any order (see
+// interleaved), turning flag errors into one-line usage errors.
 func parseFlags(fs *flagSet, args []string) error {
-	err := fs.Parse(args)
+	err := fs.interleaved(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(fs.help, "Usage of briefbot %s:\n", fs.Name())
 		fs.SetOutput(fs.help)
@@ -284,7 +292,7 @@ func toJSON(a briefing.Answer) jsonAnswer {
 	out := jsonAnswer{Question: a.Question, Passages: []jsonPassage{}, Answer: a.Text(), SummarizedBy: a.SummarizedBy}
 	for _, p := range a.Passages {
 		out.Passages = append(out.Passages, jsonPassage{
-			Doc: p.Article.ID, Title: p.Article.Title, Source: p.Article.Source, Published: p.Article.Date(),
+			Doc: p.Article.ID, Title: p.Article.Label(), Source: p.Article.Source, Published: p.Article.Date(),
 			URL: p.Article.URL, Text: p.Text, Score: float64(int64(p.Score*1e4)) / 1e4,
 		})
 	}

@@ -61,18 +61,21 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	if *addr != "" {
 		cfg.HTTPAddr = *addr
 	}
-	if cfg.DigestSchedule != "" {
-		if _, err := bot.ParseSchedule(cfg.DigestSchedule, cfg.Timezone); err != nil {
-			return usageError{"BRIEFBOT_DIGEST_SCHEDULE: " + err.Error()}
-		}
-	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	return serve(ctx, cfg, log, nil)
+	return serve(ctx, cfg, log, serveHooks{})
 }
 
-// serve runs the bot until ctx is done. ready, when set, receives the HTTP
-// listener's address once it is listening (tests use it).
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+// serveHooks let tests observe and drive serve; the zero value is
+// production.
+type serveHooks struct {
+	ready chan<- string // receives the HTTP listener's address once listening
+	// now and after, when set, are the scheduler's clock.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+// serve runs the bot until ctx is done.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -118,8 +121,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	log.Info("http listening", "addr", ln.Addr().String())
-	if ready != nil {
-		ready <- ln.Addr().String()
+	if hooks.ready != nil {
+		hooks.ready <- ln.Addr().String()
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
@@ -137,11 +140,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
-	loaded.Store(true)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
 	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post
 	for _, c := range chats {
+		if a, ok := c.(authChecker); ok {
+			if err := checkSlack(ctx, a, log.With("platform", c.Name())); err != nil {
+				return err
+			}
+		}
 		if c.CanPost() {
 			posters[c.Name()] = c
 		}
@@ -149,25 +156,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if len(chats) == 0 {
 		log.Warn("no chat platform configured: set SLACK_* or DISCORD_* (see .env.example); serving HTTP only")
 	}
-	targets := make([]bot.Target, len(cfg.DigestChannels))
-	for i, t := range cfg.DigestChannels {
-		targets[i] = bot.Target{Platform: t.Platform, Channel: t.Channel}
-	}
-	sched, err := bot.NewScheduler(bot.SchedulerOptions{
-		Store: st, Library: lib, Chats: posters, Location: cfg.Timezone,
-		FirstWindow: cfg.DigestFirstWindow, Catchup: cfg.DigestCatchup, PostEmpty: cfg.DigestPostEmpty,
-		ConfigSchedule: cfg.DigestSchedule, ConfigTargets: targets, Log: log.With("component", "scheduler"), Registerer: reg,
-	})
+	sched, subs, err := scheduledDigests(cfg, st.DB(), lib, posters, hooks, log.With("component", "scheduler"), reg)
 	if err != nil {
-		return fmt.Errorf("serve: scheduled digests: %w", err)
+		return err
 	}
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: sched, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
 	for hc, g := range gates {
 		g.open(hc.HTTPHandler(router))
 	}
+	loaded.Store(true) // healthy once commands can be answered
+	logModes(log, cfg, ln.Addr().String())
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -55,8 +55,11 @@ func response(t *testing.T, f *slackfake.Server, id string) string {
 	return waitPost(t, f, "reply on response_url "+id, func(p slackfake.Post) bool { return p.Hook == id })
 }
 
-// startServe runs serve with env until the test ends and returns its base URL.
-func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
+// startServe runs serve with env and hooks (hooks.ready is set here) until
+// the test ends. It returns serve's base URL and a stop function that
+// cancels serve and waits for it to return, once in-flight answers are
+// drained.
+func startServe(t *testing.T, env map[string]string, logs io.Writer, hooks serveHooks) (string, func()) {
 	t.Helper()
 	env["BRIEFBOT_HTTP_ADDR"] = "127.0.0.1:0"
 	if env["BRIEFBOT_CORPUS_DIR"] == "" {
@@ -71,7 +74,8 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	go func() { done <- serve(ctx, cfg, log, ready) }()
+	hooks.ready = ready
+	go func() { done <- serve(ctx, cfg, log, hooks) }()
 	var base string
 	select {
 	case addr := <-ready:
@@ -79,12 +83,16 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 	case err := <-done:
 		t.Fatalf("serve stopped: %v", err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get(base + "/healthz")
@@ -99,7 +107,35 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return base
+	return base, stop
+}
+
+// firstWaitClock is the scheduler's injected clock for serve: it starts at
+// the real time, and the scheduler's first wait (for the first fire time
+// of a schedule firing each minute) passes at once, moving the clock on;
+// later waits never pass.
+type firstWaitClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	waited bool
+}
+
+func (c *firstWaitClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *firstWaitClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !c.waited {
+		c.waited = true
+		c.now = c.now.Add(d)
+		ch <- c.now
+	}
+	return ch
 }
 
 func slackCommand(t *testing.T, base, text, responseURL string, ts time.Time, forge bool) *http.Response {
@@ -129,11 +165,12 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 	model := llmtest.NewServer(t)
 
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	base := startServe(t, map[string]string{
+	clock := &firstWaitClock{now: time.Now()}
+	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
-		"BRIEFBOT_DIGEST_SCHEDULE": "@every 5s", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
+		"BRIEFBOT_DIGEST_SCHEDULE": "@every 1m", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
 		"OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-e2e-SECRET", "BRIEFBOT_LLM_MODEL": "e2e-model",
-	}, logs)
+	}, logs, serveHooks{now: clock.Now, after: clock.After})
 
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(base + path)
@@ -174,7 +211,8 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 		t.Errorf("usage should be ephemeral:\n%s", usage)
 	}
 
-	// The configured schedule posts a digest of what is new.
+	// The configured schedule posts a digest of what is new at its first
+	// fire time, a minute later on the scheduler's clock.
 	digest := waitPost(t, fake, "digest in CDIGEST", func(p slackfake.Post) bool {
 		return p.Channel == "CDIGEST" && strings.Contains(p.Text+p.Blocks, "Briefing for")
 	})
@@ -212,9 +250,9 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 func TestServeDiscordInteractions(t *testing.T) {
 	rest := discordfake.New(t, discordfake.Options{AppID: discordApp})
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	base := startServe(t, map[string]string{
+	base, stop := startServe(t, map[string]string{
 		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL(),
-	}, io.Discard)
+	}, io.Discard, serveHooks{})
 
 	send := func(body string, ts time.Time, key ed25519.PrivateKey) (int, map[string]any) {
 		var v any
@@ -254,7 +292,8 @@ func TestServeDiscordInteractions(t *testing.T) {
 	if status, _ := send(stale, time.Now().Add(-6*time.Minute), priv); status != 401 {
 		t.Errorf("stale: %d, want 401", status)
 	}
-	// A refused interaction starts no answer: nothing to wait for.
+	// Once serve has stopped, every answer it started has been sent.
+	stop()
 	for _, c := range rest.Calls() {
 		if strings.Contains(c.Path, "tok-forged") || strings.Contains(c.Path, "tok-stale") {
 			t.Errorf("a refused interaction was answered: %s", c)
@@ -291,10 +330,10 @@ func TestServeRefreshesTheCorpus(t *testing.T) {
 		}
 	}
 	write("ferry.md", "---\ntitle: Electric ferry enters service\nsource: Harbour Example\n---\nThe city's first battery ferry began carrying passengers across the bay on Monday, cutting the crossing's fuel bill.\n")
-	base := startServe(t, map[string]string{
+	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms",
-	}, io.Discard)
+	}, io.Discard, serveHooks{})
 
 	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
 	deadline := time.Now().Add(10 * time.Second)

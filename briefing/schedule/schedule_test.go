@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-func TestParseSchedule(t *testing.T) {
+func TestParse(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	tests := []struct {
 		in       string
@@ -42,15 +42,15 @@ func TestParseSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			s, err := ParseSchedule(tt.in, berlin)
+			s, err := Parse(tt.in, berlin)
 			if err != nil {
-				t.Fatalf("ParseSchedule(%q): %v", tt.in, err)
+				t.Fatalf("Parse(%q): %v", tt.in, err)
 			}
 			if s.Spec() != tt.spec || s.Location().String() != tt.zone || s.String() != tt.describe {
-				t.Errorf("ParseSchedule(%q) = %q in %s, %q; want %q in %s, %q", tt.in, s.Spec(), s.Location(), s.String(), tt.spec, tt.zone, tt.describe)
+				t.Errorf("Parse(%q) = %q in %s, %q; want %q in %s, %q", tt.in, s.Spec(), s.Location(), s.String(), tt.spec, tt.zone, tt.describe)
 			}
 			// The canonical form parses back to the same schedule.
-			again, err := ParseSchedule(s.Spec(), s.Location())
+			again, err := Parse(s.Spec(), s.Location())
 			if err != nil || again.Spec() != s.Spec() {
 				t.Errorf("canonical %q parses back to %q, %v", s.Spec(), again.Spec(), err)
 			}
@@ -58,7 +58,7 @@ func TestParseSchedule(t *testing.T) {
 	}
 }
 
-func TestParseScheduleErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		in   string
 		want string // in the error, besides the list of what is accepted
@@ -82,15 +82,15 @@ func TestParseScheduleErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			_, err := ParseSchedule(tt.in, time.UTC)
+			_, err := Parse(tt.in, time.UTC)
 			if err == nil {
-				t.Fatalf("ParseSchedule(%q) accepted it", tt.in)
+				t.Fatalf("Parse(%q) accepted it", tt.in)
 			}
-			if !errors.Is(err, ErrSchedule) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("ParseSchedule(%q) = %v; want ErrSchedule mentioning %q", tt.in, err, tt.want)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%q) = %v; want ErrInvalid mentioning %q", tt.in, err, tt.want)
 			}
 			if !strings.Contains(tt.want, "zone") && !strings.Contains(err.Error(), "for example: daily 08:00") {
-				t.Errorf("ParseSchedule(%q) = %v; want it to say what is accepted with an example", tt.in, err)
+				t.Errorf("Parse(%q) = %v; want it to say what is accepted with an example", tt.in, err)
 			}
 		})
 	}
@@ -100,7 +100,7 @@ func TestParseScheduleErrors(t *testing.T) {
 func fires(t *testing.T, spec, zone string, from, to string) []string {
 	t.Helper()
 	loc := mustZone(t, zone)
-	s, err := ParseSchedule(spec, loc)
+	s, err := Parse(spec, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestScheduleOncePerDay(t *testing.T) {
 	for _, zone := range []string{"America/New_York", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"} {
 		for _, clock := range []string{"00:00", "00:30", "01:30", "02:00", "02:30", "03:00", "08:00", "23:59"} {
 			loc := mustZone(t, zone)
-			s, err := ParseSchedule("daily "+clock, loc)
+			s, err := Parse("daily "+clock, loc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"context"
@@ -13,14 +13,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/robfig/cron/v3"
 
 	"briefbot/briefing"
 	"briefbot/briefing/store"
 )
-
-// Schedule is what robfig/cron fires on.
-var _ cron.Schedule = Schedule{}
 
 // fakeClock is the injected clock: tests move it by hand.
 type fakeClock struct {
@@ -40,29 +36,26 @@ func (c *fakeClock) Set(t time.Time) {
 	c.now = t
 }
 
-// post is one message a fakeChat accepted.
+// post is one digest a fakePoster accepted.
 type post struct {
-	To    Destination
-	Reply Reply
+	Sub    Subscription
+	Digest briefing.Digest
 }
 
-// text is everything a reader of the post sees, in one string.
+// text lists what the digest carries: its topic, article count and the
+// titles of its stories.
 func (p post) text() string {
 	var b strings.Builder
-	b.WriteString(p.Reply.Title + "\n")
-	for _, s := range p.Reply.Sections {
-		b.WriteString(s.Heading + "\n")
-		for _, l := range s.Lines {
-			b.WriteString(l.Text + "\n")
-		}
+	fmt.Fprintf(&b, "topic %q, %d new articles\n", p.Digest.Topic, p.Digest.Articles)
+	for _, it := range p.Digest.Items {
+		b.WriteString(it.Article.Title + "\n")
 	}
-	b.WriteString(p.Reply.Footer)
 	return b.String()
 }
 
-// fakeChat records posts. failNext makes the next posts fail; before and
+// fakePoster records posts. failNext makes the next posts fail; before and
 // after run around accepting one (they may panic, as a crash would).
-type fakeChat struct {
+type fakePoster struct {
 	mu       sync.Mutex
 	posts    []post
 	failNext int
@@ -72,15 +65,7 @@ type fakeChat struct {
 	posted   chan struct{} // optional: signalled after each accepted post
 }
 
-func (c *fakeChat) Name() string  { return "fake" }
-func (c *fakeChat) CanPost() bool { return true }
-
-func (c *fakeChat) Listen(ctx context.Context, h Handler) error {
-	<-ctx.Done()
-	return nil
-}
-
-func (c *fakeChat) Post(ctx context.Context, to Destination, r Reply) error {
+func (c *fakePoster) Post(ctx context.Context, sub Subscription, d briefing.Digest) error {
 	c.mu.Lock()
 	before, after := c.before, c.after
 	if c.failNext > 0 {
@@ -93,7 +78,7 @@ func (c *fakeChat) Post(ctx context.Context, to Destination, r Reply) error {
 		before()
 	}
 	c.mu.Lock()
-	c.posts = append(c.posts, post{To: to, Reply: r})
+	c.posts = append(c.posts, post{Sub: sub, Digest: d})
 	c.mu.Unlock()
 	if after != nil {
 		after()
@@ -106,7 +91,7 @@ func (c *fakeChat) Post(ctx context.Context, to Destination, r Reply) error {
 	return c.errAfter
 }
 
-func (c *fakeChat) Posts() []post {
+func (c *fakePoster) Posts() []post {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]post(nil), c.posts...)
@@ -118,13 +103,13 @@ type env struct {
 	dataDir string
 	corpus  string
 	clock   *fakeClock
-	chat    *fakeChat
+	chat    *fakePoster
 	st      *store.Store
 	lib     *briefing.Library
 	sched   *Scheduler
 	reg     *prometheus.Registry
 	waits   []time.Duration
-	opt     SchedulerOptions
+	opt     Options
 }
 
 // monday0700 is Monday 2 June 2025, 07:00 UTC.
@@ -134,20 +119,20 @@ var monday0700 = time.Date(2025, 6, 2, 7, 0, 0, 0, time.UTC)
 // then sets the clock to monday0700 and makes a scheduler.
 func newEnv(t *testing.T, articles ...string) *env {
 	t.Helper()
-	e := &env{t: t, dataDir: t.TempDir(), corpus: t.TempDir(), clock: &fakeClock{}, chat: &fakeChat{}}
+	e := &env{t: t, dataDir: t.TempDir(), corpus: t.TempDir(), clock: &fakeClock{}, chat: &fakePoster{}}
 	for _, a := range articles {
 		e.addArticle(a)
 	}
 	e.clock.Set(monday0700.Add(-3 * time.Hour))
 	e.open()
 	e.clock.Set(monday0700)
-	e.newScheduler(SchedulerOptions{})
+	e.newScheduler(Options{})
 	return e
 }
 
 func (e *env) addArticle(name string) {
 	e.t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "schedule", name+".md"))
+	data, err := os.ReadFile(filepath.Join("testdata", name+".md"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -174,12 +159,18 @@ func (e *env) open() {
 
 // newScheduler makes a scheduler with opt over the env's store, library,
 // chat and clock; waits between retries are recorded, not slept.
-func (e *env) newScheduler(opt SchedulerOptions) {
+func (e *env) newScheduler(opt Options) {
 	e.t.Helper()
 	e.reg = prometheus.NewRegistry()
-	opt.Store, opt.Library, opt.Now, opt.Registerer = e.st, e.lib, e.clock.Now, e.reg
-	if opt.Chats == nil {
-		opt.Chats = map[string]Chat{"slack": e.chat, "discord": e.chat}
+	opt.DB, opt.Library, opt.Now, opt.Registerer = e.st.DB(), e.lib, e.clock.Now, e.reg
+	if opt.Poster == nil {
+		opt.Poster = e.chat
+	}
+	if opt.FirstWindow == 0 {
+		opt.FirstWindow = 24 * time.Hour
+	}
+	if opt.Catchup == 0 {
+		opt.Catchup = 6 * time.Hour
 	}
 	opt.After = func(d time.Duration) <-chan time.Time {
 		e.waits = append(e.waits, d)
@@ -187,7 +178,7 @@ func (e *env) newScheduler(opt SchedulerOptions) {
 		ch <- e.clock.Now().Add(d)
 		return ch
 	}
-	s, err := NewScheduler(opt)
+	s, err := New(opt)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -203,15 +194,15 @@ func (e *env) restart() {
 	e.newScheduler(e.opt)
 }
 
-func (e *env) subscribe(spec, topic string) store.Subscription {
+func (e *env) subscribe(spec, topic string) Subscription {
 	e.t.Helper()
-	sched, err := ParseSchedule(spec, time.UTC)
+	sched, err := Parse(spec, time.UTC)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sub, err := e.st.CreateSubscription(context.Background(), store.Subscription{
+	sub, err := e.sched.Subscribe(context.Background(), Subscription{
 		Platform: "slack", Channel: "C1", Spec: sched.Spec(), TZ: sched.Location().String(), Topic: topic,
-	}, e.clock.Now())
+	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -231,9 +222,9 @@ func (e *env) metric(result string) float64 {
 	return testutil.ToFloat64(e.sched.digests.WithLabelValues(result))
 }
 
-func (e *env) deliveries(sub string) []store.Delivery {
+func (e *env) deliveries(sub string) []Delivery {
 	e.t.Helper()
-	ds, err := e.st.Deliveries(context.Background(), sub)
+	ds, err := e.sched.Deliveries(context.Background(), sub)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -260,13 +251,16 @@ func TestSchedulerDeliversEachFireTimeOnce(t *testing.T) {
 		t.Fatalf("%d posts for one fire time, want 1", len(posts))
 	}
 	text := posts[0].text()
-	for _, want := range []string{"Briefing for Monday 2 June", "2 new articles", "Port of Calder approves offshore wind farm", "Regional rail operator cuts evening services", "/brief unsubscribe " + sub.ID} {
+	for _, want := range []string{"2 new articles", "Port of Calder approves offshore wind farm", "Regional rail operator cuts evening services"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}
 	}
-	if posts[0].To.Channel != "C1" {
-		t.Errorf("posted to %q, want C1", posts[0].To.Channel)
+	if d := posts[0].Digest; !d.Until.Equal(at(8, 0, 2)) || !d.Since.Equal(at(8, 0, 1)) {
+		t.Errorf("window = [%s, %s), want the first window of 24h up to the fire time", d.Since, d.Until)
+	}
+	if p := posts[0].Sub; p.ID != sub.ID || p.Channel != "C1" {
+		t.Errorf("posted for %+v, want subscription %s in C1", p, sub.ID)
 	}
 
 	// Tuesday: nothing new, nothing posted, and it is not retried.
@@ -276,7 +270,7 @@ func TestSchedulerDeliversEachFireTimeOnce(t *testing.T) {
 		t.Fatalf("%d posts after a day with nothing new, want still 1", n)
 	}
 	ds := e.deliveries(sub.ID)
-	if len(ds) != 2 || ds[1].Status != store.Skipped || ds[1].Reason != store.ReasonEmpty {
+	if len(ds) != 2 || ds[1].Status != Skipped || ds[1].Reason != ReasonEmpty {
 		t.Fatalf("deliveries = %+v; want posted, then skipped as empty", ds)
 	}
 
@@ -313,7 +307,7 @@ func TestSchedulerTopic(t *testing.T) {
 		t.Fatalf("%d posts, want 1", len(posts))
 	}
 	text := posts[0].text()
-	if !strings.Contains(text, "Briefing on wind farm") || !strings.Contains(text, "Port of Calder") || strings.Contains(text, "rail") {
+	if !strings.Contains(text, `topic "wind farm"`) || !strings.Contains(text, "Port of Calder") || strings.Contains(text, "rail") {
 		t.Errorf("topic digest should carry only the wind farm story:\n%s", text)
 	}
 }
@@ -322,7 +316,7 @@ func TestSchedulerPostEmpty(t *testing.T) {
 	for _, postEmpty := range []bool{false, true} {
 		t.Run(fmt.Sprint("post empty ", postEmpty), func(t *testing.T) {
 			e := newEnv(t)
-			e.newScheduler(SchedulerOptions{PostEmpty: postEmpty})
+			e.newScheduler(Options{PostEmpty: postEmpty})
 			e.subscribe("daily 08:00", "")
 			e.tick(at(8, 0, 2))
 			posts := e.chat.Posts()
@@ -335,8 +329,8 @@ func TestSchedulerPostEmpty(t *testing.T) {
 			if len(posts) != 1 {
 				t.Fatalf("%d posts, want one line", len(posts))
 			}
-			if r := posts[0].Reply; r.Title != "Briefing for Monday 2 June · nothing new" || len(r.Sections) != 0 {
-				t.Errorf("empty digest = %+v, want one line saying nothing is new", r)
+			if d := posts[0].Digest; d.Articles != 0 || !d.Until.Equal(at(8, 0, 2)) {
+				t.Errorf("empty digest = %+v, want no articles up to the fire time", d)
 			}
 		})
 	}
@@ -353,7 +347,7 @@ func TestSchedulerRetries(t *testing.T) {
 	if fmt.Sprint(e.waits) != "[1s 4s]" {
 		t.Errorf("waited %v between attempts, want [1s 4s]", e.waits)
 	}
-	if ds := e.deliveries(sub.ID); ds[0].Status != store.Posted || ds[0].Attempts != 3 {
+	if ds := e.deliveries(sub.ID); ds[0].Status != Posted || ds[0].Attempts != 3 {
 		t.Errorf("delivery = %+v, want posted after 3 attempts", ds[0])
 	}
 
@@ -368,7 +362,7 @@ func TestSchedulerRetries(t *testing.T) {
 		t.Fatalf("%d posts while the platform refuses, want still 1", n)
 	}
 	ds := e.deliveries(sub.ID)
-	if ds[1].Status != store.Pending || ds[1].Attempts != 3 || !strings.Contains(ds[1].LastError, "503") {
+	if ds[1].Status != Pending || ds[1].Attempts != 3 || !strings.Contains(ds[1].LastError, "503") {
 		t.Fatalf("refused delivery = %+v, want pending after 3 attempts with the error", ds[1])
 	}
 	if e.metric(resultFailed) != 1 {
@@ -396,7 +390,7 @@ func TestSchedulerSupersedesStalePending(t *testing.T) {
 		t.Fatalf("posts = %d; want one digest carrying the article", len(posts))
 	}
 	ds := e.deliveries(sub.ID)
-	if ds[0].Status != store.Skipped || ds[0].Reason != store.ReasonSuperseded || ds[1].Status != store.Posted {
+	if ds[0].Status != Skipped || ds[0].Reason != ReasonSuperseded || ds[1].Status != Posted {
 		t.Errorf("deliveries = %+v; want superseded, posted", ds)
 	}
 }
@@ -414,7 +408,7 @@ func TestSchedulerCatchup(t *testing.T) {
 			t.Fatalf("%d posts at start, want one carrying everything missed", len(posts))
 		}
 		ds := e.deliveries(sub.ID)
-		if len(ds) != 3 || ds[0].Status != store.Skipped || ds[0].Reason != store.ReasonMissed || ds[2].Status != store.Posted || !ds[2].FireTime.Equal(at(10, 0, 2)) {
+		if len(ds) != 3 || ds[0].Status != Skipped || ds[0].Reason != ReasonMissed || ds[2].Status != Posted || !ds[2].FireTime.Equal(at(10, 0, 2)) {
 			t.Errorf("deliveries = %+v; want 08:00, 09:00 skipped as missed, 10:00 posted", ds)
 		}
 		if e.metric(resultCaughtUp) != 1 || e.metric(resultSkipped) != 2 || e.metric(resultPosted) != 0 {
@@ -430,7 +424,7 @@ func TestSchedulerCatchup(t *testing.T) {
 		if n := len(e.chat.Posts()); n != 0 {
 			t.Fatalf("%d posts for a digest 12h late, want 0", n)
 		}
-		if ds := e.deliveries(sub.ID); len(ds) != 1 || ds[0].Reason != store.ReasonMissed {
+		if ds := e.deliveries(sub.ID); len(ds) != 1 || ds[0].Reason != ReasonMissed {
 			t.Fatalf("deliveries = %+v, want one skipped as missed", ds)
 		}
 		e.tick(at(8, 0, 3))
@@ -551,7 +545,7 @@ func TestSchedulerPanicInPost(t *testing.T) {
 	if n := len(e.chat.Posts()); n != 1 {
 		t.Fatalf("%d posts, want 1: a post that panicked is not sent again", n)
 	}
-	if ds := e.deliveries(sub.ID); ds[0].Status != store.Uncertain {
+	if ds := e.deliveries(sub.ID); ds[0].Status != Uncertain {
 		t.Errorf("delivery = %+v, want uncertain", ds[0])
 	}
 }
@@ -566,7 +560,7 @@ func TestSchedulerPartlyPosted(t *testing.T) {
 	if n := len(e.chat.Posts()); n != 1 {
 		t.Fatalf("%d posts, want 1: a partly posted digest is not sent again", n)
 	}
-	if ds := e.deliveries(sub.ID); ds[0].Status != store.Uncertain || ds[0].Attempts != 1 {
+	if ds := e.deliveries(sub.ID); ds[0].Status != Uncertain || ds[0].Attempts != 1 {
 		t.Errorf("delivery = %+v, want uncertain after one attempt", ds[0])
 	}
 	e.tick(at(8, 0, 3))
@@ -577,24 +571,28 @@ func TestSchedulerPartlyPosted(t *testing.T) {
 
 func TestSchedulerConfigSubscriptions(t *testing.T) {
 	e := newEnv(t, "harbour-wind-farm")
-	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 09:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}, {"discord", "42"}}})
+	berlinWeekdays, err := Parse("weekdays 09:00 tz Europe/Berlin", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.newScheduler(Options{Config: berlinWeekdays, ConfigTargets: []Target{{"slack", "C9"}, {"discord", "42"}}})
 	e.tick(at(5, 0, 2)) // the configured subscriptions are made at start
 	e.tick(at(7, 0, 2)) // 09:00 in Berlin
 	posts := e.chat.Posts()
-	if len(posts) != 2 || posts[0].To.Channel != "C9" || posts[1].To.Channel != "42" {
+	if len(posts) != 2 || posts[0].Sub.Channel != "C9" || posts[1].Sub.Channel != "42" {
 		t.Fatalf("posts = %+v, want one to C9 and one to 42", posts)
 	}
-	if strings.Contains(posts[0].text(), "unsubscribe") {
-		t.Errorf("a configured digest suggests unsubscribing from chat:\n%s", posts[0].text())
+	if !posts[0].Sub.FromConfig() || posts[0].Sub.Platform != "slack" || posts[1].Sub.Platform != "discord" {
+		t.Errorf("posted for %+v and %+v, want the configured slack and discord subscriptions", posts[0].Sub, posts[1].Sub)
 	}
-	sub, err := e.st.Subscription(context.Background(), "config-slack-C9")
+	sub, err := e.sched.Subscription(context.Background(), "config-slack-C9")
 	if err != nil || sub.Spec != "weekdays 09:00" || sub.TZ != "Europe/Berlin" {
 		t.Fatalf("config subscription = %+v, %v", sub, err)
 	}
 	// Removed from the configuration: stopped at the next start.
-	e.newScheduler(SchedulerOptions{ConfigSchedule: "weekdays 09:00 tz Europe/Berlin", ConfigTargets: []Target{{"slack", "C9"}}})
+	e.newScheduler(Options{Config: berlinWeekdays, ConfigTargets: []Target{{"slack", "C9"}}})
 	e.tick(at(7, 0, 3))
-	if sub, _ := e.st.Subscription(context.Background(), "config-discord-42"); sub.Active {
+	if sub, _ := e.sched.Subscription(context.Background(), "config-discord-42"); sub.Active {
 		t.Error("the discord target removed from the configuration is still active")
 	}
 	if n := len(e.chat.Posts()); n != 2 {
@@ -602,75 +600,148 @@ func TestSchedulerConfigSubscriptions(t *testing.T) {
 	}
 }
 
-func TestNewSchedulerErrors(t *testing.T) {
+func TestNewErrors(t *testing.T) {
 	e := newEnv(t)
+	daily, _ := Parse("daily 08:00", nil)
+	valid := func() Options {
+		return Options{DB: e.st.DB(), Library: e.lib, Poster: e.chat, FirstWindow: time.Hour, Catchup: time.Hour}
+	}
 	tests := []struct {
 		name string
-		opt  SchedulerOptions
+		edit func(*Options)
 		want string
 	}{
-		{"bad schedule", SchedulerOptions{ConfigSchedule: "daily 8", ConfigTargets: []Target{{"slack", "C1"}}}, `digest schedule "daily 8"`},
-		{"bad zone", SchedulerOptions{ConfigSchedule: "daily 08:00 tz Nowhere/City", ConfigTargets: []Target{{"slack", "C1"}}}, "not a known time zone"},
-		{"no chat", SchedulerOptions{ConfigSchedule: "daily 08:00", ConfigTargets: []Target{{"discord", "1"}}, Chats: map[string]Chat{"slack": e.chat}}, "no discord connection"},
-		{"no store", SchedulerOptions{Library: e.lib}, "required"},
+		{"no database", func(o *Options) { o.DB = nil }, "required"},
+		{"no poster", func(o *Options) { o.Poster = nil }, "required"},
+		{"no first window", func(o *Options) { o.FirstWindow = 0 }, "FirstWindow 0s is not a positive duration"},
+		{"no catch-up limit", func(o *Options) { o.Catchup = 0 }, "Catchup 0s is not a positive duration"},
+		{"schedule without targets", func(o *Options) { o.Config = daily }, "needs targets"},
+		{"targets without a schedule", func(o *Options) { o.ConfigTargets = []Target{{"slack", "C1"}} }, "needs targets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opt := tt.opt
-			if opt.Library == nil {
-				opt.Store, opt.Library = e.st, e.lib
-			} else {
-				opt.Store = nil
-			}
-			if opt.Chats == nil {
-				opt.Chats = map[string]Chat{"slack": e.chat}
-			}
-			_, err := NewScheduler(opt)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("NewScheduler error = %v, want one mentioning %q", err, tt.want)
+			opt := valid()
+			tt.edit(&opt)
+			if _, err := New(opt); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New error = %v, want one mentioning %q", err, tt.want)
 			}
 		})
 	}
+	if _, err := New(valid()); err != nil {
+		t.Errorf("New with valid options: %v", err)
+	}
 }
 
-// TestSchedulerRun runs the real loop: it catches up at start, picks up a
-// subscription made from chat, and returns when its context ends.
+// A Poster with no way to the platform leaves the delivery pending, with no
+// retries, and posts it once it can.
+func TestSchedulerNoRoute(t *testing.T) {
+	e := newEnv(t, "harbour-wind-farm")
+	sub := e.subscribe("daily 08:00", "")
+	e.chat.errAfter = fmt.Errorf("post to slack: %w", ErrNoRoute)
+	e.tick(at(8, 0, 2))
+	if len(e.waits) != 0 {
+		t.Errorf("waited %v to retry a post that has no route, want no retries", e.waits)
+	}
+	if ds := e.deliveries(sub.ID); len(ds) != 1 || ds[0].Status != Pending || !strings.Contains(ds[0].LastError, "no connection") {
+		t.Fatalf("deliveries = %+v, want one pending with the reason", ds)
+	}
+	e.chat.errAfter = nil
+	e.tick(at(8, 1, 2))
+	if ds := e.deliveries(sub.ID); ds[0].Status != Posted {
+		t.Errorf("delivery = %+v, want posted once the poster can", ds[0])
+	}
+}
+
+// timer is one wait Run asked the injected clock for; the test fires it.
+type timer struct {
+	d    time.Duration
+	fire chan time.Time
+}
+
+// hang bounds a wait for something the code under test must do; it is
+// not a timing assertion.
+const hang = 20 * time.Second
+
+// TestSchedulerRun runs the real loop on the injected clock: it catches up
+// at start, waits for the next fire time (at most a sweep), picks up a
+// subscription made meanwhile by waiting for its earlier fire time
+// instead, delivers it then, and returns when its context ends.
 func TestSchedulerRun(t *testing.T) {
 	e := newEnv(t, "harbour-wind-farm")
 	e.chat.posted = make(chan struct{}, 10)
 	e.subscribe("daily 08:00", "")
 	e.clock.Set(at(8, 30, 2)) // the 08:00 digest was missed half an hour ago
+	e.opt.Sweep = 2 * time.Hour
 	e.restart()
+	timers := make(chan timer)
+	e.sched.opt.After = func(d time.Duration) <-chan time.Time {
+		tm := timer{d: d, fire: make(chan time.Time, 1)}
+		timers <- tm
+		return tm.fire
+	}
+	nextTimer := func(what string) timer {
+		t.Helper()
+		select {
+		case tm := <-timers:
+			return tm
+		case <-time.After(hang):
+			t.Fatalf("Run did not wait for %s", what)
+		}
+		return timer{}
+	}
+	posted := func(what string) post {
+		t.Helper()
+		select {
+		case <-e.chat.posted:
+			posts := e.chat.Posts()
+			return posts[len(posts)-1]
+		case <-time.After(hang):
+			t.Fatalf("Run did not post %s", what)
+		}
+		return post{}
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.sched.Run(ctx) }()
-	select {
-	case <-e.chat.posted:
-	case err := <-done:
-		t.Fatalf("Run returned %v before catching up", err)
-	case <-time.After(20 * time.Second): // a hang, not a timing assertion
-		t.Fatal("Run did not catch up the missed digest")
+	posted("the missed digest")
+	// Tomorrow's 08:00 is further away than the sweep.
+	if tm := nextTimer("the sweep"); tm.d != 2*time.Hour {
+		t.Errorf("Run waits %s, want the sweep, 2h", tm.d)
 	}
-	r := e.sched.Subscribe(ctx, Request{Platform: "slack", Channel: "C2", Text: "subscribe @every 1h"}, "@every 1h")
-	if r.Ephemeral {
-		t.Fatalf("subscribe while running: %+v", r)
+
+	// Subscribed from chat while Run waits: it now waits for 08:45.
+	later, err := e.sched.Subscribe(ctx, Subscription{Platform: "slack", Channel: "C2", Spec: "daily 08:45", TZ: "UTC"})
+	if err != nil {
+		t.Fatal(err)
 	}
+	tm := nextTimer("the new subscription's fire time")
+	if tm.d != 15*time.Minute {
+		t.Fatalf("after a subscription made at 08:30 for 08:45, Run waits %s, want 15m", tm.d)
+	}
+	e.clock.Set(at(8, 45, 2))
+	tm.fire <- at(8, 45, 2)
+	if p := posted("the new subscription's digest"); p.Sub.ID != later.ID || !strings.Contains(p.text(), "Port of Calder") {
+		t.Errorf("posted %s for subscription %s, want the new subscription's first digest", p.text(), p.Sub.ID)
+	}
+	nextTimer("the next fire time")
+
 	cancel()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Errorf("Run = %v, want nil", err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(hang):
 		t.Fatal("Run did not return after its context ended")
 	}
-	if e.metric(resultCaughtUp) != 1 {
-		t.Errorf("caught_up = %v, want 1", e.metric(resultCaughtUp))
+	if e.metric(resultCaughtUp) != 1 || e.metric(resultPosted) != 1 {
+		t.Errorf("caught_up, posted = %v, %v; want 1, 1", e.metric(resultCaughtUp), e.metric(resultPosted))
 	}
 }
 
 func TestDueTimesLongOutage(t *testing.T) {
-	s, _ := ParseSchedule("@every 1s", time.UTC)
+	s, _ := Parse("@every 1s", time.UTC)
 	anchor := monday0700
 	now := anchor.Add(30 * 24 * time.Hour)
 	due, uncounted := dueTimes(s, anchor, now)
@@ -701,7 +772,7 @@ func TestSchedulerStalePendingAfterLongOutage(t *testing.T) {
 		t.Fatalf("%d stale digests posted at start, want 0", n)
 	}
 	ds := e.deliveries(sub.ID)
-	if len(ds) != 3 || ds[0].Reason != store.ReasonSuperseded || ds[2].Reason != store.ReasonMissed {
+	if len(ds) != 3 || ds[0].Reason != ReasonSuperseded || ds[2].Reason != ReasonMissed {
 		t.Fatalf("deliveries = %+v; want superseded, missed, missed", ds)
 	}
 	e.tick(at(8, 0, 5))
@@ -710,23 +781,21 @@ func TestSchedulerStalePendingAfterLongOutage(t *testing.T) {
 	}
 }
 
-// runOne is what cron runs for a subscription at its fire time.
-func TestSchedulerCronJob(t *testing.T) {
+// A stopped subscription is not delivered.
+func TestSchedulerUnsubscribed(t *testing.T) {
 	e := newEnv(t, "harbour-wind-farm")
-	sub := e.subscribe("daily 08:00", "")
+	e.subscribe("daily 08:00", "")
 	stopped := e.subscribe("daily 08:00", "wind")
-	if _, err := e.st.DeactivateSubscription(context.Background(), stopped.ID); err != nil {
-		t.Fatal(err)
+	if ok, err := e.sched.Unsubscribe(context.Background(), stopped.ID); !ok || err != nil {
+		t.Fatalf("Unsubscribe = %v, %v; want true, nil", ok, err)
 	}
-	if err := e.sched.ready(context.Background()); err != nil {
-		t.Fatal(err)
+	if ok, _ := e.sched.Unsubscribe(context.Background(), stopped.ID); ok {
+		t.Error("stopping twice reported the subscription active")
 	}
-	e.clock.Set(at(8, 0, 2))
-	e.sched.runOne(context.Background(), sub.ID)
-	e.sched.runOne(context.Background(), stopped.ID)
-	e.sched.runOne(context.Background(), sub.ID)
+	e.tick(at(8, 0, 2))
+	e.tick(at(8, 1, 2))
 	posts := e.chat.Posts()
-	if len(posts) != 1 || strings.Contains(posts[0].text(), "Briefing on wind") {
+	if len(posts) != 1 || posts[0].Digest.Topic != "" {
 		t.Fatalf("%d posts; want one, from the active subscription", len(posts))
 	}
 }

@@ -1,7 +1,10 @@
-// Package scheduletest delivers scheduled digests through the real Slack
-// and Discord adapters to their exported fakes (slackfake, discordfake). It holds tests only
-// (bot/slack and bot/discord import bot, so these cannot live there).
-package scheduletest
+package bot_test
+
+// These tests deliver scheduled digests through the scheduler, the Poster
+// and the real Slack and Discord adapters to fakes speaking their wire
+// formats: their exported fakes, slackfake and discordfake.
+// They are an external test package because bot/slack and bot/discord
+// import bot.
 
 import (
 	"context"
@@ -10,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-
 	"briefbot/bot"
 	"briefbot/bot/discord"
 	"briefbot/bot/discord/discordfake"
@@ -18,6 +20,7 @@ import (
 	"briefbot/bot/slack/slackfake"
 	"briefbot/briefing"
 	"briefbot/briefing/corpus"
+	"briefbot/briefing/schedule"
 	"briefbot/briefing/store"
 )
 
@@ -135,13 +138,23 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// scheduler makes a scheduler for the configured schedule, on the
-// fixture's clock; waits between retries return at once.
-func (f *fixture) scheduler(t *testing.T, schedule string, targets ...bot.Target) *bot.Scheduler {
-	s, err := bot.NewScheduler(bot.SchedulerOptions{
-		Store: f.st, Library: f.lib, Chats: f.chats,
-		ConfigSchedule: schedule, ConfigTargets: targets,
-		Now: func() time.Time { return f.now },
+// scheduler makes a scheduler for the configured schedule (none when ""),
+// posting through the adapters on the fixture's clock, and the chat
+// commands over it; waits between retries return at once.
+func (f *fixture) scheduler(t *testing.T, spec string, targets ...schedule.Target) (*schedule.Scheduler, *bot.SubscriptionCommands) {
+	t.Helper()
+	var config schedule.Schedule
+	if spec != "" {
+		var err error
+		if config, err = schedule.Parse(spec, time.UTC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := func() time.Time { return f.now }
+	poster := bot.NewPoster(f.chats)
+	s, err := schedule.New(schedule.Options{
+		DB: f.st.DB(), Library: f.lib, Poster: poster, FirstWindow: 24 * time.Hour, Catchup: 6 * time.Hour,
+		Config: config, ConfigTargets: targets, Now: now,
 		After: func(time.Duration) <-chan time.Time {
 			ch := make(chan time.Time, 1)
 			ch <- f.now
@@ -151,10 +164,16 @@ func (f *fixture) scheduler(t *testing.T, schedule string, targets ...bot.Target
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	cmds, err := bot.NewSubscriptionCommands(bot.SubscriptionOptions{
+		Subscriber: s, CanPost: poster.CanPost, Location: time.UTC, FirstWindow: 24 * time.Hour, Now: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cmds
 }
 
-func (f *fixture) tick(t *testing.T, s *bot.Scheduler, at time.Time) {
+func (f *fixture) tick(t *testing.T, s *schedule.Scheduler, at time.Time) {
 	f.now = at
 	if err := s.Tick(context.Background(), at); err != nil {
 		t.Fatal(err)
@@ -163,7 +182,7 @@ func (f *fixture) tick(t *testing.T, s *bot.Scheduler, at time.Time) {
 
 func TestDigestsToSlackAndDiscord(t *testing.T) {
 	f := newFixture(t)
-	s := f.scheduler(t, "daily 08:00", bot.Target{Platform: "slack", Channel: "C0123"}, bot.Target{Platform: "discord", Channel: "987654321"})
+	s, _ := f.scheduler(t, "daily 08:00", schedule.Target{Platform: "slack", Channel: "C0123"}, schedule.Target{Platform: "discord", Channel: "987654321"})
 	f.tick(t, s, time.Date(2025, 6, 2, 7, 0, 0, 0, time.UTC)) // started: subscriptions made
 	// Each platform refuses the first call; the scheduler retries.
 	f.slack.failures, f.disc.failures = 1, 1
@@ -194,8 +213,8 @@ func TestDigestsToSlackAndDiscord(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"config-slack-C0123", "config-discord-987654321"} {
-		ds, err := f.st.Deliveries(context.Background(), id)
-		if err != nil || len(ds) != 1 || ds[0].Status != store.Posted || ds[0].Attempts != 2 {
+		ds, err := s.Deliveries(context.Background(), id)
+		if err != nil || len(ds) != 1 || ds[0].Status != schedule.Posted || ds[0].Attempts != 2 {
 			t.Errorf("%s deliveries = %+v, %v; want one posted on the second attempt", id, ds, err)
 		}
 	}
@@ -212,9 +231,9 @@ func TestDigestsToSlackAndDiscord(t *testing.T) {
 // stories.
 func TestTopicSubscriptionToSlack(t *testing.T) {
 	f := newFixture(t)
-	s := f.scheduler(t, "")
+	s, cmds := f.scheduler(t, "")
 	f.now = time.Date(2025, 6, 2, 7, 0, 0, 0, time.UTC)
-	r := s.Subscribe(context.Background(), bot.Request{Platform: "slack", Channel: "C0456", User: "U1"}, "weekdays 08:00 topic Brussels supercomputers")
+	r := cmds.Subscribe(context.Background(), bot.Request{Platform: "slack", Channel: "C0456", User: "U1"}, "weekdays 08:00 topic Brussels supercomputers")
 	if r.Ephemeral || !strings.Contains(r.Title, "weekdays at 08:00 (UTC)") {
 		t.Fatalf("subscribe = %+v", r)
 	}

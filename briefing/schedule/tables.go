@@ -1,4 +1,4 @@
-package store
+package schedule
 
 import (
 	"context"
@@ -10,28 +10,10 @@ import (
 	"time"
 )
 
-// Scheduled digests are kept in two tables. A subscription says where and
-// when a digest goes; a delivery records what happened to one of its fire
-// times. The delivery protocol that makes each (subscription, fire time)
-// post at most once, and never lose its articles, is:
-//
-//  1. PlanDelivery inserts the delivery as pending with its window
-//     [since, until) in one transaction (nothing happens when the row
-//     exists); older pending deliveries of the subscription are superseded,
-//     since the new window covers theirs. (SkipDelivery, for a fire time
-//     missed while down, supersedes them too.)
-//  2. BeginPost moves it from pending to posting, just before the platform
-//     is called.
-//  3. On the platform's acceptance, MarkPosted records posted and advances
-//     the subscription's last_until to the window's end, in one
-//     transaction. A failed call goes back to pending (FailPost) and is
-//     retried later.
-//
-// A delivery still posting when the process starts again (RecoverPosting)
-// was interrupted while the platform was being called: it may or may not
-// have been posted, so it is marked uncertain and never sent again. Its
-// window is not counted as delivered (last_until is not advanced), so its
-// articles are carried by the subscription's next digest.
+// The tables of scheduled digests: a subscription says where and when a
+// digest goes; a delivery records what happened to one of its fire times
+// (the states and transitions of the package comment). Timestamps are Unix
+// nanoseconds, 0 for none.
 const subscriptionSchema = `
 CREATE TABLE IF NOT EXISTS subscriptions (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -61,12 +43,24 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status);
 `
 
+// tables runs the state transitions on the subscriptions and deliveries
+// tables. Each method is one statement or one transaction.
+type tables struct{ db *sql.DB }
+
+// create creates the tables when missing (the schema is idempotent).
+func (s *tables) create(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, subscriptionSchema); err != nil {
+		return fmt.Errorf("schedule: create tables: %w", err)
+	}
+	return nil
+}
+
 // ErrNotFound is returned for a subscription that does not exist.
-var ErrNotFound = errors.New("store: not found")
+var ErrNotFound = errors.New("schedule: not found")
 
 // Subscription is a standing request for scheduled digests in one channel.
 type Subscription struct {
-	ID       string // chat subscriptions get "1", "2", ...; config ones are named by the caller
+	ID       string // chat subscriptions get "1", "2", ...; configured ones ConfigPrefix+platform+"-"+channel
 	Platform string // "slack" or "discord"
 	Channel  string
 	Spec     string // schedule in canonical form, without its zone
@@ -137,7 +131,7 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 
 // CreateSubscription stores a new active subscription and returns it with
 // its ID (the next number, when sub.ID is "") and Created set to now.
-func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
+func (s *tables) CreateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
 	sub.Created, sub.Active, sub.LastUntil = now.UTC(), true, time.Time{}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if sub.ID == "" { // never reused: rows are deactivated, not deleted
@@ -152,20 +146,20 @@ func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now ti
 		return err
 	})
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: create subscription: %w", err)
+		return Subscription{}, fmt.Errorf("schedule: create subscription: %w", err)
 	}
 	return sub, nil
 }
 
 // Subscription returns one subscription, active or not; ErrNotFound when
 // there is none with that id.
-func (s *Store) Subscription(ctx context.Context, id string) (Subscription, error) {
+func (s *tables) Subscription(ctx context.Context, id string) (Subscription, error) {
 	sub, err := scanSubscription(s.db.QueryRowContext(ctx, `SELECT `+subscriptionCols+` FROM subscriptions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Subscription{}, fmt.Errorf("store: subscription %s: %w", id, ErrNotFound)
+		return Subscription{}, fmt.Errorf("schedule: subscription %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscription %s: %w", id, err)
+		return Subscription{}, fmt.Errorf("schedule: subscription %s: %w", id, err)
 	}
 	return sub, nil
 }
@@ -178,7 +172,7 @@ type SubscriptionFilter struct {
 }
 
 // Subscriptions returns the subscriptions matching f, oldest first.
-func (s *Store) Subscriptions(ctx context.Context, f SubscriptionFilter) ([]Subscription, error) {
+func (s *tables) Subscriptions(ctx context.Context, f SubscriptionFilter) ([]Subscription, error) {
 	q := `SELECT ` + subscriptionCols + ` FROM subscriptions WHERE 1`
 	var args []any
 	if f.Platform != "" {
@@ -194,26 +188,26 @@ func (s *Store) Subscriptions(ctx context.Context, f SubscriptionFilter) ([]Subs
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY seq`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: subscriptions: %w", err)
+		return nil, fmt.Errorf("schedule: subscriptions: %w", err)
 	}
 	defer rows.Close()
 	var out []Subscription
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: subscriptions: %w", err)
+			return nil, fmt.Errorf("schedule: subscriptions: %w", err)
 		}
 		out = append(out, sub)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: subscriptions: %w", err)
+		return nil, fmt.Errorf("schedule: subscriptions: %w", err)
 	}
 	return out, nil
 }
 
 // DeactivateSubscription stops a subscription; its pending deliveries are
 // skipped. It reports whether the subscription was active.
-func (s *Store) DeactivateSubscription(ctx context.Context, id string) (bool, error) {
+func (s *tables) DeactivateSubscription(ctx context.Context, id string) (bool, error) {
 	var was bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -221,7 +215,7 @@ func (s *Store) DeactivateSubscription(ctx context.Context, id string) (bool, er
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: deactivate subscription %s: %w", id, err)
+		return false, fmt.Errorf("schedule: deactivate subscription %s: %w", id, err)
 	}
 	return was, nil
 }
@@ -246,7 +240,7 @@ func deactivate(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
 // deactivated. One that comes back after being deactivated starts afresh:
 // Created becomes now and its first digest covers the first window again.
 // It runs in one transaction.
-func (s *Store) SyncSubscriptions(ctx context.Context, prefix string, subs []Subscription, now time.Time) error {
+func (s *tables) SyncSubscriptions(ctx context.Context, prefix string, subs []Subscription, now time.Time) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		keep := map[string]bool{}
 		for _, sub := range subs {
@@ -300,7 +294,7 @@ func (s *Store) SyncSubscriptions(ctx context.Context, prefix string, subs []Sub
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: sync subscriptions: %w", err)
+		return fmt.Errorf("schedule: sync subscriptions: %w", err)
 	}
 	return nil
 }
@@ -317,10 +311,10 @@ func scanDelivery(sc interface{ Scan(...any) error }) (Delivery, error) {
 
 // LastFireTime returns the latest fire time of sub that has a delivery in
 // any state, or the zero time when there is none.
-func (s *Store) LastFireTime(ctx context.Context, sub string) (time.Time, error) {
+func (s *tables) LastFireTime(ctx context.Context, sub string) (time.Time, error) {
 	var n sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, `SELECT MAX(fire_time) FROM deliveries WHERE subscription = ?`, sub).Scan(&n); err != nil {
-		return time.Time{}, fmt.Errorf("store: last fire time of %s: %w", sub, err)
+		return time.Time{}, fmt.Errorf("schedule: last fire time of %s: %w", sub, err)
 	}
 	return fromNanos(n.Int64), nil
 }
@@ -353,7 +347,7 @@ func windowStart(ctx context.Context, tx *sql.Tx, sub string, fire time.Time, fi
 // first window, fire-firstWindow at the latest) to fire, and supersedes its
 // older pending deliveries. When the delivery already exists it is
 // returned unchanged, whatever its state. All in one transaction.
-func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration) (Delivery, error) {
+func (s *tables) PlanDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration) (Delivery, error) {
 	var d Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		since, err := windowStart(ctx, tx, sub, fire, firstWindow)
@@ -372,7 +366,7 @@ func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, fi
 		return err
 	})
 	if err != nil {
-		return Delivery{}, fmt.Errorf("store: plan delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return Delivery{}, fmt.Errorf("schedule: plan delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return d, nil
 }
@@ -381,7 +375,7 @@ func (s *Store) PlanDelivery(ctx context.Context, sub string, fire time.Time, fi
 // have had, unless the delivery already exists, and supersedes older
 // pending deliveries. last_until is not advanced: the next digest carries
 // their articles.
-func (s *Store) SkipDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration, reason string) error {
+func (s *tables) SkipDelivery(ctx context.Context, sub string, fire time.Time, firstWindow time.Duration, reason string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		since, err := windowStart(ctx, tx, sub, fire, firstWindow)
 		if err != nil {
@@ -396,14 +390,14 @@ func (s *Store) SkipDelivery(ctx context.Context, sub string, fire time.Time, fi
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: skip delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return fmt.Errorf("schedule: skip delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
 
 // Deliveries returns sub's deliveries in the given states (all when none
 // is given), oldest fire time first.
-func (s *Store) Deliveries(ctx context.Context, sub string, states ...DeliveryStatus) ([]Delivery, error) {
+func (s *tables) Deliveries(ctx context.Context, sub string, states ...DeliveryStatus) ([]Delivery, error) {
 	q := `SELECT ` + deliveryCols + ` FROM deliveries WHERE subscription = ?`
 	args := []any{sub}
 	if len(states) > 0 {
@@ -414,19 +408,19 @@ func (s *Store) Deliveries(ctx context.Context, sub string, states ...DeliverySt
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY fire_time`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: deliveries of %s: %w", sub, err)
+		return nil, fmt.Errorf("schedule: deliveries of %s: %w", sub, err)
 	}
 	defer rows.Close()
 	var out []Delivery
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: deliveries of %s: %w", sub, err)
+			return nil, fmt.Errorf("schedule: deliveries of %s: %w", sub, err)
 		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: deliveries of %s: %w", sub, err)
+		return nil, fmt.Errorf("schedule: deliveries of %s: %w", sub, err)
 	}
 	return out, nil
 }
@@ -434,12 +428,12 @@ func (s *Store) Deliveries(ctx context.Context, sub string, states ...DeliverySt
 // ErrNotPending is returned when a delivery is not in the state a
 // transition needs: by BeginPost when it is no longer pending (posted,
 // skipped or interrupted meanwhile), so it must not be sent.
-var ErrNotPending = errors.New("store: delivery is not pending")
+var ErrNotPending = errors.New("schedule: delivery is not pending")
 
 // BeginPost moves a pending delivery to posting and counts the attempt. It
 // must succeed before the platform is called; ErrNotPending means the
 // delivery must not be sent.
-func (s *Store) BeginPost(ctx context.Context, sub string, fire time.Time) error {
+func (s *tables) BeginPost(ctx context.Context, sub string, fire time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1 WHERE subscription = ? AND fire_time = ? AND status = ?`,
 		Posting, sub, nanos(fire), Pending)
 	if err == nil {
@@ -449,18 +443,18 @@ func (s *Store) BeginPost(ctx context.Context, sub string, fire time.Time) error
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("store: begin post %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return fmt.Errorf("schedule: begin post %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
 
 // FailPost moves a posting delivery back to pending, recording why the
 // platform refused it, so that it is tried again.
-func (s *Store) FailPost(ctx context.Context, sub string, fire time.Time, reason string) error {
+func (s *tables) FailPost(ctx context.Context, sub string, fire time.Time, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
 		Pending, reason, sub, nanos(fire), Posting)
 	if err != nil {
-		return fmt.Errorf("store: fail post %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return fmt.Errorf("schedule: fail post %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
@@ -468,7 +462,7 @@ func (s *Store) FailPost(ctx context.Context, sub string, fire time.Time, reason
 // MarkPosted records that the platform accepted a posting (or uncertain)
 // delivery and advances its subscription's last_until to the delivery's
 // window end, in one transaction.
-func (s *Store) MarkPosted(ctx context.Context, sub string, fire, postedAt time.Time) error {
+func (s *tables) MarkPosted(ctx context.Context, sub string, fire, postedAt time.Time) error {
 	return s.finish(ctx, sub, fire, `UPDATE deliveries SET status = ?, posted_at = ?, last_error = ''
 		WHERE subscription = ? AND fire_time = ? AND status IN (?, ?)`,
 		Posted, nanos(postedAt), sub, nanos(fire), Posting, Uncertain)
@@ -477,7 +471,7 @@ func (s *Store) MarkPosted(ctx context.Context, sub string, fire, postedAt time.
 // MarkEmpty records that a pending delivery had nothing to post (skipped,
 // reason empty) and advances last_until past its window, in one
 // transaction.
-func (s *Store) MarkEmpty(ctx context.Context, sub string, fire time.Time) error {
+func (s *tables) MarkEmpty(ctx context.Context, sub string, fire time.Time) error {
 	return s.finish(ctx, sub, fire, `UPDATE deliveries SET status = ?, reason = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
 		Skipped, ReasonEmpty, sub, nanos(fire), Pending)
 }
@@ -485,7 +479,7 @@ func (s *Store) MarkEmpty(ctx context.Context, sub string, fire time.Time) error
 // finish runs update on one delivery and, when it changed it, advances the
 // subscription's last_until to the delivery's window end. ErrNotPending
 // when the delivery was not in a state update accepts.
-func (s *Store) finish(ctx context.Context, sub string, fire time.Time, update string, args ...any) error {
+func (s *tables) finish(ctx context.Context, sub string, fire time.Time, update string, args ...any) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, update, args...)
 		if err != nil {
@@ -501,7 +495,7 @@ func (s *Store) finish(ctx context.Context, sub string, fire time.Time, update s
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: finish delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return fmt.Errorf("schedule: finish delivery %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
@@ -509,11 +503,11 @@ func (s *Store) finish(ctx context.Context, sub string, fire time.Time, update s
 // MarkUncertain records that a posting delivery was interrupted in a way
 // that leaves unknown whether the platform accepted it (a panic in the
 // platform call). It is never sent again; last_until is not advanced.
-func (s *Store) MarkUncertain(ctx context.Context, sub string, fire time.Time, reason string) error {
+func (s *tables) MarkUncertain(ctx context.Context, sub string, fire time.Time, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
 		Uncertain, reason, sub, nanos(fire), Posting)
 	if err != nil {
-		return fmt.Errorf("store: mark uncertain %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
+		return fmt.Errorf("schedule: mark uncertain %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
@@ -521,7 +515,7 @@ func (s *Store) MarkUncertain(ctx context.Context, sub string, fire time.Time, r
 // RecoverPosting marks every delivery still posting as uncertain and
 // returns them. Call it once at start, before any delivery: a posting row
 // then belongs to a process that died while calling the platform.
-func (s *Store) RecoverPosting(ctx context.Context) ([]Delivery, error) {
+func (s *tables) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 	var out []Delivery
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE status = ? ORDER BY subscription, fire_time`, Posting)
@@ -545,7 +539,7 @@ func (s *Store) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: recover interrupted deliveries: %w", err)
+		return nil, fmt.Errorf("schedule: recover interrupted deliveries: %w", err)
 	}
 	for i := range out {
 		out[i].Status, out[i].LastError = Uncertain, "interrupted while posting"
@@ -554,7 +548,7 @@ func (s *Store) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 }
 
 // tx runs fn in one write transaction, committed when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *tables) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -564,4 +558,8 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }

@@ -1,20 +1,33 @@
-package store
+package schedule
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"briefbot/briefing/store"
 )
 
-func openTemp(t *testing.T, dir string) *Store {
+// testTables are the tables in a store opened on dir; Close closes the
+// store, as a dying process leaves it.
+type testTables struct {
+	*tables
+	Close func() error
+}
+
+func openTemp(t *testing.T, dir string) testTables {
 	t.Helper()
-	st, err := Open(context.Background(), dir)
+	st, err := store.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return st
+	tb := &tables{db: st.DB()}
+	if err := tb.create(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return testTables{tables: tb, Close: st.Close}
 }
 
 var t0 = time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)

@@ -1,4 +1,4 @@
-package bot
+package schedule
 
 import (
 	"errors"
@@ -49,15 +49,15 @@ const (
 	kindEvery
 )
 
-// DefaultSchedule is the schedule of "/brief subscribe" without one.
-const DefaultSchedule = "daily 08:00"
+// DefaultSpec is the schedule of a subscription that asks for none.
+const DefaultSpec = "daily 08:00"
 
-// ScheduleUsage says which schedules are accepted, with examples. Errors from
-// ParseSchedule end with it.
-const ScheduleUsage = `use daily HH:MM, weekdays HH:MM, weekly DAY HH:MM, cron "MIN HOUR DOM MON DOW" or a descriptor (@hourly, @daily, @weekly, @every 1h), optionally followed by tz ZONE; for example: daily 08:00 tz Europe/Berlin, weekly mon 09:30, cron "0 8 * * 1-5", @every 6h`
+// Usage says which schedules are accepted, with examples. Errors from
+// Parse end with it.
+const Usage = `use daily HH:MM, weekdays HH:MM, weekly DAY HH:MM, cron "MIN HOUR DOM MON DOW" or a descriptor (@hourly, @daily, @weekly, @every 1h), optionally followed by tz ZONE; for example: daily 08:00 tz Europe/Berlin, weekly mon 09:30, cron "0 8 * * 1-5", @every 6h`
 
-// ErrSchedule is wrapped by every error ParseSchedule returns.
-var ErrSchedule = errors.New("schedule not accepted")
+// ErrInvalid is wrapped by every error Parse returns.
+var ErrInvalid = errors.New("schedule not accepted")
 
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
@@ -71,7 +71,7 @@ var weekdays = map[string]time.Weekday{
 	"sat": time.Saturday, "saturday": time.Saturday,
 }
 
-// ParseSchedule parses a schedule:
+// Parse parses a schedule:
 //
 //	daily HH:MM             every day at that local time
 //	weekdays HH:MM          Monday to Friday
@@ -82,8 +82,8 @@ var weekdays = map[string]time.Weekday{
 //
 // optionally followed by "tz ZONE" (an IANA name such as Europe/Berlin);
 // without it the schedule is in defaultLoc (UTC when nil). Keywords are case
-// insensitive. Errors wrap ErrSchedule and say what is accepted.
-func ParseSchedule(spec string, defaultLoc *time.Location) (Schedule, error) {
+// insensitive. Errors wrap ErrInvalid and say what is accepted.
+func Parse(spec string, defaultLoc *time.Location) (Schedule, error) {
 	if defaultLoc == nil {
 		defaultLoc = time.UTC
 	}
@@ -97,7 +97,7 @@ func ParseSchedule(spec string, defaultLoc *time.Location) (Schedule, error) {
 			continue
 		}
 		if i+2 != len(fields) {
-			return Schedule{}, scheduleError("tz takes one zone name at the end, such as tz Europe/Berlin")
+			return Schedule{}, invalid("tz takes one zone name at the end, such as tz Europe/Berlin")
 		}
 		loc, err = LoadZone(fields[i+1])
 		if err != nil {
@@ -118,20 +118,20 @@ func ParseSchedule(spec string, defaultLoc *time.Location) (Schedule, error) {
 // error says what is accepted.
 func LoadZone(name string) (*time.Location, error) {
 	if name == "" || strings.EqualFold(name, "local") {
-		return nil, fmt.Errorf("%w: %q is not a time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC", ErrSchedule, name)
+		return nil, fmt.Errorf("%w: %q is not a time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC", ErrInvalid, name)
 	}
 	if strings.EqualFold(name, "utc") {
 		return time.UTC, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC", ErrSchedule, name)
+		return nil, fmt.Errorf("%w: %q is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC", ErrInvalid, name)
 	}
 	return loc, nil
 }
 
-func scheduleError(problem string) error {
-	return fmt.Errorf("%w: %s; %s", ErrSchedule, problem, ScheduleUsage)
+func invalid(problem string) error {
+	return fmt.Errorf("%w: %s; %s", ErrInvalid, problem, Usage)
 }
 
 // scheduleFields splits a spec into words; a quoted cron spec ("..." or
@@ -152,7 +152,7 @@ func scheduleFields(spec string) ([]string, error) {
 				}
 			}
 			if end < 0 {
-				return nil, scheduleError("a quote is not closed")
+				return nil, invalid("a quote is not closed")
 			}
 			out = append(out, strings.TrimSpace(string(rs[i+1:end])))
 			i = end + 1
@@ -179,14 +179,14 @@ func closes(open, r rune) bool {
 
 func parseFields(f []string) (Schedule, error) {
 	if len(f) == 0 {
-		return Schedule{}, scheduleError("the schedule is empty")
+		return Schedule{}, invalid("the schedule is empty")
 	}
 	switch word := strings.ToLower(f[0]); {
 	case strings.HasPrefix(word, "tz=") || strings.HasPrefix(word, "cron_tz="):
-		return Schedule{}, scheduleError("put the zone after the spec as tz ZONE, not TZ= inside it")
+		return Schedule{}, invalid("put the zone after the spec as tz ZONE, not TZ= inside it")
 	case word == "daily" || word == "weekdays":
 		if len(f) != 2 {
-			return Schedule{}, scheduleError(word + " takes a time, such as " + word + " 08:00")
+			return Schedule{}, invalid(word + " takes a time, such as " + word + " 08:00")
 		}
 		h, m, err := parseClock(f[1])
 		if err != nil {
@@ -199,11 +199,11 @@ func parseFields(f []string) (Schedule, error) {
 		return Schedule{kind: k, hour: h, minute: m, text: fmt.Sprintf("%s %02d:%02d", word, h, m)}, nil
 	case word == "weekly":
 		if len(f) != 3 {
-			return Schedule{}, scheduleError("weekly takes a day and a time, such as weekly mon 09:00")
+			return Schedule{}, invalid("weekly takes a day and a time, such as weekly mon 09:00")
 		}
 		day, ok := weekdays[strings.ToLower(f[1])]
 		if !ok {
-			return Schedule{}, scheduleError(fmt.Sprintf("%q is not a day; use mon, tue, wed, thu, fri, sat or sun", f[1]))
+			return Schedule{}, invalid(fmt.Sprintf("%q is not a day; use mon, tue, wed, thu, fri, sat or sun", f[1]))
 		}
 		h, m, err := parseClock(f[2])
 		if err != nil {
@@ -218,7 +218,7 @@ func parseFields(f []string) (Schedule, error) {
 		if len(f) == 6 { // cron 0 8 * * 1-5, unquoted
 			return parseCron(strings.Join(f[1:], " "))
 		}
-		return Schedule{}, scheduleError(`cron takes a five-field spec in quotes, such as cron "0 8 * * 1-5"`)
+		return Schedule{}, invalid(`cron takes a five-field spec in quotes, such as cron "0 8 * * 1-5"`)
 	case strings.HasPrefix(word, "@"):
 		return parseCron(strings.Join(f, " "))
 	case len(f) == 1 && strings.Count(f[0], " ") == 4: // a quoted bare spec
@@ -226,7 +226,7 @@ func parseFields(f []string) (Schedule, error) {
 	case len(f) == 5:
 		return parseCron(strings.Join(f, " "))
 	}
-	return Schedule{}, scheduleError(fmt.Sprintf("%q is not a schedule", strings.Join(f, " ")))
+	return Schedule{}, invalid(fmt.Sprintf("%q is not a schedule", strings.Join(f, " ")))
 }
 
 func parseClock(s string) (hour, minute int, err error) {
@@ -234,7 +234,7 @@ func parseClock(s string) (hour, minute int, err error) {
 	h, herr := strconv.Atoi(hs)
 	m, merr := strconv.Atoi(ms)
 	if !ok || herr != nil || merr != nil || len(ms) != 2 || len(hs) > 2 || h < 0 || h > 23 || m < 0 || m > 59 {
-		return 0, 0, scheduleError(fmt.Sprintf("%q is not a time of day; write it as 24-hour HH:MM, such as 08:00 or 17:30", s))
+		return 0, 0, invalid(fmt.Sprintf("%q is not a time of day; write it as 24-hour HH:MM, such as 08:00 or 17:30", s))
 	}
 	return h, m, nil
 }
@@ -243,11 +243,11 @@ func parseCron(spec string) (Schedule, error) {
 	spec = strings.Join(strings.Fields(spec), " ")
 	upper := strings.ToUpper(spec)
 	if strings.HasPrefix(upper, "TZ=") || strings.HasPrefix(upper, "CRON_TZ=") {
-		return Schedule{}, scheduleError("put the zone after the spec as tz ZONE, not TZ= inside it")
+		return Schedule{}, invalid("put the zone after the spec as tz ZONE, not TZ= inside it")
 	}
 	cs, err := cronParser.Parse(spec)
 	if err != nil {
-		return Schedule{}, scheduleError(fmt.Sprintf("%q is not a valid cron spec (%v)", spec, err))
+		return Schedule{}, invalid(fmt.Sprintf("%q is not a valid cron spec (%v)", spec, err))
 	}
 	switch c := cs.(type) {
 	case *cron.SpecSchedule:
@@ -257,13 +257,13 @@ func parseCron(spec string) (Schedule, error) {
 		}
 		return Schedule{kind: kindCron, spec: c, text: strings.ToLower(text)}, nil
 	case cron.ConstantDelaySchedule:
-		return Schedule{kind: kindEvery, every: c.Delay, text: "@every " + shortDuration(c.Delay)}, nil
+		return Schedule{kind: kindEvery, every: c.Delay, text: "@every " + FormatDuration(c.Delay)}, nil
 	}
-	return Schedule{}, scheduleError(fmt.Sprintf("%q is not a supported schedule", spec))
+	return Schedule{}, invalid(fmt.Sprintf("%q is not a supported schedule", spec))
 }
 
-// shortDuration formats d without zero units: 1h, 1h30m, 5s.
-func shortDuration(d time.Duration) string {
+// FormatDuration formats d without zero units: 1h, 1h30m, 5s.
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -275,7 +275,7 @@ func shortDuration(d time.Duration) string {
 }
 
 // Spec is the schedule in canonical form without its zone, such that
-// ParseSchedule(s.Spec(), s.Location()) returns an equal schedule.
+// Parse(s.Spec(), s.Location()) returns an equal schedule.
 func (s Schedule) Spec() string { return s.text }
 
 // Location is the zone the schedule's times are in.
@@ -300,7 +300,7 @@ func (s Schedule) String() string {
 	case kindCron:
 		return s.text + zone
 	case kindEvery:
-		return "every " + shortDuration(s.every)
+		return "every " + FormatDuration(s.every)
 	}
 	return "never"
 }
@@ -424,4 +424,25 @@ func wallTime(date time.Time, hour, minute int, loc *time.Location) time.Time {
 	after := time.Unix(wall-int64(minOff), 0).In(loc)
 	t, _ := after.ZoneBounds()
 	return t
+}
+
+// IsZero reports whether s is the zero Schedule (none parsed), which never
+// fires.
+func (s Schedule) IsZero() bool { return s.kind == 0 }
+
+// FiresWithin reports whether s fires twice less than gap apart during the
+// day after now.
+func (s Schedule) FiresWithin(gap time.Duration, now time.Time) bool {
+	prev := s.Next(now)
+	for range 100 {
+		next := s.Next(prev)
+		if prev.IsZero() || next.IsZero() || next.Sub(now) > 24*time.Hour {
+			return false
+		}
+		if next.Sub(prev) < gap {
+			return true
+		}
+		prev = next
+	}
+	return false
 }

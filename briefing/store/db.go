@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// DB is the store's database, for packages that keep their own tables in
+// it (briefing/schedule). It is open until Close; writes through it take
+// the database lock at BEGIN (immediate transactions), like the store's.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// ErrNotFound is returned for a row that does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// nanos stores t as Unix nanoseconds, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// tx runs fn in one write transaction, committed when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
