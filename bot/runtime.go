@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -361,4 +362,57 @@ func newRuntimeMetrics(reg prometheus.Registerer) (*runtimeMetrics, error) {
 		errs = append(errs, err)
 	}
 	return m, errors.Join(errs...)
+}
+
+// Seen remembers which platform deliveries (Slack event ids and command
+// trigger ids, Discord interaction and message ids) were already taken, so
+// that one the platform sends again (a retry, a replay after a restart) is
+// answered once. FirstSeen records key for at least ttl and reports
+// whether it was not already recorded; on an error the caller answers
+// (a second answer is better than none). briefing/store implements it
+// durably; NewMemorySeen in memory.
+type Seen interface {
+	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// NewMemorySeen returns a Seen that keeps at most max keys in memory,
+// oldest forgotten first, on the clock now: deduplication within one
+// process only.
+func NewMemorySeen(max int, now func() time.Time) Seen {
+	return &memorySeen{max: max, now: now, at: map[string]*list.Element{}, order: list.New()}
+}
+
+type memorySeen struct {
+	mu    sync.Mutex
+	max   int
+	now   func() time.Time
+	at    map[string]*list.Element
+	order *list.List // of seenEntry, oldest first
+}
+
+type seenEntry struct {
+	key     string
+	expires time.Time
+}
+
+func (s *memorySeen) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for e := s.order.Front(); e != nil; e = s.order.Front() {
+		ent := e.Value.(seenEntry)
+		if now.Before(ent.expires) && s.order.Len() < s.max {
+			break
+		}
+		s.order.Remove(e)
+		delete(s.at, ent.key)
+	}
+	if e, ok := s.at[key]; ok {
+		if now.Before(e.Value.(seenEntry).expires) {
+			return false, nil
+		}
+		s.order.Remove(e)
+	}
+	s.at[key] = s.order.PushBack(seenEntry{key: key, expires: now.Add(ttl)})
+	return true, nil
 }

@@ -295,3 +295,39 @@ func TestRegisterSharesCollectors(t *testing.T) {
 		t.Error("a conflicting collector was accepted")
 	}
 }
+
+func TestMemorySeenForgetsAfterTTLAndBound(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	now := t0
+	s := NewMemorySeen(3, func() time.Time { return now }).(*memorySeen)
+	steps := []struct {
+		key  string
+		at   time.Duration
+		want bool
+	}{
+		{"a", 0, true},
+		{"a", time.Minute, false},        // a retry
+		{"b", 2 * time.Minute, true},     //
+		{"a", 59 * time.Minute, false},   // still remembered
+		{"a", 61 * time.Minute, true},    // forgotten after the TTL
+		{"c", 62 * time.Minute, true},    //
+		{"d", 63 * time.Minute, true},    //
+		{"e", 64 * time.Minute, true},    // over the bound: the oldest (b) goes
+		{"b", 65 * time.Minute, true},    //
+		{"e", 65 * time.Minute, false},   //
+		{"e", 65 * time.Minute, false},   //
+		{"x", 300 * time.Minute, true},   //
+		{"e", 301 * time.Minute, true},   //
+		{"x", 301 * time.Minute, false},  //
+		{"new", 302 * time.Minute, true}, //
+	}
+	for i, st := range steps {
+		now = t0.Add(st.at)
+		if got, _ := s.FirstSeen(context.Background(), st.key, time.Hour); got != st.want {
+			t.Errorf("step %d: first(%q) = %v, want %v", i, st.key, got, st.want)
+		}
+		if len(s.at) != s.order.Len() || len(s.at) > 3 {
+			t.Fatalf("step %d: map %d, list %d entries", i, len(s.at), s.order.Len())
+		}
+	}
+}

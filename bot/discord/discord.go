@@ -44,6 +44,8 @@ const (
 	maxSignatureAge    = 5 * time.Minute
 	maxRateLimitTries  = 5
 	maxInteractionBody = 1 << 20
+	seenTTL            = time.Hour // how long an interaction or message id is remembered (tokens last 15 minutes)
+	seenMax            = 10000     // how many ids are remembered in memory
 )
 
 // Config configures an Adapter. Only what a mode needs must be set: BotToken
@@ -56,6 +58,10 @@ type Config struct {
 	Registerer prometheus.Registerer // may be nil
 	HTTPClient *http.Client          // may be nil
 	Now        func() time.Time      // may be nil; for interaction timestamp checks
+	// Seen remembers interaction and message ids already taken, so one
+	// Discord (or a replay) delivers again is answered once; the store's
+	// (durable across restarts) in production. nil: in memory.
+	Seen bot.Seen
 }
 
 // Adapter is briefbot on Discord. It implements bot.Chat.
@@ -72,6 +78,7 @@ type Adapter struct {
 	readyApp  atomic.Pointer[string] // the application id, from READY
 	listening atomic.Bool
 	rt        *bot.Runtime
+	seen      bot.Seen
 }
 
 var _ bot.HTTPChat = (*Adapter)(nil)
@@ -95,6 +102,10 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	a.rt = rt
+	a.seen = cfg.Seen
+	if a.seen == nil {
+		a.seen = bot.NewMemorySeen(seenMax, func() time.Time { return a.now() })
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -292,6 +303,18 @@ func (a *Adapter) HTTPPrefix() string {
 		return ""
 	}
 	return "/discord/"
+}
+
+// first reports whether the delivery key (an interaction or message id)
+// is new, remembering it for seenTTL. When the record fails the delivery
+// is answered: twice is better than never.
+func (a *Adapter) first(ctx context.Context, key string) bool {
+	ok, err := a.seen.FirstSeen(ctx, platform+":"+key, seenTTL)
+	if err != nil {
+		a.log.Warn("discord: could not check for a repeated delivery; answering it", "error", err.Error())
+		return true
+	}
+	return ok
 }
 
 func (a *Adapter) count(kind bot.Kind, result string) {

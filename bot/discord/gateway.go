@@ -36,6 +36,10 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		ref = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: &no}
 	}
 	req.Text = stripMention(m.Content, me)
+	if !a.first(ctx, "message:"+m.ID) {
+		a.count(req.Kind, "duplicate")
+		return
+	}
 	a.rt.Go(ctx, func(ctx context.Context) {
 		if err := a.call(ctx, func(o ...discordgo.RequestOption) error {
 			return a.session.ChannelTyping(m.ChannelID, o...)
@@ -77,6 +81,10 @@ func stripMention(text, id string) string {
 func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo.Interaction) {
 	req, ok := interactionRequest(i)
 	if !ok {
+		return
+	}
+	if !a.first(ctx, "interaction:"+i.ID) {
+		a.count(req.Kind, "duplicate")
 		return
 	}
 	a.rt.Go(ctx, func(ctx context.Context) {

@@ -80,6 +80,13 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 			})
 			return
 		}
+		if !a.first(r.Context(), "interaction:"+i.ID) {
+			// A replay (or Discord sending it again): the first delivery
+			// is being answered.
+			a.count(req.Kind, "duplicate")
+			http.Error(w, "interaction already taken", http.StatusConflict)
+			return
+		}
 		if !a.rt.Begin() {
 			w.Header().Set("Retry-After", "5")
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)

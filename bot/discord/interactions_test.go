@@ -37,12 +37,19 @@ type interactionsServer struct {
 
 func newInteractionsServer(t *testing.T, h bot.Handler) *interactionsServer {
 	t.Helper()
+	return newInteractionsServerWith(t, h, nil)
+}
+
+// newInteractionsServerWith is newInteractionsServer remembering deliveries
+// in seen (nil: in memory).
+func newInteractionsServerWith(t *testing.T, h bot.Handler, seen bot.Seen) *interactionsServer {
+	t.Helper()
 	f := newFakeDiscord(t)
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
 	logger, logged := captureLogs(t)
 	a, err := New(Config{
 		AppID: f.AppID(), PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)),
-		APIURL: f.URL(), Log: logger, Now: func() time.Time { return testNow },
+		APIURL: f.URL(), Log: logger, Now: func() time.Time { return testNow }, Seen: seen,
 	})
 	if err != nil {
 		t.Fatal(err)

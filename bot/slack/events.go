@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"container/list"
 	"context"
 	"regexp"
 	"strings"
@@ -22,7 +21,7 @@ type command struct {
 // once the command is acknowledged.
 func (a *Adapter) commandJob(h bot.Handler, c command) func(context.Context) {
 	return func(ctx context.Context) {
-		if c.TriggerID != "" && !a.seen.first("command:"+c.TriggerID, a.now()) {
+		if c.TriggerID != "" && !a.first(ctx, "command:"+c.TriggerID) {
 			a.count(bot.Command, "duplicate")
 			return
 		}
@@ -43,7 +42,7 @@ func (a *Adapter) onEvent(ctx context.Context, h bot.Handler, cb *slackevents.Ev
 	if cb == nil {
 		return
 	}
-	if cb.EventID != "" && !a.seen.first("event:"+cb.EventID, a.now()) {
+	if cb.EventID != "" && !a.first(ctx, "event:"+cb.EventID) {
 		a.log.Debug("duplicate event ignored", "event_id", cb.EventID)
 		a.m.requests.WithLabelValues("event", "duplicate").Inc()
 		return
@@ -71,7 +70,7 @@ func (a *Adapter) onMention(ctx context.Context, h bot.Handler, ev *slackevents.
 		a.count(bot.Mention, "ignored")
 		return
 	}
-	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+	if !a.first(ctx, "message:"+ev.Channel+":"+ev.TimeStamp) {
 		a.count(bot.Mention, "duplicate")
 		return
 	}
@@ -101,7 +100,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, ev *slackevents.
 		a.count(bot.Direct, "ignored")
 		return
 	}
-	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+	if !a.first(ctx, "message:"+ev.Channel+":"+ev.TimeStamp) {
 		a.count(bot.Direct, "duplicate")
 		return
 	}
@@ -208,43 +207,15 @@ func (a *Adapter) botUserID(ctx context.Context) string {
 	return a.botID.id
 }
 
-// seenSet remembers keys (event ids, message timestamps) for ttl, at most
-// max of them, oldest forgotten first.
-type seenSet struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	at    map[string]*list.Element
-	order *list.List // of seenEntry, oldest first
-}
-
-type seenEntry struct {
-	key string
-	at  time.Time
-}
-
-func newSeenSet(ttl time.Duration, max int) *seenSet {
-	return &seenSet{ttl: ttl, max: max, at: map[string]*list.Element{}, order: list.New()}
-}
-
-// first records key and reports whether it was not already there.
-func (s *seenSet) first(key string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for e := s.order.Front(); e != nil; e = s.order.Front() {
-		ent := e.Value.(seenEntry)
-		if now.Sub(ent.at) < s.ttl && s.order.Len() < s.max {
-			break
-		}
-		s.order.Remove(e)
-		delete(s.at, ent.key)
+// first reports whether the delivery key (an event id, a trigger id, a
+// message) is new, remembering it (durably when Config.Seen is the
+// store's) for seenTTL. When the record fails the delivery is answered:
+// twice is better than never.
+func (a *Adapter) first(ctx context.Context, key string) bool {
+	ok, err := a.seen.FirstSeen(ctx, platform+":"+key, seenTTL)
+	if err != nil {
+		a.log.Warn("could not check for a repeated delivery; answering it", "error", err.Error())
+		return true
 	}
-	if e, ok := s.at[key]; ok {
-		if now.Sub(e.Value.(seenEntry).at) < s.ttl {
-			return false
-		}
-		s.order.Remove(e)
-	}
-	s.at[key] = s.order.PushBack(seenEntry{key: key, at: now})
-	return true
+	return ok
 }

@@ -43,6 +43,10 @@ type Config struct {
 	Registerer                        prometheus.Registerer // may be nil: metrics are not registered
 	HTTPClient                        *http.Client          // may be nil
 	Now                               func() time.Time      // may be nil; for signature timestamps and dedupe
+	// Seen remembers event ids, command trigger ids and messages already
+	// taken, so a delivery Slack repeats is answered once; the store's
+	// (durable across restarts) in production. nil: in memory.
+	Seen bot.Seen
 }
 
 // Adapter is briefbot's Slack platform. It implements bot.Chat.
@@ -53,7 +57,7 @@ type Adapter struct {
 	http   *http.Client
 	api    *slack.Client // nil without a bot token
 	m      *metrics
-	seen   *seenSet
+	seen   bot.Seen
 	botID  botIdentity
 	listen atomic.Pointer[handlerBox] // the Handler Listen was given
 	rt     *bot.Runtime
@@ -116,7 +120,10 @@ func New(cfg Config) (*Adapter, error) {
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 30 * time.Second}
 	}
-	a.seen = newSeenSet(seenTTL, seenMax)
+	a.seen = cfg.Seen
+	if a.seen == nil {
+		a.seen = bot.NewMemorySeen(seenMax, a.now)
+	}
 	if cfg.BotToken != "" {
 		opts := []slack.Option{
 			slack.OptionAPIURL(cfg.APIURL),

@@ -20,6 +20,7 @@ import (
 
 	"briefbot/bot"
 	"briefbot/briefing"
+	"briefbot/briefing/store"
 	"briefbot/config"
 )
 
@@ -101,7 +102,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s (BRIEFBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	chats, err := platforms(cfg, log, reg)
+	seen := &seenLater{}
+	chats, err := platforms(cfg, log, reg, seen)
 	if err != nil {
 		ln.Close()
 		return err
@@ -140,6 +142,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
+	stSeen, err := store.OpenSeen(ctx, st, time.Now)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	seen.s.Store(stSeen)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
 	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post

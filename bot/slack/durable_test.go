@@ -1,0 +1,111 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"briefbot/bot"
+	"briefbot/briefing/store"
+)
+
+// An event and a slash command Slack delivers again after briefbot
+// restarted (the same event_id, the same trigger_id) are answered once:
+// the ids are remembered in the store, not in the process.
+func TestRepliesAfterRestartAreAnsweredOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := newFakeSlack(t)
+	rs := newResponseServer(t)
+	rec := &recorder{}
+	event := eventBody("EvReplay", dmEvent("U0USER1", "ask about tides", "1700000400.000100", ""))
+	command := commandBody("ask about tides", rs.hookURL("replay"))
+
+	for run := range 2 { // the first process, then the restarted one
+		st, err := store.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen, err := store.OpenSeen(ctx, st, fixedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, _ := newTestAdapter(t, f, Config{SigningSecret: testSecret, Now: fixedNow, Seen: seen})
+		h := a.HTTPHandler(rec)
+		for _, req := range []*http.Request{
+			signed(t, "/slack/events", "application/json", event, testSecret, clock),
+			signed(t, "/slack/commands", "application/x-www-form-urlencoded", command, testSecret, clock),
+		} {
+			if w := serve(h, req); w.Code != http.StatusOK {
+				t.Fatalf("run %d: %s acknowledged with %d", run, req.URL.Path, w.Code)
+			}
+		}
+		idle(t, a)
+		st.Close()
+	}
+	if n := len(rec.requests()); n != 2 {
+		t.Errorf("the handler got %d requests, want 2 (the event and the command, once each)", n)
+	}
+	if n := len(f.accepted()); n != 1 {
+		t.Errorf("%d answers in the DM, want 1", n)
+	}
+	if n := len(rs.Posts()); n != 1 {
+		t.Errorf("%d answers on response_url, want 1", n)
+	}
+}
+
+// After shutdown begins, a new command or event gets 503 (Slack delivers
+// it again, to another instance or after the restart) while the answer in
+// flight is still delivered.
+func TestShutdownRefusesNewWorkAndFinishesWhatIsInFlight(t *testing.T) {
+	rs := newResponseServer(t)
+	a, _, _ := newTestAdapter(t, newFakeSlack(t), Config{SigningSecret: testSecret, Now: fixedNow})
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	h := handlerFunc(func(_ context.Context, req bot.Request) bot.Reply {
+		if req.Text == "ask one" {
+			started <- struct{}{}
+			<-release
+		}
+		return bot.Reply{Title: "finished after the signal"}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Listen(ctx, h) }()
+	web := a.HTTPHandler(h)
+	serve(web, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask one", rs.hookURL("inflight")), testSecret, clock))
+	waitN(t, started, 1)
+	cancel() // SIGTERM: shutdown begins with an answer in flight
+
+	// Listen stops taking work before it waits; ask until it refuses.
+	refused := false
+	deadline := time.Now().Add(10 * time.Second) // stops a broken test from hanging
+	for !refused && time.Now().Before(deadline) {
+		w := serve(web, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask two", rs.hookURL("late")), testSecret, clock))
+		switch w.Code {
+		case http.StatusServiceUnavailable:
+			refused = true
+			if w.Header().Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+		case http.StatusOK:
+			// acknowledged before shutdown began: it is answered
+		default:
+			t.Fatalf("a command during shutdown got %d", w.Code)
+		}
+	}
+	if !refused {
+		t.Fatal("commands were still acknowledged after shutdown began")
+	}
+	close(release)
+	if err := waitN(t, done, 1)[0]; err != nil {
+		t.Fatal(err)
+	}
+	got := false
+	for _, p := range rs.Posts() {
+		got = got || p.Hook == "inflight"
+	}
+	if !got {
+		t.Error("the answer in flight was not delivered")
+	}
+}
