@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -89,7 +90,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	}
 	a.rt.Go(ctx, func(ctx context.Context) {
 		err := a.call(ctx, func(o ...discordgo.RequestOption) error {
-			return a.session.InteractionRespond(i, &discordgo.InteractionResponse{
+			return a.session.InteractionRespond(escaped(i), &discordgo.InteractionResponse{
 				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 			}, o...)
 		})
@@ -130,7 +131,8 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, ephemer
 	if appID == "" {
 		appID = a.cfg.AppID
 	}
-	it := &discordgo.Interaction{ID: i.ID, AppID: appID, Token: i.Token}
+	it := escaped(i)
+	it.AppID = url.PathEscape(appID)
 	edit := func(content string, embeds []*discordgo.MessageEmbed) error {
 		return a.call(ctx, func(o ...discordgo.RequestOption) error {
 			_, err := a.session.InteractionResponseEdit(it, &discordgo.WebhookEdit{
@@ -173,4 +175,11 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, ephemer
 		a.log.Warn("discord: delete placeholder of a private answer", "interaction", i.ID, "error", err.Error())
 	}
 	return nil
+}
+
+// escaped is the part of i that discordgo puts into REST paths (ids and
+// the token), each escaped as a path segment: a token is whatever the
+// request said, and must not change which endpoint is called.
+func escaped(i *discordgo.Interaction) *discordgo.Interaction {
+	return &discordgo.Interaction{ID: url.PathEscape(i.ID), AppID: url.PathEscape(i.AppID), Token: url.PathEscape(i.Token), Type: i.Type}
 }

@@ -2,7 +2,12 @@ package slack
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,5 +112,79 @@ func TestShutdownRefusesNewWorkAndFinishesWhatIsInFlight(t *testing.T) {
 	}
 	if !got {
 		t.Error("the answer in flight was not delivered")
+	}
+}
+
+// A signed command whose response_url points away from Slack gets its
+// answer in the channel; nothing is posted to the other host.
+func TestResponseURLOnlyOnSlackHosts(t *testing.T) {
+	var hits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer evil.Close()
+	f := newFakeSlack(t)
+	a, logs := httpAdapter(t, f)
+	elsewhere := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1) + "/commands/T0001/1/SECRETHOOKPATH"
+	serve(a.HTTPHandler(&recorder{}), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("ask tides", elsewhere), testSecret, clock))
+	p := f.wait(t, 1)[0]
+	if p.Channel != "C0001" || p.Method != "chat.postMessage" {
+		t.Errorf("answer went to %s %s, want chat.postMessage in C0001", p.Method, p.Channel)
+	}
+	idle(t, a)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d posts to a response_url off Slack's hosts", n)
+	}
+	if strings.Contains(logs.String(), "SECRETHOOKPATH") {
+		t.Error("the response_url reached the log")
+	}
+
+	for raw, want := range map[string]bool{
+		"https://hooks.slack.com/commands/T1/2/x":     true,
+		"https://hooks.slack-gov.com/commands/T1/2/x": true,
+		"http://hooks.slack.com/commands/T1/2/x":      false, // not https
+		"https://hooks.slack.com.evil.example/x":      false,
+		"https://evilslack.com/x":                     false,
+		"https://user@hooks.slack.com/x":              false,
+		f.ResponseURL("x"):                            true, // the configured API's host (a test's fake)
+		elsewhere:                                     false,
+	} {
+		if got := a.slackHost(raw); got != want {
+			t.Errorf("slackHost(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+// A Retry-After up to bot.MaxRetryAfter is waited out in full; a longer
+// one is not waited for, and the post fails at once for its caller to
+// retry later.
+func TestLongRetryAfterIsHonouredUpToTheCap(t *testing.T) {
+	for _, tt := range []struct {
+		retryAfter string
+		wantWaits  []time.Duration
+		wantErr    bool
+	}{
+		{"90", []time.Duration{90 * time.Second}, false},
+		{"301", nil, true},
+	} {
+		t.Run(tt.retryAfter, func(t *testing.T) {
+			f := newFakeSlack(t)
+			f.fail = func(method string, n int) (int, string, string) {
+				if n == 1 {
+					return http.StatusTooManyRequests, tt.retryAfter, ""
+				}
+				return 0, "", ""
+			}
+			a, _, waits := newTestAdapter(t, f, Config{})
+			a.sleep = func(ctx context.Context, d time.Duration) error { *waits = append(*waits, d); return nil }
+			err := a.Post(context.Background(), bot.Destination{Channel: "C0DIGEST"}, bot.Reply{Title: "Daily briefing"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Post = %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr && !errors.Is(err, bot.ErrRetryTooLong) {
+				t.Errorf("error %v does not say the wait was too long", err)
+			}
+			if fmt.Sprint(*waits) != fmt.Sprint(tt.wantWaits) {
+				t.Errorf("waited %v, want %v", *waits, tt.wantWaits)
+			}
+		})
 	}
 }

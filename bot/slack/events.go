@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,6 +21,12 @@ type command struct {
 // commandJob answers a slash command; the caller runs it on the runtime
 // once the command is acknowledged.
 func (a *Adapter) commandJob(h bot.Handler, c command) func(context.Context) {
+	if c.ResponseURL != "" && !a.slackHost(c.ResponseURL) {
+		// A signed request may still carry any URL: never post a reply
+		// (or the bot's traffic) to a host that is not Slack's.
+		a.log.Warn("slash command's response_url is not on a Slack host; answering in the channel instead", "channel", c.Channel)
+		c.ResponseURL = ""
+	}
 	return func(ctx context.Context) {
 		if c.TriggerID != "" && !a.first(ctx, "command:"+c.TriggerID) {
 			a.count(bot.Command, "duplicate")
@@ -218,4 +225,25 @@ func (a *Adapter) first(ctx context.Context, key string) bool {
 		return true
 	}
 	return ok
+}
+
+// slackHost reports whether raw is a URL briefbot may post a reply to:
+// https on slack.com or slack-gov.com or a subdomain (response_urls are
+// https://hooks.slack.com/...), or on the host of the configured API URL
+// (a fake Slack in tests) with its scheme.
+func (a *Adapter) slackHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if u.Scheme == "https" {
+		for _, domain := range []string{"slack.com", "slack-gov.com"} {
+			if host == domain || strings.HasSuffix(host, "."+domain) {
+				return true
+			}
+		}
+	}
+	api, err := url.Parse(a.cfg.APIURL)
+	return err == nil && u.Scheme == api.Scheme && host == strings.ToLower(api.Hostname())
 }

@@ -24,6 +24,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -431,7 +432,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fail(f.Status, f.Code, f.Message)
 		return
 	}
-	p := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
+	// Route on the escaped path: an interaction token may hold any
+	// character, and a client must escape it.
+	p := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/api/v9/"), "/")
+	for i, seg := range p {
+		if u, err := url.PathUnescape(seg); err == nil {
+			p[i] = u
+		}
+	}
 	authed := c.Auth == "Bot "+s.opt.Token
 	key := r.Method + " " + strings.Join(p, "/")
 	switch {
