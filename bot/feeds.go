@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"briefbot/briefing"
 	"briefbot/briefing/feeds"
-	"briefbot/briefing/store"
 )
 
 // Feeds manages the news feeds from chat: "/brief feeds", "feeds add
@@ -64,7 +62,7 @@ func (r *Router) feeds(ctx context.Context, args string) Reply {
 		}
 		f, err := r.opt.Feeds.Remove(ctx, id)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, feeds.ErrNotFound):
 			return Reply{Ephemeral: true, Title: fmt.Sprintf("There is no feed #%d; /brief feeds lists them.", id)}
 		case err != nil:
 			return r.internal("feeds remove", err)
@@ -87,11 +85,11 @@ func (r *Router) listFeeds(ctx context.Context) Reply {
 			{Text: "Add one with " + feedsExample + " (RSS, Atom or JSON Feed)."},
 		}}}}
 	}
-	rep := Reply{Ephemeral: true, Title: plural(len(list), "news feed")}
+	rep := Reply{Ephemeral: true, Title: countOf(len(list), "news feed")}
 	var ok, failing Section
 	failing.Heading = "Failing"
 	for _, f := range list {
-		line := Line{Text: fmt.Sprintf("#%d %s — %s", f.ID, briefing.Shorten(f.Name(), 80), r.feedState(f)), URL: f.SiteURL}
+		line := Line{Text: fmt.Sprintf("#%d %s — %s", f.ID, Shorten(f.Name(), 80), r.feedState(f)), URL: f.SiteURL}
 		if f.Failing {
 			failing.Lines = append(failing.Lines, line)
 		} else {
@@ -110,12 +108,12 @@ func (r *Router) listFeeds(ctx context.Context) Reply {
 
 // feedState says how a feed is doing, in words.
 func (r *Router) feedState(f feeds.Feed) string {
-	items := plural(f.Items, "item")
+	items := countOf(f.Items, "item")
 	switch {
 	case f.Failing:
-		return fmt.Sprintf("failing after %s: %s; last success %s", plural(f.Failures, "attempt"), f.LastError, r.ago(f.LastOK))
+		return fmt.Sprintf("failing after %s: %s; last success %s", countOf(f.Failures, "attempt"), f.LastError, r.ago(f.LastOK))
 	case f.Failures > 0:
-		return fmt.Sprintf("%s · retrying after %s: %s", items, plural(f.Failures, "failure"), f.LastError)
+		return fmt.Sprintf("%s · retrying after %s: %s", items, countOf(f.Failures, "failure"), f.LastError)
 	case f.LastPoll.IsZero():
 		return "not polled yet"
 	}
@@ -149,16 +147,8 @@ func feedsUsage(problem string) Reply {
 // FailingNotice is the one message a digest channel gets when a feed
 // starts failing.
 func FailingNotice(f feeds.Feed) Reply {
-	return Reply{Title: fmt.Sprintf("News feed #%d is failing: %s", f.ID, briefing.Shorten(f.Name(), 80)), Sections: []Section{{Lines: []Line{
-		{Text: fmt.Sprintf("It has failed %s in a row (last error: %s). briefbot keeps retrying less often; digests go on without it.", plural(f.Failures, "time"), f.LastError)},
+	return Reply{Title: fmt.Sprintf("News feed #%d is failing: %s", f.ID, Shorten(f.Name(), 80)), Sections: []Section{{Lines: []Line{
+		{Text: fmt.Sprintf("It has failed %s in a row (last error: %s). briefbot keeps retrying less often; digests go on without it.", countOf(f.Failures, "time"), f.LastError)},
 		{Text: "/brief feeds shows its state; /brief feeds remove " + strconv.FormatInt(f.ID, 10) + " stops following it."},
 	}}}}
-}
-
-// plural is "1 item" or "N items".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

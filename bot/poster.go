@@ -62,7 +62,7 @@ func ScheduledReply(sub schedule.Subscription, d briefing.Digest) Reply {
 		loc = time.UTC
 	}
 	if d.Articles == 0 {
-		return Reply{Title: d.Heading(loc)}
+		return Reply{Title: DigestReply(d, loc).Title}
 	}
 	r := DigestReply(d, loc)
 	note := "Scheduled digest"

@@ -273,13 +273,6 @@ func (s *SubscriptionCommands) internal(cmd string, err error) Reply {
 // platformName is a Chat's Name as a user reads it: "slack" -> "Slack".
 func platformName(p string) string { return capitalize(p) }
 
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // humanDuration formats whole days as "24 hours"/"2 days" style text.
 func humanDuration(d time.Duration) string {
 	switch {

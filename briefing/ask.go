@@ -1,6 +1,7 @@
 package briefing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		opt.K = 5
 	}
 	q := search.ParseQuery(question)
-	ans := Answer{Question: question, Topic: q.Topic, SummarizedBy: "extractive"}
+	ans := Answer{Question: question, Topic: q.Topic, Subject: subject(question, q.Topic), SummarizedBy: "extractive"}
 
 	l.mu.RLock()
 	hits := l.ix.Search(q, search.Options{K: opt.K, Text: func(id uint32) (string, bool) {
@@ -92,6 +93,8 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		}
 		ans.Passages = append(ans.Passages, Passage{Article: article(a), Seq: p.Seq, Text: p.Text, Score: h.Score})
 	}
+	// Best first, whatever order retrieval spread them in.
+	slices.SortStableFunc(ans.Passages, func(a, b Passage) int { return cmp.Compare(b.Score, a.Score) })
 	compose(&ans, q)
 	if !opt.Extractive && l.sum != nil && len(ans.Citations) > 0 {
 		sp := make([]SummaryPassage, len(ans.Citations))
@@ -106,6 +109,49 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 	return ans, nil
 }
 
+// subject returns topic when it reads as a noun phrase naming what the
+// question is about: the whole question ("US export controls"), or what
+// follows "about", "on", "regarding" ... ("what did sources say about export
+// controls?"). Otherwise it returns "": a topic cut out of a question such
+// as "chips did DeepSeek use" is no heading.
+func subject(question, topic string) string {
+	i := strings.Index(question, topic)
+	if topic == "" || i < 0 {
+		return ""
+	}
+	for _, w := range strings.Fields(strings.ToLower(topic)) {
+		if verbish[strings.Trim(w, ",;:!?.\"'’")] {
+			return ""
+		}
+	}
+	before := strings.Fields(strings.ToLower(question[:i]))
+	for len(before) > 0 && (before[len(before)-1] == "the" || before[len(before)-1] == "a" || before[len(before)-1] == "an") {
+		before = before[:len(before)-1]
+	}
+	if len(before) == 0 && i > 0 && strings.TrimSpace(question[:i]) != "" {
+		return "" // only an article before it: "The ...?" is a question
+	}
+	if len(before) == 0 {
+		if strings.HasSuffix(strings.TrimSpace(question), "?") {
+			return ""
+		}
+		return topic
+	}
+	switch strings.Trim(before[len(before)-1], ",:") {
+	case "about", "on", "regarding", "concerning", "re", "of", "around", "over":
+		return topic
+	}
+	return ""
+}
+
+// verbish words in a topic show that it is a clause, not a noun phrase.
+var verbish = map[string]bool{
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true, "be": true,
+	"been": true, "being": true, "has": true, "have": true, "had": true, "will": true, "would": true,
+	"can": true, "could": true, "should": true, "shall": true, "may": true, "might": true, "must": true,
+	"say": true, "says": true, "said": true, "to": true,
+}
+
 // maxQuotesPerArticle caps how many passages one article contributes to the
 // rendered answer, so several sources get a say.
 const maxQuotesPerArticle = 2
@@ -114,10 +160,7 @@ const maxQuotesPerArticle = 2
 // passage), picks the sentence or two of each passage that answers, and
 // numbers the citations in reading order.
 func compose(ans *Answer, q search.Query) {
-	want := make(map[string]bool, len(q.Terms))
-	for _, t := range q.Terms {
-		want[t] = true
-	}
+	qq := newQuoteQuery(q)
 	groupOf := map[string]int{}
 	var picked [][]int // per group: passage indexes
 	for i, p := range ans.Passages {
@@ -138,16 +181,47 @@ func compose(ans *Answer, q search.Query) {
 		slices.SortFunc(idx, func(a, b int) int { return ans.Passages[a].Seq - ans.Passages[b].Seq })
 		for _, i := range idx {
 			n++
-			ans.Groups[g].Quotes = append(ans.Groups[g].Quotes, Quote{Text: bestQuote(ans.Passages[i].Text, want, q.Phrases), Cite: n})
+			ans.Groups[g].Quotes = append(ans.Groups[g].Quotes, Quote{Text: bestQuote(ans.Passages[i].Text, qq), Cite: n})
 			ans.Citations = append(ans.Citations, Citation{N: n, Article: ans.Passages[i].Article, Passage: i})
 		}
 	}
 }
 
-// bestQuote returns the sentence of text that best matches the query terms,
-// extended by its neighbour when that one matches too. The result is a
-// verbatim substring of text.
-func bestQuote(text string, want map[string]bool, phrases [][]string) string {
+// quoteQuery is what bestQuote looks for in a passage.
+type quoteQuery struct {
+	want    map[string]bool // stemmed query terms
+	phrases [][]string
+	amount  bool // the question asks for an amount: prefer sentences that state one
+	speech  bool // the question asks what someone said: prefer their quoted words
+}
+
+func newQuoteQuery(q search.Query) quoteQuery {
+	qq := quoteQuery{want: make(map[string]bool, len(q.Terms)), phrases: q.Phrases, amount: q.Quantity}
+	for _, t := range q.Terms {
+		qq.want[t] = true
+	}
+	for _, w := range strings.Fields(strings.ToLower(q.Text)) {
+		if speechVerbs[strings.Trim(w, ",;:!?.\"'’")] {
+			qq.speech = true
+		}
+	}
+	return qq
+}
+
+// speechVerbs in a question ask for someone's words.
+var speechVerbs = map[string]bool{
+	"say": true, "said": true, "says": true, "tell": true, "told": true, "claim": true, "claimed": true,
+	"argue": true, "argued": true, "warn": true, "warned": true, "think": true, "thinks": true,
+	"comment": true, "commented": true, "respond": true, "responded": true, "quote": true, "quoted": true,
+}
+
+// bestQuote returns the whole sentences of text that best answer the query:
+// the best-matching sentence (for an amount question, one stating an
+// amount; for a question about what someone said, their quoted words),
+// extended by a neighbour that matches too, by the next sentence when it is
+// short, and by the list a sentence ending in ":" introduces. The result is
+// a verbatim substring of text.
+func bestQuote(text string, qq quoteQuery) string {
 	sents := corpus.Sentences(text)
 	if len(sents) <= 1 {
 		return strings.TrimSpace(text)
@@ -155,21 +229,28 @@ func bestQuote(text string, want map[string]bool, phrases [][]string) string {
 	score := make([]float64, len(sents))
 	best := 0
 	for i, s := range sents {
-		terms := search.Analyze(text[s[0]:s[1]])
+		sent := text[s[0]:s[1]]
+		terms := search.Analyze(sent)
 		seen := map[string]bool{}
 		for _, t := range terms {
-			if want[t] && !seen[t] {
+			if qq.want[t] && !seen[t] {
 				seen[t] = true
 				score[i]++
 			}
 		}
-		for _, ph := range phrases {
+		for _, ph := range qq.phrases {
 			if containsRun(terms, ph) {
 				score[i] += 1.5
 			}
 		}
 		if words := len(terms); words < 5 {
 			score[i] -= 0.5 // a fragment or heading says little
+		}
+		if qq.amount && search.StatesAmount(sent) {
+			score[i] += 2
+		}
+		if qq.speech && quotes(sent) {
+			score[i] += 1.5
 		}
 		if score[i] > score[best] {
 			best = i
@@ -193,7 +274,26 @@ func bestQuote(text string, want map[string]bool, phrases [][]string) string {
 			lo--
 		}
 	}
+	// A sentence that introduces a list brings the list.
+	if strings.HasSuffix(text[sents[hi][0]:sents[hi][1]], ":") {
+		for hi+1 < len(sents) && hi-lo < maxListItems && corpus.IsListItem(text[sents[hi+1][0]:sents[hi+1][1]]) {
+			hi++
+		}
+	}
 	return strings.TrimSpace(text[sents[lo][0]:sents[hi][1]])
+}
+
+// maxListItems is how many list items a quote carries at most.
+const maxListItems = 8
+
+// quotes reports whether a sentence holds a quotation of a few words.
+func quotes(s string) bool {
+	for _, open := range []string{"\u201c", "\""} {
+		if i := strings.Index(s, open); i >= 0 && words(s[i:]) >= 4 {
+			return true
+		}
+	}
+	return false
 }
 
 // shortQuote is the length in words below which a quote is extended by a
@@ -242,22 +342,6 @@ func shortID(id string) string {
 	return base
 }
 
-// Meta is the article's source, byline and date joined by " · ", skipping
-// what is unknown (and the date when Label already shows it).
-func (a Article) Meta() string {
-	var parts []string
-	date := day(a.Published)
-	if a.Title == "" {
-		date = ""
-	}
-	for _, s := range []string{a.Source, a.Author, date} {
-		if s != "" && !slices.Contains(parts, s) {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, " · ")
-}
-
 // day formats t as "4 Feb 2025", "" for the zero time.
 func day(t time.Time) string {
 	if t.IsZero() {
@@ -272,152 +356,6 @@ func (a Article) Date() string {
 		return ""
 	}
 	return a.Published.Format("2006-01-02")
-}
-
-// Heading is the plain-text headline of the answer.
-func (a Answer) Heading() string {
-	if len(a.Passages) == 0 {
-		return "Nothing in the corpus is about that."
-	}
-	topic := a.Topic
-	if topic == "" {
-		topic = a.Question
-	}
-	n := len(a.Groups)
-	noun := "sources"
-	if n == 1 {
-		noun = "source"
-	}
-	return fmt.Sprintf("What sources said about %s · %d %s", topic, n, noun)
-}
-
-// Text renders the answer as plain text with markdown-style quotes, for the
-// command line and the JSON "answer" field.
-func (a Answer) Text() string {
-	var b strings.Builder
-	if len(a.Passages) == 0 {
-		b.WriteString(a.Heading())
-		if d := a.Corpus.Describe(); d != "" {
-			b.WriteString(" " + d)
-		}
-		b.WriteString("\n")
-		return b.String()
-	}
-	b.WriteString(a.Heading() + "\n\n")
-	if a.Summary != "" {
-		b.WriteString(a.Summary + "\n\n")
-	}
-	for _, g := range a.Groups {
-		b.WriteString(g.Article.Label())
-		if m := g.Article.Meta(); m != "" {
-			b.WriteString(" · " + m)
-		}
-		b.WriteString("\n")
-		for _, q := range g.Quotes {
-			fmt.Fprintf(&b, "> %s [%d]\n", oneLine(q.Text), q.Cite)
-		}
-		b.WriteString("\n")
-	}
-	for _, r := range References(a.Citations) {
-		b.WriteString(r.Line() + "\n")
-	}
-	fmt.Fprintf(&b, "\n(%s)\n", Footer(a.SummarizedBy))
-	return b.String()
-}
-
-// Reference is one cited article with all its citation numbers.
-type Reference struct {
-	Cites   []int
-	Article Article
-}
-
-// References lists each cited article once, in order of first citation.
-func References(cites []Citation) []Reference {
-	var out []Reference
-	index := map[string]int{}
-	for _, c := range cites {
-		i, ok := index[c.Article.ID]
-		if !ok {
-			i = len(out)
-			index[c.Article.ID] = i
-			out = append(out, Reference{Article: c.Article})
-		}
-		out[i].Cites = append(out[i].Cites, c.N)
-	}
-	return out
-}
-
-// Markers is the reference's citation markers, e.g. "[1] [2]".
-func (r Reference) Markers() string {
-	marks := make([]string, len(r.Cites))
-	for i, n := range r.Cites {
-		marks[i] = fmt.Sprintf("[%d]", n)
-	}
-	return strings.Join(marks, " ")
-}
-
-// Line is the reference as one line: "[1] [2] Title · Source · date · url".
-func (r Reference) Line() string {
-	parts := []string{r.Markers() + " " + r.Article.Label()}
-	if m := r.Article.Meta(); m != "" {
-		parts = append(parts, m)
-	}
-	if r.Article.URL != "" {
-		parts = append(parts, r.Article.URL)
-	}
-	return strings.Join(parts, " · ")
-}
-
-// Footer says who wrote a reply: a verified LLM summary on top of verbatim
-// quotes, or the extractive answer alone. by is SummarizedBy. It claims only
-// what verification checks (see verifySummary): not the paraphrase.
-func Footer(by string) string {
-	if model, ok := strings.CutPrefix(by, "llm:"); ok {
-		return "Summary by " + model + " (citations, quotations, names, numbers and links checked against the cited passages; paraphrase unchecked) · quotes are verbatim"
-	}
-	return "Extractive answer · quotes are verbatim from the articles"
-}
-
-// oneLine collapses runs of whitespace (newlines included) to one space.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// Describe says what the corpus covers, e.g. "The corpus covers 5 articles
-// (Jan–Feb 2025) on DeepSeek, export controls and open source."
-func (o Overview) Describe() string {
-	if o.Articles == 0 {
-		return "The corpus is empty."
-	}
-	noun := "articles"
-	if o.Articles == 1 {
-		noun = "article"
-	}
-	s := fmt.Sprintf("The corpus covers %d %s", o.Articles, noun)
-	if !o.Earliest.IsZero() {
-		switch {
-		case o.Earliest.Year() != o.Latest.Year():
-			s += fmt.Sprintf(" (%s–%s)", o.Earliest.Format("Jan 2006"), o.Latest.Format("Jan 2006"))
-		case o.Earliest.Month() != o.Latest.Month():
-			s += fmt.Sprintf(" (%s–%s)", o.Earliest.Format("Jan"), o.Latest.Format("Jan 2006"))
-		default:
-			s += fmt.Sprintf(" (%s)", o.Earliest.Format("Jan 2006"))
-		}
-	}
-	if len(o.Topics) > 0 {
-		s += " on " + joinAnd(o.Topics)
-	}
-	return s + "."
-}
-
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func sortNewest(list []Article) {

@@ -51,6 +51,7 @@ type Citation struct {
 type Answer struct {
 	Question     string
 	Topic        string // the question's subject, e.g. "export controls"
+	Subject      string // the subject as a noun phrase fit for a heading; "" when only the question says it
 	Passages     []Passage
 	Groups       []Group
 	Citations    []Citation
@@ -88,10 +89,12 @@ type Digest struct {
 	SummarizedBy string
 }
 
-// Theme is a key phrase several articles of a digest share.
+// Theme is a key phrase several articles of a digest share, and one short
+// verbatim sentence on it from one of them.
 type Theme struct {
 	Phrase   string
 	Articles []Article
+	Quote    Quote // Cite is the item's number in Digest.Items; empty when no sentence fits
 }
 
 // DigestItem is one story: an article and any near-duplicates folded into it.

@@ -2,13 +2,13 @@ package briefing
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/search"
@@ -33,9 +33,10 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	if err != nil {
 		return d, err
 	}
+	var about map[uint32]uint32 // with a topic: article ord -> its best passage on it
 	if d.Topic != "" && len(arts) > 0 {
-		about := l.groupsAbout(d.Topic)
-		arts = slices.DeleteFunc(arts, func(a store.Article) bool { return !about[uint32(a.Ord)] })
+		about = l.groupsAbout(d.Topic)
+		arts = slices.DeleteFunc(arts, func(a store.Article) bool { _, ok := about[uint32(a.Ord)]; return !ok })
 	}
 	if len(arts) == 0 {
 		return d, nil
@@ -58,20 +59,36 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 		if err != nil {
 			return d, err
 		}
-		docs = append(docs, newDigestDoc(article(a), ps))
+		doc := newDigestDoc(article(a), ps)
+		if id, ok := about[uint32(a.Ord)]; ok {
+			doc.about, doc.hasAbout = int64(id), true
+		}
+		docs = append(docs, doc)
 	}
 	idf := idfOf(docs)
 	for _, doc := range docs {
 		doc.weigh(idf)
 	}
 	items := fold(docs)
-	d.Themes = themes(items, idf, d.Topic)
+	bg, err := l.cachedBackground(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.Themes = themes(items, idf, d.Topic, bg)
+	var topicQuery quoteQuery
+	if d.Topic != "" {
+		topicQuery = newQuoteQuery(search.ParseQuery(d.Topic))
+	}
 	for i, it := range items {
 		n := i + 1
+		summary := it[0].lead()
+		if text, ok := it[0].passageAbout(); ok {
+			summary = bestQuote(text, topicQuery)
+		}
 		d.Items = append(d.Items, DigestItem{
 			Article: it[0].article,
 			Also:    articlesOf(it[1:]),
-			Summary: []Quote{{Text: it[0].lead(), Cite: n}},
+			Summary: []Quote{{Text: summary, Cite: n}},
 		})
 		d.Citations = append(d.Citations, Citation{N: n, Article: it[0].article, Passage: -1})
 	}
@@ -95,14 +112,17 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 // rest are counted in Digest.More.
 const MaxDigestArticles = 60
 
-// groupsAbout returns the articles (by ord) with a passage relevant to topic.
-func (l *Library) groupsAbout(topic string) map[uint32]bool {
+// groupsAbout returns the articles (by ord) with a passage relevant to
+// topic, each with its best such passage.
+func (l *Library) groupsAbout(topic string) map[uint32]uint32 {
 	l.mu.RLock()
 	hits := l.ix.Search(search.ParseQuery(topic), search.Options{K: 1000})
 	l.mu.RUnlock()
-	out := map[uint32]bool{}
-	for _, h := range hits {
-		out[h.Group] = true
+	out := map[uint32]uint32{}
+	for _, h := range hits { // best first
+		if _, ok := out[h.Group]; !ok {
+			out[h.Group] = h.ID
+		}
 	}
 	return out
 }
@@ -124,6 +144,22 @@ type digestDoc struct {
 	phrases   map[string]string  // phrase key (stems) -> surface form
 	phraseCnt map[string]int
 	names     map[string]int // stem -> occurrences capitalised mid-sentence
+	about     int64          // in a topic digest: the id of its best passage on the topic
+	hasAbout  bool
+}
+
+// passageAbout returns the text of the article's best passage on the
+// digest's topic, if there is one.
+func (d *digestDoc) passageAbout() (string, bool) {
+	if !d.hasAbout {
+		return "", false
+	}
+	for _, p := range d.passages {
+		if p.ID == d.about {
+			return p.Text, true
+		}
+	}
+	return "", false
 }
 
 var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
@@ -148,6 +184,12 @@ func (d *digestDoc) addPhrases(sentence string) {
 	prevEnd := -1
 	for i, w := range words {
 		surface := strings.Trim(sentence[w[0]:w[1]], "'’-")
+		owner := false // a possessive ("China's") names a word but opens no phrase
+		for _, suf := range []string{"'s", "’s"} {
+			if base, ok := strings.CutSuffix(surface, suf); ok {
+				surface, owner = base, true
+			}
+		}
 		stems := search.Analyze(surface)
 		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
@@ -175,6 +217,9 @@ func (d *digestDoc) addPhrases(sentence string) {
 			d.phrases[stem] = shown
 		}
 		prevStem, prevShown, prevEnd = stem, shown, w[1]
+		if owner {
+			prevStem, prevEnd = "", -1
+		}
 	}
 }
 
@@ -189,6 +234,11 @@ var generic = map[string]bool{
 	"like": true, "just": true, "well": true, "make": true, "made": true, "including": true, "based": true,
 	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true, "july": true,
 	"august": true, "september": true, "october": true, "november": true, "december": true,
+	"little": true, "bit": true, "lot": true, "lots": true, "thing": true, "things": true, "kind": true,
+	"sort": true, "really": true, "actually": true, "something": true, "anything": true, "everything": true,
+	"nothing": true, "going": true, "get": true, "got": true, "know": true, "think": true, "want": true,
+	"good": true, "great": true, "big": true, "important": true, "able": true, "different": true,
+	"certain": true, "critical": true, "major": true, "key": true, "number": true, "part": true, "percent": true,
 }
 
 // displayCase keeps proper nouns and acronyms as written, lower-cases the rest.
@@ -337,9 +387,10 @@ func articlesOf(docs []*digestDoc) []Article {
 	return out
 }
 
-// lead returns one or two verbatim sentences that carry the article's news:
-// among its first sentences, the one that best covers its distinctive terms,
-// extended by the next when the first is short.
+// lead returns one or two verbatim sentences that state the article's
+// point: its most central sentence (the one whose words weigh most in the
+// whole article), with a slight preference for the early ones, extended by
+// the next when it is short.
 func (d *digestDoc) lead() string {
 	type cand struct {
 		text  string
@@ -352,7 +403,8 @@ func (d *digestDoc) lead() string {
 		for i, s := range sents {
 			text := strings.TrimSpace(p.Text[s[0]:s[1]])
 			terms := search.Analyze(text)
-			if len(terms) < 6 || strings.HasSuffix(text, "?") {
+			if len(terms) < 6 || len(strings.Fields(text)) > maxLeadWords || strings.HasSuffix(text, "?") ||
+				strings.HasSuffix(text, ":") || corpus.IsListItem(text) {
 				continue
 			}
 			var score float64
@@ -364,18 +416,20 @@ func (d *digestDoc) lead() string {
 				}
 			}
 			score /= math.Sqrt(float64(len(terms)))
-			score *= 1 / (1 + 0.15*float64(len(cands))) // the news comes first
+			score /= 1 + 0.08*float64(len(cands)) // the news tends to come first
+			if quotes(text) {
+				score *= 0.9 // a quotation colours a story more than it states it
+			}
+			if leansBack(text) {
+				score *= 0.6 // "A year later the rules ...": it needs what came before
+			}
 			next := ""
 			if i+1 < len(sents) {
-				next = p.Text[s[0]:sents[i+1][1]]
+				if n := p.Text[sents[i+1][0]:sents[i+1][1]]; !strings.HasSuffix(n, ":") && !corpus.IsListItem(n) {
+					next = p.Text[s[0]:sents[i+1][1]]
+				}
 			}
 			cands = append(cands, cand{text: text, score: score, next: next})
-			if len(cands) >= 8 {
-				break
-			}
-		}
-		if len(cands) >= 8 {
-			break
 		}
 	}
 	if len(cands) == 0 {
@@ -396,66 +450,147 @@ func (d *digestDoc) lead() string {
 	return best.text
 }
 
+// leansBack reports whether a sentence opens by pointing back at what came
+// before it ("It", "This", "But", "A year later"), so it cannot stand alone.
+func leansBack(s string) bool {
+	first, rest, _ := strings.Cut(s, " ")
+	switch strings.Trim(first, ",;:") {
+	case "It", "Its", "This", "That", "These", "Those", "They", "Their", "He", "She", "His", "Her",
+		"But", "And", "Or", "So", "Yet", "However", "Still", "Also", "Meanwhile", "Instead", "Then",
+		"Such", "There", "Here", "Both", "Each", "Another", "Other", "Others", "Later", "Earlier":
+		return true
+	}
+	second, _, _ := strings.Cut(rest, " ")
+	return (first == "A" || first == "One") && (second == "year" || second == "week" || second == "month" || second == "day")
+}
+
+// maxLeadWords is the longest sentence that states an article's point.
+const maxLeadWords = 60
+
 // maxThemes is how many shared themes a digest shows: what a reader skims.
 const maxThemes = 4
 
-// themes returns the key phrases that at least two stories share, best first.
-func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme {
-	if len(items) < 2 {
-		return nil
-	}
+// themeCand is a phrase several stories of a digest share.
+type themeCand struct {
+	key, surface string
+	stories      []int // indexes into the items, in item order
+	perStory     []int // occurrences in each of stories
+	count        int   // occurrences over all stories
+	name         bool  // mostly capitalised mid-sentence: a proper noun or acronym
+	score        float64
+}
+
+// themeCands gathers the one- and two-word phrases of the stories that could
+// be themes: shared by at least two stories, two words or a name, no
+// possessive fragment, not the topic itself.
+func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	topicStems := strings.Join(search.Analyze(topic), " ")
-	type cand struct {
-		key, surface string
-		stories      []int
-		count        int  // occurrences over all stories
-		name         bool // mostly capitalised mid-sentence: a proper noun or acronym
-		score        float64
-	}
-	byKey := map[string]*cand{}
+	byKey := map[string]*themeCand{}
 	names := map[string]int{}
+	surfaces := map[string]map[string]int{} // key -> how many articles first wrote it so
 	for i, it := range items {
-		seen := map[string]bool{}
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
 				names[key] += d.names[key]
 				c := byKey[key]
 				if c == nil {
-					c = &cand{key: key, surface: d.phrases[key]}
+					c = &themeCand{key: key}
 					byKey[key] = c
+					surfaces[key] = map[string]int{}
 				}
+				surfaces[key][d.phrases[key]]++
 				c.count += n
-				if !seen[key] {
-					seen[key] = true
+				if len(c.stories) == 0 || c.stories[len(c.stories)-1] != i {
 					c.stories = append(c.stories, i)
+					c.perStory = append(c.perStory, 0)
 				}
+				c.perStory[len(c.perStory)-1] += n
 			}
 		}
 	}
+	var out []*themeCand
 	for key, c := range byKey {
+		for surface, n := range surfaces[key] {
+			best := surfaces[key][c.surface]
+			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {
+				c.surface = surface
+			}
+		}
 		c.name = 2*names[key] >= c.count && names[key] > 0
-	}
-	var cands []*cand
-	for _, c := range byKey {
-		bigram := strings.Contains(c.key, " ")
+		bigram := strings.Contains(key, " ")
 		switch {
-		case len(c.stories) < 2, c.key == topicStems:
+		case len(c.stories) < 2, key == topicStems:
 			continue // not shared, or the topic itself
 		case !bigram && !c.name:
 			continue // a lone common word is not a theme; names (Nvidia, DeepSeek) are
-		case !bigram && len(items) >= 3 && 5*len(c.stories) >= 4*len(items):
-			continue // a name nearly every story uses says nothing about any of them
 		case bigram && possessive(c.surface):
 			continue // "China's access" is a fragment, not a theme
+		case !bigram && demonym(c.surface):
+			continue // "Chinese" qualifies a theme, it is none
 		}
-		weight := idf[c.key]
-		if bigram {
-			weight *= 1.6
+		if c.name {
+			c.surface = capitalizeFirst(c.surface) // a name first seen at a sentence start
 		}
-		c.score = float64(len(c.stories)) * weight * (1 + math.Log(float64(c.count)))
+		out = append(out, c)
+	}
+	return out
+}
+
+// concentration is how often the stories that use a phrase use it: a
+// theme is what they dwell on, not a phrase each mentions in passing.
+func (c *themeCand) concentration() float64 {
+	repeated := 0
+	for _, n := range c.perStory {
+		if n > 1 {
+			repeated++
+		}
+	}
+	return (1 + math.Log(float64(c.count)/float64(len(c.stories)))) * (1 + float64(repeated)/float64(len(c.stories)))
+}
+
+// themes returns the key phrases that set this window apart, best first:
+// shared by at least two stories, dwelt on by them, and used by these
+// stories more than by the corpus at large (bg). A phrase nearly every story
+// of the window uses says nothing about any of them. Each theme carries a
+// short sentence on it from one of its stories.
+func themes(items [][]*digestDoc, idf map[string]float64, topic string, bg *background) []Theme {
+	if len(items) < 2 {
+		return nil
+	}
+	n := float64(len(items))
+	var cands []*themeCand
+	for _, c := range themeCands(items, topic) {
+		share := float64(len(c.stories)) / n
+		if share >= 0.8 && (len(items) >= 6 || (len(items) >= 3 && !strings.Contains(c.key, " "))) {
+			continue // what (nearly) every story is about says nothing about any of them
+		}
+		c.score = float64(len(c.stories)) * idf[c.key] * c.concentration()
+		if strings.Contains(c.key, " ") {
+			c.score *= 1.6
+		}
+		if lift, ok := bg.lift(c.key, share, len(items)); ok {
+			c.score *= max(0.25, min(4, lift))
+		}
 		cands = append(cands, c)
 	}
-	slices.SortFunc(cands, func(a, b *cand) int {
+	var out []Theme
+	used := map[string]bool{}
+	for _, c := range pickThemes(cands, maxThemes) {
+		th := Theme{Phrase: c.surface}
+		for _, s := range c.stories {
+			th.Articles = append(th.Articles, items[s][0].article)
+		}
+		th.Quote = themeQuote(items, c, used)
+		used[th.Quote.Text] = true
+		out = append(out, th)
+	}
+	return out
+}
+
+// pickThemes returns up to max of cands, best score first, skipping any
+// that shares a word with one already taken.
+func pickThemes(cands []*themeCand, max int) []*themeCand {
+	slices.SortFunc(cands, func(a, b *themeCand) int {
 		if a.score != b.score {
 			if a.score > b.score {
 				return -1
@@ -464,23 +599,129 @@ func themes(items [][]*digestDoc, idf map[string]float64, topic string) []Theme 
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	var out []Theme
+	var out []*themeCand
 	var taken []string
 	for _, c := range cands {
-		if len(out) == maxThemes {
+		if len(out) == max {
 			break
 		}
 		if overlaps(c.key, taken) {
 			continue
 		}
 		taken = append(taken, c.key)
-		th := Theme{Phrase: c.surface}
-		for _, s := range c.stories {
-			th.Articles = append(th.Articles, items[s][0].article)
-		}
-		out = append(out, th)
+		out = append(out, c)
 	}
 	return out
+}
+
+// themeQuote returns a short verbatim sentence using the theme's phrase,
+// from the story that dwells on it most, cited by that story's number.
+func themeQuote(items [][]*digestDoc, c *themeCand, used map[string]bool) Quote {
+	order := slices.Clone(c.stories)
+	per := map[int]int{}
+	for i, s := range c.stories {
+		per[s] = c.perStory[i]
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return per[b] - per[a] })
+	run := strings.Fields(c.key)
+	for _, s := range order {
+		doc := items[s][0]
+		best, bestFit := "", math.Inf(1)
+		for _, p := range doc.passages {
+			for _, r := range corpus.Sentences(p.Text) {
+				text := strings.TrimSpace(p.Text[r[0]:r[1]])
+				w := len(strings.Fields(text))
+				if w < 8 || w > maxThemeQuoteWords || strings.HasSuffix(text, "?") || corpus.IsListItem(text) || used[text] {
+					continue
+				}
+				if !containsRun(search.Analyze(text), run) {
+					continue
+				}
+				fit := math.Abs(float64(w) - 20)
+				if leansBack(text) || strings.HasPrefix(text, "The ") && startsWithAnaphor(text) {
+					fit += 15
+				}
+				if fit < bestFit {
+					best, bestFit = text, fit
+				}
+			}
+		}
+		if best != "" {
+			return Quote{Text: best, Cite: s + 1}
+		}
+	}
+	return Quote{}
+}
+
+// startsWithAnaphor reports whether a sentence opens with "The" and a noun
+// that points back at a story told before ("The episode", "The move").
+func startsWithAnaphor(s string) bool {
+	f := strings.Fields(s)
+	if len(f) < 2 {
+		return false
+	}
+	switch strings.ToLower(strings.Trim(f[1], ",;:")) {
+	case "episode", "move", "decision", "news", "announcement", "incident", "event", "development", "report", "company", "firm":
+		return true
+	}
+	return false
+}
+
+// maxThemeQuoteWords is the longest sentence a theme quotes.
+const maxThemeQuoteWords = 40
+
+// background is how widely the corpus at large uses each phrase, the
+// measure against which a window's themes stand out.
+type background struct {
+	n  int            // articles sampled
+	df map[string]int // phrase key -> articles using it
+}
+
+// lift is how much more often a window of size stories, share of which use
+// key, uses it than the corpus does; ok is false when the corpus is too
+// small beside the window to tell.
+func (b *background) lift(key string, share float64, stories int) (float64, bool) {
+	if b == nil || b.n < 2*stories {
+		return 0, false
+	}
+	return share / ((float64(b.df[key]) + 0.5) / float64(b.n+1)), true
+}
+
+// newBackground counts the phrases of docs.
+func newBackground(docs []*digestDoc) *background {
+	b := &background{n: len(docs), df: map[string]int{}}
+	for _, d := range docs {
+		for k := range d.phraseCnt {
+			b.df[k]++
+		}
+	}
+	return b
+}
+
+// demonym reports whether a word names the people or things of a place
+// ("Chinese", "American", "European"): an adjective, not a subject.
+func demonym(w string) bool {
+	lw := strings.ToLower(w)
+	for _, suf := range []string{"ese", "ian", "ean", "ish", "ican"} {
+		if strings.HasSuffix(lw, suf) && len(lw) > len(suf)+2 {
+			return true
+		}
+	}
+	switch lw {
+	case "french", "dutch", "swiss", "thai", "greek", "arab", "western", "eastern", "israeli", "iraqi",
+		"saudi", "pakistani", "bangladeshi", "kuwaiti", "qatari", "emirati", "yemeni", "nepali", "afghan":
+		return true
+	}
+	return false
+}
+
+// capitalizeFirst upper-cases the first letter of s.
+func capitalizeFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || !unicode.IsLower(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // possessive reports whether the first word of a phrase is a possessive.
@@ -501,22 +742,23 @@ func overlaps(key string, taken []string) bool {
 	return false
 }
 
-// overview describes the whole corpus, for "nothing on that" answers.
-func (l *Library) overview(ctx context.Context) (Overview, error) {
+// overview describes the whole corpus, for "nothing on that" answers, and
+// counts its phrases, the background digests measure themes against.
+func (l *Library) overview(ctx context.Context) (Overview, *background, error) {
 	n, earliest, latest, err := l.st.ArticleStats(ctx)
 	if err != nil {
-		return Overview{}, err
+		return Overview{}, nil, err
 	}
 	o := Overview{Articles: n, Earliest: earliest, Latest: latest}
-	arts, err := l.st.LatestArticles(ctx, 200) // the newest are representative enough
+	arts, err := l.st.LatestArticles(ctx, overviewSample) // the newest are representative enough
 	if err != nil {
-		return o, err
+		return o, nil, err
 	}
 	docs := make([]*digestDoc, 0, len(arts))
 	for _, a := range arts {
 		ps, err := l.st.ArticlePassages(ctx, a.Ord)
 		if err != nil {
-			return o, err
+			return o, nil, err
 		}
 		docs = append(docs, newDigestDoc(article(a), ps))
 	}
@@ -524,116 +766,39 @@ func (l *Library) overview(ctx context.Context) (Overview, error) {
 	for i, d := range docs {
 		items[i] = []*digestDoc{d}
 	}
-	for _, th := range themes(items, idfOf(docs), "") {
-		o.Topics = append(o.Topics, th.Phrase)
-		if len(o.Topics) == 4 {
-			break
+	o.Topics = coverage(items, idfOf(docs), overviewTopics)
+	return o, newBackground(docs), nil
+}
+
+// overviewSample is how many of the newest articles the overview reads.
+const overviewSample = 300
+
+// overviewTopics is how many topics the overview names.
+const overviewTopics = 4
+
+// coverage returns up to max phrases that say what the stories are about:
+// names and two-word phrases that many of them use and dwell on.
+func coverage(items [][]*digestDoc, idf map[string]float64, max int) []string {
+	cands := themeCands(items, "")
+	for _, c := range cands {
+		c.score = float64(len(c.stories)) * c.concentration() * math.Sqrt(idf[c.key])
+		if strings.Contains(c.key, " ") {
+			c.score *= 1.6
 		}
 	}
-	return o, nil
-}
-
-// Heading is the digest's headline, e.g. "Briefing for Sunday 22 November ·
-// 5 new articles · 5 sources".
-func (d Digest) Heading(loc *time.Location) string {
-	if loc == nil {
-		loc = time.UTC
-	}
-	h := "Briefing for " + d.Until.In(loc).Format("Monday 2 January")
-	if d.Topic != "" {
-		h = fmt.Sprintf("Briefing on %s for %s", d.Topic, d.Until.In(loc).Format("Monday 2 January"))
-	}
-	if d.Articles == 0 {
-		return h + " · nothing new"
-	}
-	return fmt.Sprintf("%s · %s · %s", h, plural(d.Articles, "new article"), plural(d.Sources, "source"))
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// Text renders the digest as plain text for the command line.
-func (d Digest) Text(loc *time.Location) string {
-	var b strings.Builder
-	b.WriteString(d.Heading(loc) + "\n")
-	if d.Articles == 0 {
-		b.WriteString("\n" + d.NothingNew(loc) + "\n")
-		return b.String()
-	}
-	if d.Overview != "" {
-		b.WriteString("\n" + d.Overview + "\n")
-	}
-	if len(d.Themes) > 0 {
-		b.WriteString("\nAcross sources\n")
-		for _, th := range d.Themes {
-			fmt.Fprintf(&b, "• %s — %s\n", th.Phrase, strings.Join(labels(th.Articles, 40), ", "))
-		}
-	}
-	b.WriteString("\nNew\n")
-	for i, it := range d.Items {
-		fmt.Fprintf(&b, "%d. %s", i+1, it.Article.Label())
-		if m := it.Article.Meta(); m != "" {
-			b.WriteString(" · " + m)
-		}
-		b.WriteString("\n")
-		for _, q := range it.Summary {
-			fmt.Fprintf(&b, "   %s [%d]\n", oneLine(q.Text), q.Cite)
-		}
-		if len(it.Also) > 0 {
-			fmt.Fprintf(&b, "   Reported by %d sources; also: %s\n", len(it.Also)+1, strings.Join(labels(it.Also, 60), "; "))
-		}
-	}
-	if d.More > 0 {
-		b.WriteString(d.MoreLine() + "\n")
-	}
-	b.WriteString("\n")
-	for _, r := range References(d.Citations) {
-		b.WriteString(r.Line() + "\n")
-	}
-	fmt.Fprintf(&b, "\n(%s)\n", Footer(d.SummarizedBy))
-	return b.String()
-}
-
-// MoreLine says how many new articles the digest does not list.
-func (d Digest) MoreLine() string {
-	return fmt.Sprintf("… and %s, older, not listed here.", plural(d.More, "more new article"))
-}
-
-// NothingNew is the line an empty digest shows: "Nothing new since Mon 3
-// Feb 08:00 UTC."
-func (d Digest) NothingNew(loc *time.Location) string {
-	return "Nothing new since " + d.Since.In(orUTC(loc)).Format("Mon 2 Jan 15:04 MST") + "."
-}
-
-func orUTC(loc *time.Location) *time.Location {
-	if loc == nil {
-		return time.UTC
-	}
-	return loc
-}
-
-// labels names articles, shortening long titles to about max characters.
-func labels(arts []Article, max int) []string {
-	out := make([]string, len(arts))
-	for i, a := range arts {
-		out[i] = Shorten(a.Label(), max)
+	var out []string
+	for _, c := range pickThemes(cands, max) {
+		out = append(out, c.surface)
 	}
 	return out
 }
 
-// Shorten cuts s at a word boundary to at most max characters, adding "…".
-func Shorten(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
+// cachedBackground is the background of the cached overview.
+func (l *Library) cachedBackground(ctx context.Context) (*background, error) {
+	if _, err := l.cachedOverview(ctx); err != nil {
+		return nil, err
 	}
-	cut := string(r[:max])
-	if i := strings.LastIndexAny(cut, " :—-,"); i > max/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " :—-,") + "…"
+	l.ovMu.Lock()
+	defer l.ovMu.Unlock()
+	return l.bg, nil
 }

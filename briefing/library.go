@@ -61,8 +61,9 @@ type Library struct {
 	gen     uint64 // index generation, matching the store's "index_generation"
 	version uint64 // counts Refreshes that wrote to the store
 
-	ovMu      sync.Mutex // guards ov and ovVersion
-	ov        *Overview  // the corpus overview as of ovVersion
+	ovMu      sync.Mutex  // guards ov, bg and ovVersion
+	ov        *Overview   // the corpus overview as of ovVersion
+	bg        *background // the corpus's phrase statistics as of ovVersion
 	ovVersion uint64
 }
 
@@ -588,11 +589,11 @@ func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
 	l.ovMu.Lock()
 	defer l.ovMu.Unlock()
 	if l.ov == nil || l.ovVersion != l.version {
-		o, err := l.overview(ctx)
+		o, bg, err := l.overview(ctx)
 		if err != nil {
 			return o, err
 		}
-		l.ov, l.ovVersion = &o, l.version
+		l.ov, l.bg, l.ovVersion = &o, bg, l.version
 	}
 	o := *l.ov
 	o.Topics = slices.Clone(o.Topics)

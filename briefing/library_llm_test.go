@@ -48,8 +48,8 @@ func TestLibraryWithLLM(t *testing.T) {
 	if ans.SummarizedBy != "llm:lib-model" || !strings.Contains(ans.Summary, "[1]") {
 		t.Fatalf("answer summary: %q by %q", ans.Summary, ans.SummarizedBy)
 	}
-	if len(ans.Groups) == 0 || !strings.Contains(ans.Text(), ans.Summary) {
-		t.Errorf("the summary sits on top of the cited quotes:\n%s", ans.Text())
+	if len(ans.Groups) == 0 {
+		t.Errorf("the summary comes with the cited quotes: %+v", ans)
 	}
 	// The model saw the cited passages, numbered as the answer cites them.
 	reqs := srv.Requests()
@@ -62,7 +62,7 @@ func TestLibraryWithLLM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.SummarizedBy != "llm:lib-model" || d.Overview == "" || !strings.Contains(d.Text(time.UTC), d.Overview) {
+	if d.SummarizedBy != "llm:lib-model" || d.Overview == "" || len(d.Items) == 0 {
 		t.Errorf("digest overview: %q by %q", d.Overview, d.SummarizedBy)
 	}
 

@@ -2,10 +2,10 @@ package briefing
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +13,6 @@ import (
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // clock is a settable time source.
 type clock struct{ t time.Time }
@@ -99,13 +97,9 @@ func TestAskGroupsBySourceWithVerbatimQuotes(t *testing.T) {
 			}
 		}
 	}
-	text := ans.Text()
-	for _, want := range []string{"What sources said about export controls", "The Example Ledger", "[1]", "https://example.com/ledger/chip-controls"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("answer text lacks %q:\n%s", want, text)
-		}
+	if ans.Subject != "export controls" {
+		t.Errorf("subject = %q, want export controls", ans.Subject)
 	}
-	golden(t, "testdata/answer_export_controls.golden", text)
 }
 
 // A question in the words of an article's title finds it, even when its
@@ -133,9 +127,8 @@ func TestAskNothingRelevant(t *testing.T) {
 		if len(ans.Passages) != 0 {
 			t.Errorf("%q: got %d passages, want none", q, len(ans.Passages))
 		}
-		text := ans.Text()
-		if !strings.Contains(text, "Nothing in the corpus is about that") || !strings.Contains(text, "4 articles") {
-			t.Errorf("%q: answer should say there is nothing and what the corpus covers:\n%s", q, text)
+		if ans.Corpus.Articles != 4 || len(ans.Corpus.Topics) == 0 || ans.Corpus.Earliest.IsZero() {
+			t.Errorf("%q: the answer should say what the corpus covers: %+v", q, ans.Corpus)
 		}
 	}
 }
@@ -250,8 +243,8 @@ func TestIndexSurvivesCorruptionAndMismatch(t *testing.T) {
 	}
 	lib, _ = openLib(t, dir, data, c)
 	got, _ := lib.Ask(context.Background(), "export controls", AskOptions{})
-	if got.Text() != want.Text() {
-		t.Errorf("after a corrupt index file the answer changed:\n%s\nwant\n%s", got.Text(), want.Text())
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after a corrupt index file the answer changed:\n%+v\nwant\n%+v", got, want)
 	}
 }
 
@@ -289,7 +282,19 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 	if !strings.Contains(strings.ToLower(strings.Join(themes, "|")), "export control") {
 		t.Errorf("themes %q lack export controls", themes)
 	}
-	golden(t, "testdata/digest.golden", d.Text(time.UTC))
+
+	for _, th := range d.Themes {
+		if th.Quote.Text == "" || th.Quote.Cite < 1 || th.Quote.Cite > len(d.Items) {
+			t.Errorf("theme %q has no quote citing an item: %+v", th.Phrase, th.Quote)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(th.Quote.Text), strings.ToLower(th.Phrase)) {
+			t.Errorf("theme %q quotes %q, which does not use it", th.Phrase, th.Quote.Text)
+		}
+		if possessive(th.Phrase) {
+			t.Errorf("theme %q is a possessive fragment", th.Phrase)
+		}
+	}
 
 	// A topic digest carries only material about the topic.
 	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute), Topic: "community gardens"})
@@ -299,9 +304,19 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 	if d.Articles != 1 || d.Items[0].Article.ID != "garden" {
 		t.Errorf("topic digest: %d articles %+v, want only garden", d.Articles, d.Items)
 	}
+	// ... and each article's passage on the topic, not its opening.
+	d, err = lib.Digest(ctx, DigestRequest{Since: c.t.Add(-24 * time.Hour), Until: c.t.Add(time.Minute), Topic: "export controls"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range d.Items {
+		if !strings.Contains(it.Summary[0].Text, "export controls") {
+			t.Errorf("topic digest: %s is summarised by %q, not its passage on export controls", it.Article.ID, it.Summary[0].Text)
+		}
+	}
 	// Nothing new.
 	d, _ = lib.Digest(ctx, DigestRequest{Since: c.t.Add(time.Hour), Until: c.t.Add(2 * time.Hour)})
-	if d.Articles != 0 || !strings.Contains(d.Text(time.UTC), "Nothing new") {
+	if d.Articles != 0 || len(d.Items) != 0 {
 		t.Errorf("empty window: %+v", d)
 	}
 }
@@ -344,9 +359,6 @@ func TestDigestListsTheNewestAndCountsTheRest(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(d.Text(time.UTC), "… and 7 more new articles") {
-		t.Errorf("the digest does not say how many more:\n%s", d.Text(time.UTC))
-	}
 }
 
 func TestSampleCorpusAnswers(t *testing.T) {
@@ -368,7 +380,7 @@ func TestSampleCorpusAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(ans.Groups) < 3 {
-		t.Errorf("sample corpus answer cites %d sources, want at least 3:\n%s", len(ans.Groups), ans.Text())
+		t.Errorf("sample corpus answer cites %d sources, want at least 3:\n%+v", len(ans.Groups), ans.Groups)
 	}
 	// Two outlets reported the same sell-off on the same day in other
 	// words: the digest folds them into one story.
@@ -381,23 +393,34 @@ func TestSampleCorpusAnswers(t *testing.T) {
 		folded += len(it.Also)
 	}
 	if d.Articles != ch.Added || folded != 1 || len(d.Items) != d.Articles-1 {
-		t.Errorf("sample digest: %d articles in %d items with %d folded, want exactly one pair folded:\n%s", d.Articles, len(d.Items), folded, d.Text(time.UTC))
+		t.Errorf("sample digest: %d articles in %d items with %d folded, want exactly one pair folded:\n%+v", d.Articles, len(d.Items), folded, d.Items)
 	}
 }
 
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+// Passages come best first even when retrieval spreads them over sources.
+func TestAskPassagesBestFirst(t *testing.T) {
+	dir := t.TempDir()
+	para := func(seed string) string {
+		return seed + " The tidal turbines off the headland turned for the first time this week, and engineers said the tidal turbines produced more power than forecast. Tidal turbines of this size have never run in such strong currents, and the operator will add more tidal turbines next year if the results hold."
+	}
+	a := "---\ntitle: Tidal turbines start turning\nsource: Outlet A\n---\n" + para("Morning.") + "\n\n" + para("Evening.") + "\n\n" + para("Night.") + "\n"
+	b := "---\ntitle: Harbour budget approved\nsource: Outlet B\n---\nThe council approved the harbour budget on Monday after a long debate about dredging, berths and a small grant for a study of tidal turbines near the breakwater, where tidal power could one day light the quay.\n"
+	for name, text := range map[string]string{"a.md": a, "b.md": b} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return
 	}
-	want, err := os.ReadFile(path)
+	lib, _ := openLib(t, dir, t.TempDir(), &clock{time.Now()})
+	ans, err := lib.Ask(context.Background(), "what did sources say about tidal turbines and tidal power?", AskOptions{K: 4})
 	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
+		t.Fatal(err)
 	}
-	if string(want) != got {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	if len(ans.Passages) < 3 {
+		t.Fatalf("got %d passages, want at least 3", len(ans.Passages))
+	}
+	for i := 1; i < len(ans.Passages); i++ {
+		if ans.Passages[i].Score > ans.Passages[i-1].Score {
+			t.Errorf("passage %d (%s, %.3f) scores above passage %d (%s, %.3f)", i, ans.Passages[i].Article.ID, ans.Passages[i].Score, i-1, ans.Passages[i-1].Article.ID, ans.Passages[i-1].Score)
+		}
 	}
 }

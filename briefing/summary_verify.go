@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"briefbot/briefing/corpus"
 )
 
 // Verification of an LLM's summary against the passages it was given. The
@@ -54,15 +55,6 @@ var quoteNormalizer = strings.NewReplacer(
 	"–", "-", "—", "-", "‐", "-", "‑", "-", "−", "-",
 	"…", "...", "\u00a0", " ", "\u00ad", "",
 )
-
-// summaryAbbreviations end in a period without ending a sentence.
-var summaryAbbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sr": true, "jr": true, "st": true,
-	"vs": true, "etc": true, "inc": true, "ltd": true, "co": true, "corp": true, "no": true, "gen": true,
-	"gov": true, "sen": true, "rep": true, "fig": true, "approx": true, "est": true, "dept": true,
-	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
-	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
-}
 
 // verifySummary keeps the sentences of text that pass verification against
 // given (passage number -> the text the model saw), keeping line breaks.
@@ -234,123 +226,38 @@ func normalizeForQuote(s string) string {
 // splitSummarySentences splits one line of prose into trimmed sentences.
 func splitSummarySentences(s string) []string {
 	var out []string
-	start := 0
-	for _, end := range sentenceEnds(s) {
-		if t := strings.TrimSpace(s[start:end]); t != "" {
-			out = append(out, t)
-		}
-		start = end
+	for _, r := range corpus.SentencesWith(s, corpus.SentenceOptions{Trailer: citationTrailer}) {
+		out = append(out, s[r[0]:r[1]])
 	}
 	return out
 }
 
 // sentenceEnds returns the byte offsets at which the sentences of s end, the
-// last being len(s) (none when s is blank). A sentence ends at ".", "!", "?"
-// or "…", with any closing quotes and brackets and any citations after it,
-// followed by whitespace and then not a lower-case letter. It does not end
-// inside a double quotation nor after an initial ("J.", "U.S.") or a common
-// abbreviation ("Inc."), unless a citation follows.
+// last being len(s) (none when s is blank). Sentences are corpus.Sentences,
+// with any citations after a sentence's end belonging to it.
 func sentenceEnds(s string) []int {
-	var ends []int
-	inQuote := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch r {
-		case '"':
-			inQuote = !inQuote
-		case '“':
-			inQuote = true
-		case '”':
-			inQuote = false
-		}
-		if !isSentenceTerminator(r) {
-			i += size
-			continue
-		}
-		stop := i
-		j := i + size
-		// further terminators and closing quotes or brackets
-		for j < len(s) {
-			r2, size2 := utf8.DecodeRuneInString(s[j:])
-			switch {
-			case isSentenceTerminator(r2), r2 == ')', r2 == '’', r2 == '\'':
-			case r2 == '”' || (r2 == '"' && inQuote):
-				inQuote = false
-			default:
-				goto closed
-			}
-			j += size2
-		}
-	closed:
-		end := j
-		cited := false
-		for k := j; k < len(s); {
-			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
-				k++
-			}
-			loc := citeGroup.FindStringIndex(s[k:])
-			if loc == nil || loc[0] != 0 {
-				break
-			}
-			k += loc[1]
-			end, cited = k, true
-		}
-		i = end
-		if inQuote {
-			continue
-		}
-		if end == len(s) {
-			break
-		}
-		next, _ := utf8.DecodeRuneInString(s[end:])
-		if !unicode.IsSpace(next) && !cited {
-			continue
-		}
-		rest := strings.TrimLeftFunc(s[end:], unicode.IsSpace)
-		if rest == "" {
-			break
-		}
-		if !cited {
-			first, _ := utf8.DecodeRuneInString(rest)
-			if unicode.IsLower(first) || (r == '.' && isAbbreviation(s[:stop])) {
-				continue
-			}
-		}
-		ends = append(ends, end)
+	rs := corpus.SentencesWith(s, corpus.SentenceOptions{Trailer: citationTrailer})
+	ends := make([]int, len(rs))
+	for i, r := range rs {
+		ends[i] = r[1]
 	}
-	if strings.TrimSpace(s) != "" {
-		if len(ends) == 0 || strings.TrimSpace(s[ends[len(ends)-1]:]) != "" {
-			ends = append(ends, len(s))
-		} else {
-			ends[len(ends)-1] = len(s)
-		}
+	if len(ends) > 0 {
+		ends[len(ends)-1] = len(s)
 	}
 	return ends
 }
 
-func isSentenceTerminator(r rune) bool {
-	return r == '.' || r == '!' || r == '?' || r == '…'
-}
-
-// isAbbreviation reports whether the word at the end of s (before a period)
-// is an initial, a dotted abbreviation or a common abbreviation.
-func isAbbreviation(s string) bool {
-	i := len(s)
-	for i > 0 {
-		r, size := utf8.DecodeLastRuneInString(s[:i])
-		if !unicode.IsLetter(r) && r != '.' {
-			break
+// citationTrailer is the length of the citations opening s ("[2]",
+// "[1] [3]"), 0 when none: in a summary they belong to the sentence before.
+func citationTrailer(s string) int {
+	n := 0
+	for {
+		loc := citeGroup.FindStringIndex(s[n:])
+		if loc == nil || loc[0] != strings.IndexFunc(s[n:], func(r rune) bool { return !unicode.IsSpace(r) }) {
+			return n
 		}
-		i -= size
+		n += loc[1]
 	}
-	word := s[i:]
-	if word == "" {
-		return false
-	}
-	if strings.Contains(word, ".") || utf8.RuneCountInString(word) == 1 {
-		return true
-	}
-	return summaryAbbreviations[strings.ToLower(word)]
 }
 
 // verdict is what verifySummary made of a reply.

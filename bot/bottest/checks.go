@@ -103,7 +103,7 @@ func (s *suite) checkAnswer(t *testing.T, msgs []Message, a article) {
 // source returns the article that contains quote verbatim (white space
 // aside), or nil.
 func (s *suite) source(quote string) *article {
-	q := oneLine(quote)
+	q := bot.OneLine(quote)
 	if q == "" {
 		return nil
 	}
@@ -273,7 +273,7 @@ func (s *suite) checkLong(t *testing.T, msgs []Message) {
 			for _, c := range l.Cites {
 				want = append(want, c.N)
 			}
-			needle := oneLine(l.Text) + " " + citeText(l.Cites)
+			needle := bot.OneLine(l.Text) + " " + citeText(l.Cites)
 			n := 0
 			for _, m := range msgs {
 				n += strings.Count(m.Text, needle)
@@ -347,8 +347,6 @@ func joined(msgs []Message) string {
 	}
 	return strings.Join(parts, "\n")
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func replySize(r bot.Reply) int {
 	n := len(r.Title) + len(r.Footer)

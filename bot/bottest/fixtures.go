@@ -58,7 +58,7 @@ func loadArticles() ([]article, error) {
 				a.url = v
 			}
 		}
-		a.body = oneLine(body)
+		a.body = bot.OneLine(body)
 		if a.title == "" || a.url == "" || a.body == "" {
 			return nil, fmt.Errorf("bottest: fixture %s: needs a title, a url and text", q.file)
 		}

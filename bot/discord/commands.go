@@ -81,7 +81,7 @@ func interactionRequest(i *discordgo.Interaction) (req bot.Request, ok bool) {
 	opt := func(name string) string {
 		for _, o := range sub.Options {
 			if o.Name == name && o.Value != nil {
-				return oneLine(fmt.Sprint(o.Value))
+				return bot.OneLine(fmt.Sprint(o.Value))
 			}
 		}
 		return ""

@@ -73,7 +73,7 @@ func mentions(m *discordgo.Message, id string) bool {
 func stripMention(text, id string) string {
 	text = strings.ReplaceAll(text, "<@!"+id+">", " ")
 	text = strings.ReplaceAll(text, "<@"+id+">", " ")
-	return strings.TrimSpace(oneLine(text))
+	return strings.TrimSpace(bot.OneLine(text))
 }
 
 // onInteraction answers a /brief command received over the gateway: it

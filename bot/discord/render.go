@@ -79,8 +79,8 @@ func truncate(s string, max int) string {
 // line too long for a whole embed is broken, between words, with its
 // citation markers kept whole at its end.
 func render(r bot.Reply) []message {
-	title := truncate(escape(oneLine(r.Title)), maxTitle)
-	footer := truncate(oneLine(r.Footer), maxFooter)
+	title := truncate(escape(bot.OneLine(r.Title)), maxTitle)
+	footer := truncate(bot.OneLine(r.Footer), maxFooter)
 	// Every message reserves room for the footer, so the footer always fits
 	// on whichever embed turns out to be the last.
 	budget := maxEmbedChars - chars(footer)
@@ -192,12 +192,12 @@ func (p *packer) finish() []message {
 // result is always far below an embed's description limit.
 func sectionHeading(s bot.Section) string {
 	var b strings.Builder
-	if h := truncate(oneLine(s.Heading), maxHeading); h != "" {
+	if h := truncate(bot.OneLine(s.Heading), maxHeading); h != "" {
 		b.WriteString("**")
 		b.WriteString(link(escape(h), s.URL))
 		b.WriteString("**")
 	}
-	if m := truncate(oneLine(s.Meta), maxMeta); m != "" {
+	if m := truncate(bot.OneLine(s.Meta), maxMeta); m != "" {
 		if b.Len() > 0 {
 			b.WriteString(" · ")
 		}
@@ -219,7 +219,7 @@ func renderLine(l bot.Line, n, max int) []string {
 		prefix = fmt.Sprintf("%d. ", n)
 	}
 	cites := renderCites(l.Cites)
-	text := oneLine(l.Text)
+	text := bot.OneLine(l.Text)
 	whole := prefix + link(escape(text), l.URL) + cites
 	if chars(whole) <= max {
 		return []string{whole}
@@ -355,6 +355,3 @@ func escape(s string) string {
 	}
 	return s
 }
-
-// oneLine collapses runs of white space, including line breaks, to one space.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -273,7 +273,7 @@ func TestRenderLongLine(t *testing.T) {
 			}
 		}
 	}
-	if got, want := strings.Join(words, " "), oneLine(long); got != want {
+	if got, want := strings.Join(words, " "), bot.OneLine(long); got != want {
 		t.Errorf("the long line lost or changed words: got %d chars, want %d", len(got), len(want))
 	}
 }

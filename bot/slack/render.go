@@ -125,7 +125,7 @@ func render(r bot.Reply) []message {
 		cur.blocks = append(cur.blocks, block{kind: kind, text: text})
 	}
 
-	if t := oneLine(r.Title); t != "" {
+	if t := bot.OneLine(r.Title); t != "" {
 		// A title longer than a block is split like a long line.
 		for _, p := range splitText(t, maxPiece-2) {
 			addText(titleBlock, "*"+escape(p)+"*")
@@ -196,8 +196,8 @@ func render(r bot.Reply) []message {
 
 // sectionHeader renders "*<url|heading>* · meta" within maxHeader.
 func sectionHeader(s bot.Section) string {
-	heading := truncate(oneLine(s.Heading), maxHeader/2)
-	meta := truncate(oneLine(s.Meta), maxHeader/4)
+	heading := truncate(bot.OneLine(s.Heading), maxHeader/2)
+	meta := truncate(bot.OneLine(s.Meta), maxHeader/4)
 	var h string
 	if heading != "" {
 		h = "*" + link(s.URL, escape(heading)) + "*"
@@ -377,6 +377,3 @@ func truncate(s string, n int) string {
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
-
-// oneLine collapses runs of white space, newlines included, to one space.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -20,13 +20,47 @@ import (
 // "e.g." or "vs.", or after "Feb.", "No." and the like when a number follows.
 // After initialisms and company suffixes ("U.S.", "Inc.") it ends a sentence
 // only when the next word commonly starts one ("The", "It", "But", ...).
+//
+// A line that starts a list item ("- ", "* ", "• ", "1. ", "2) ") starts a
+// sentence, so a list keeps its items apart. A quotation left open by a
+// sentence runs on, with the sentences after it, up to the one that closes
+// it (at most maxQuotedSentences sentences, never across a blank line), so
+// no sentence ends inside a quotation that is closed further on.
 func Sentences(text string) [][2]int {
 	return appendSentences(nil, text, 0, len(text))
 }
 
+// SentenceOptions tune SentencesWith.
+type SentenceOptions struct {
+	// Trailer, when set, returns the length in bytes of a run at the start
+	// of s that belongs to the sentence before it, such as a citation "[2]"
+	// after its period, or 0. A sentence end followed (after any white
+	// space) by a trailer ends the sentence after the trailer, even after
+	// an abbreviation or before a lower-case word.
+	Trailer func(s string) int
+}
+
+// SentencesWith is Sentences with options.
+func SentencesWith(text string, opt SentenceOptions) [][2]int {
+	return appendSentencesWith(nil, text, 0, len(text), opt)
+}
+
+// maxQuotedSentences is how many sentences a quotation may join into one.
+const maxQuotedSentences = 6
+
 // appendSentences appends the sentences of text[lo:hi] to dst, with offsets
 // into text.
 func appendSentences(dst [][2]int, text string, lo, hi int) [][2]int {
+	return appendSentencesWith(dst, text, lo, hi, SentenceOptions{})
+}
+
+func appendSentencesWith(dst [][2]int, text string, lo, hi int, opt SentenceOptions) [][2]int {
+	from := len(dst)
+	dst = splitSentences(dst, text, lo, hi, opt)
+	return joinQuotations(dst, from, text)
+}
+
+func splitSentences(dst [][2]int, text string, lo, hi int, opt SentenceOptions) [][2]int {
 	i := skipSpace(text, lo, hi)
 	start := i
 	for i < hi {
@@ -43,6 +77,10 @@ func appendSentences(dst [][2]int, text string, lo, hi int) [][2]int {
 				start = i
 				continue
 			}
+			if j < hi && listItemAt(text, j, hi) && strings.TrimSpace(text[start:i]) != "" {
+				dst = emitSentence(dst, text, start, i)
+				start = j
+			}
 			i = j
 		case c == '.' || c == '!' || c == '?' || (c == 0xe2 && i+2 < hi && text[i+1] == 0x80 && text[i+2] == 0xa6):
 			j := i
@@ -56,6 +94,16 @@ func appendSentences(dst [][2]int, text string, lo, hi int) [][2]int {
 				}
 			}
 			j = skipClosers(text, j, hi)
+			if opt.Trailer != nil {
+				if t := skipSpace(text, j, hi); t < hi {
+					if n := opt.Trailer(text[t:hi]); n > 0 {
+						dst = emitSentence(dst, text, start, t+n)
+						i = skipSpace(text, t+n, hi)
+						start = i
+						continue
+					}
+				}
+			}
 			if j >= hi {
 				i = hi
 				continue
@@ -81,6 +129,61 @@ func appendSentences(dst [][2]int, text string, lo, hi int) [][2]int {
 		}
 	}
 	return emitSentence(dst, text, start, hi)
+}
+
+// IsListItem reports whether line opens a list item: a bullet ("- ", "* ",
+// "• ", "– ") or a number of one or two digits with "." or ")" and a space.
+func IsListItem(line string) bool { return listItemAt(line, 0, len(line)) }
+
+// listItemAt reports whether a list item starts at text[i:]: a bullet
+// ("-", "*", "•") or a number of one or two digits with "." or ")",
+// followed by a space.
+func listItemAt(text string, i, hi int) bool {
+	rest := text[i:hi]
+	for _, b := range []string{"- ", "* ", "• ", "– "} {
+		if strings.HasPrefix(rest, b) {
+			return true
+		}
+	}
+	n := 0
+	for n < len(rest) && n < 3 && isDigit(rest[n]) {
+		n++
+	}
+	return n > 0 && n < 3 && n+1 < len(rest) && (rest[n] == '.' || rest[n] == ')') && rest[n+1] == ' '
+}
+
+// joinQuotations joins dst[from:] where a sentence leaves a double
+// quotation open and one of the next maxQuotedSentences-1 sentences of the
+// same paragraph closes it.
+func joinQuotations(dst [][2]int, from int, text string) [][2]int {
+	out := dst[:from]
+	for i := from; i < len(dst); i++ {
+		cur := dst[i]
+		if quoteBalance(text[cur[0]:cur[1]]) != 0 {
+			for j := i + 1; j < len(dst) && j < i+maxQuotedSentences; j++ {
+				if strings.Count(text[dst[j-1][1]:dst[j][0]], "\n") > 1 || listItemAt(text, dst[j][0], dst[j][1]) {
+					break // a new paragraph or list item
+				}
+				if quoteBalance(text[cur[0]:dst[j][1]]) == 0 {
+					cur[1] = dst[j][1]
+					i = j
+					break
+				}
+			}
+		}
+		out = append(out, cur)
+	}
+	return out
+}
+
+// quoteBalance is 0 when every double quotation opened in s is closed:
+// curly quotes by count, straight ones by parity.
+func quoteBalance(s string) int {
+	open := strings.Count(s, "“") - strings.Count(s, "”")
+	if open < 0 {
+		open = 0
+	}
+	return open + strings.Count(s, "\"")%2
 }
 
 func emitSentence(dst [][2]int, text string, start, end int) [][2]int {

@@ -54,6 +54,14 @@ func TestSentences(t *testing.T) {
 			[]string{"It bought 50,000 GPUs.", "2,048 of them were H800s."}},
 		{"lower case after period", "The model (ver. two) is out. it is lower case.",
 			[]string{"The model (ver. two) is out. it is lower case."}},
+		{"quotation kept whole", "The minister warned: \u201cPrices will rise. We cannot stop it.\u201d Markets fell.",
+			[]string{"The minister warned: \u201cPrices will rise. We cannot stop it.\u201d", "Markets fell."}},
+		{"straight quotation kept whole", "She said \"Stop. Now.\" Then she left.",
+			[]string{"She said \"Stop. Now.\"", "Then she left."}},
+		{"unclosed quotation does not swallow the paragraph", "A \u201cbroken quote. Second one. Third one.\n\nNext paragraph.",
+			[]string{"A \u201cbroken quote.", "Second one.", "Third one.", "Next paragraph."}},
+		{"list items on single lines", "It uses three ideas:\n- Caching: reuse work.\n- Batching: group calls\n* Sharding: split data.\n1. First\n2) Second",
+			[]string{"It uses three ideas:", "- Caching: reuse work.", "- Batching: group calls", "* Sharding: split data.", "1. First", "2) Second"}},
 		{"no terminal punctuation", "  just some words  ", []string{"just some words"}},
 		{"empty", " \n\n ", nil},
 	}
@@ -79,5 +87,32 @@ func TestSentencesOffsets(t *testing.T) {
 			t.Errorf("untrimmed sentence %q", s)
 		}
 		prev = r[1]
+	}
+}
+
+func TestSentencesWithTrailer(t *testing.T) {
+	cite := func(s string) int {
+		if len(s) >= 3 && s[0] == '[' && isDigit(s[1]) && s[2] == ']' {
+			return 3
+		}
+		return 0
+	}
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"It rose. [1] It fell. [2]", []string{"It rose. [1]", "It fell. [2]"}},
+		{"Prices rose in Jan. [1] then fell.", []string{"Prices rose in Jan. [1]", "then fell."}},
+		{"It rose.[1] It fell.", []string{"It rose.[1]", "It fell."}},
+		{"It rose [1]. It fell.", []string{"It rose [1].", "It fell."}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, r := range SentencesWith(tt.text, SentenceOptions{Trailer: cite}) {
+			got = append(got, tt.text[r[0]:r[1]])
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SentencesWith(%q) = %q, want %q", tt.text, got, tt.want)
+		}
 	}
 }

@@ -184,8 +184,12 @@ func (p *Poller) check(raw string) (string, error) {
 	return u.String(), nil
 }
 
+// ErrNotFound is wrapped by Remove's error when there is no such feed (it
+// is store.ErrNotFound, so that callers need not import the store).
+var ErrNotFound = store.ErrNotFound
+
 // Remove deletes the feed with the given id and its articles (index
-// included). It returns store.ErrNotFound when there is no such feed.
+// included). Its error wraps ErrNotFound when there is no such feed.
 func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
 	if p.opt.Library == nil {
 		return Feed{}, errNoLibrary

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"briefbot/bot"
 	"briefbot/briefing"
 	"briefbot/config"
 )
@@ -52,7 +53,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		if *asJSON {
 			return json.NewEncoder(stdout).Encode(toJSON(ans))
 		}
-		_, err = io.WriteString(stdout, ans.Text())
+		_, err = io.WriteString(stdout, bot.PlainText(bot.AnswerReply(ans)))
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -72,7 +73,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 			bad++
 			fmt.Fprintln(stderr, "briefbot: ask:", err)
 			if *asJSON {
-				json.NewEncoder(stdout).Encode(jsonAnswer{Question: briefing.Shorten(q, 80), Passages: []jsonPassage{}, Error: err.Error()})
+				json.NewEncoder(stdout).Encode(jsonAnswer{Question: bot.Shorten(q, 80), Passages: []jsonPassage{}, Error: err.Error()})
 			}
 			continue
 		}
@@ -131,7 +132,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(digestJSON(d))
 	}
-	_, err = io.WriteString(stdout, d.Text(cfg.Timezone))
+	_, err = io.WriteString(stdout, bot.PlainText(bot.DigestReply(d, cfg.Timezone)))
 	return err
 }
 
@@ -246,7 +247,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fmt.Fprintf(stdout, "%d articles\n", len(arts))
 	for _, a := range arts {
 		line := fmt.Sprintf("%s  %s", a.ID, a.Label())
-		if m := a.Meta(); m != "" {
+		if m := bot.ArticleMeta(a); m != "" {
 			line += " · " + m
 		}
 		if a.URL != "" {

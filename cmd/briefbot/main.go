@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/term"
 
+	"briefbot/bot"
 	"briefbot/briefing"
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/store"
@@ -289,7 +290,7 @@ type jsonAnswer struct {
 }
 
 func toJSON(a briefing.Answer) jsonAnswer {
-	out := jsonAnswer{Question: a.Question, Passages: []jsonPassage{}, Answer: a.Text(), SummarizedBy: a.SummarizedBy}
+	out := jsonAnswer{Question: a.Question, Passages: []jsonPassage{}, Answer: bot.PlainText(bot.AnswerReply(a)), SummarizedBy: a.SummarizedBy}
 	for _, p := range a.Passages {
 		out.Passages = append(out.Passages, jsonPassage{
 			Doc: p.Article.ID, Title: p.Article.Label(), Source: p.Article.Source, Published: p.Article.Date(),

@@ -57,6 +57,12 @@ func TestAskJSONSchema(t *testing.T) {
 		if p.Doc == "" || p.Text == "" || p.Score <= 0 {
 			t.Errorf("passage %d incomplete: %+v", i, p)
 		}
+		if i > 0 && p.Score > res.Passages[i-1].Score {
+			t.Errorf("passages are not best first: %d scores %v after %v", i, p.Score, res.Passages[i-1].Score)
+		}
+	}
+	if !strings.HasPrefix(res.Answer, "Export controls · ") || !strings.Contains(res.Answer, "> ") {
+		t.Errorf("answer is not the rendered reply:\n%s", res.Answer)
 	}
 	found := false
 	for _, p := range res.Passages {
