@@ -1,8 +1,10 @@
 // Package bot is briefbot's chat-neutral layer: the /brief command router,
 // the platform-neutral Reply every platform renders, and the chat side of
 // scheduled digests (the subscription commands and the Poster; the
-// schedules and deliveries are briefing/schedule's). Platforms live in
-// bot/slack and bot/discord.
+// schedules and deliveries are briefing/schedule's), the Chat interface
+// every platform implements, and the runtime every platform runs its
+// answers on (Runtime: deadlines, a worker pool, panic -> apology, drain).
+// Platforms live in bot/slack and bot/discord.
 package bot
 
 import (

@@ -188,3 +188,37 @@ func TestLongRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 		})
 	}
 }
+
+// A burst of commands larger than the worker pool is answered in full:
+// the pool's workers are all busy, the rest wait in the queue, and every
+// command gets its own answer.
+func TestBurstLargerThanThePoolIsAnswered(t *testing.T) {
+	const burst = 5 * workers
+	rs := newResponseServer(t)
+	a, _ := httpAdapter(t, newFakeSlack(t))
+	entered, release := make(chan struct{}, burst), make(chan struct{})
+	h := handlerFunc(func(_ context.Context, req bot.Request) bot.Reply {
+		entered <- struct{}{}
+		<-release
+		return bot.Reply{Title: "answer to " + req.Text}
+	})
+	web := a.HTTPHandler(h)
+	for i := range burst {
+		w := serve(web, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody(fmt.Sprintf("ask %d", i), rs.hookURL(fmt.Sprint(i))), testSecret, clock))
+		if w.Code != http.StatusOK {
+			t.Fatalf("command %d acknowledged with %d", i, w.Code)
+		}
+	}
+	waitN(t, entered, workers) // every worker busy; the other commands wait
+	close(release)
+	idle(t, a)
+	answered := map[string]bool{}
+	for _, p := range rs.Posts() {
+		if texts := p.BlockTexts(); len(texts) > 0 && strings.HasPrefix(texts[0], "*answer to ask ") {
+			answered[p.Hook] = true
+		}
+	}
+	if len(answered) != burst {
+		t.Errorf("%d of %d commands got their answer", len(answered), burst)
+	}
+}
