@@ -58,6 +58,9 @@ type page struct {
 	source    string
 	url       string
 	published time.Time
+	// lateDate is a date the markup gives without saying it is the
+	// publication date (an HTML <time>): used when the text states none.
+	lateDate time.Time
 }
 
 // furniture reports whether r marks page furniture, as opposed to text used

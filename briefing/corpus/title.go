@@ -118,7 +118,7 @@ func isKicker(bs []block, i int, afterProse bool) bool {
 	if b.sh.words >= 5 {
 		return n.sh.lower > 0
 	}
-	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0
+	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0 || nextIsMeta(bs, j)
 }
 
 // nextKeptIndex returns the index of the next block after bs[i] that is

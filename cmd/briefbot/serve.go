@@ -20,6 +20,7 @@ import (
 
 	"briefbot/bot"
 	"briefbot/briefing"
+	"briefbot/briefing/feeds"
 	"briefbot/briefing/store"
 	"briefbot/config"
 )
@@ -77,6 +78,11 @@ type serveHooks struct {
 
 // serve runs the bot until ctx is done.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -137,6 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	opt.Log = log
+	opt.Check = true // a damaged database stops serve before it writes or posts
 	lib, st, ch, err := openLibrary(ctx, cfg, nil, opt, false)
 	if err != nil {
 		return fmt.Errorf("serve: load corpus: %w", err)
@@ -167,12 +174,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if err != nil {
 		return err
 	}
+	// News feeds: polled in the background, managed from chat; a feed that
+	// starts failing is announced once in the digest channels.
+	poller, fetcher, err := newPoller(ctx, cfg, st, lib, log, reg, func(ctx context.Context, f feeds.Feed) {
+		bot.NotifyFailing(ctx, sched, posters, f, log.With("component", "feeds"))
+	})
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: subs, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
+	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
 	for hc, g := range gates {
-		g.open(hc.HTTPHandler(router))
+		g.open(hc.HTTPHandler(chatHandler))
 	}
 	loaded.Store(true) // healthy once commands can be answered
 	logModes(log, cfg, ln.Addr().String())
@@ -185,15 +202,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := chat.Listen(runCtx, router); err != nil && !errors.Is(err, context.Canceled) {
+			if err := chat.Listen(runCtx, chatHandler); err != nil && !errors.Is(err, context.Canceled) {
 				errs <- fmt.Errorf("serve: %s: %w", chat.Name(), err)
 			}
 		}()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		poller.Run(runCtx) // returns when runCtx is done
 	}()
 	go func() {
 		defer wg.Done()
