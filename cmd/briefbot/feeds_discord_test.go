@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"briefbot/bot/discord/discordfake"
 )
 
 // TestServeFeedFromDiscord adds a feed with a signed Discord interaction
@@ -24,47 +27,52 @@ func TestServeFeedFromDiscord(t *testing.T) {
 			feed.URL, feed.URL, strings.Repeat("A salmon ladder beside the upper dam opened on Thursday so that fish can reach the spawning pools. ", 10))
 	}))
 	defer feed.Close()
-	var got capture
-	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add(r.Method+" "+r.URL.Path, string(b))
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":"900","channel_id":"42","content":""}`)
-	}))
-	defer rest.Close()
+	rest := discordfake.New(t, discordfake.Options{AppID: discordApp})
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	base, _ := startServe(t, map[string]string{
-		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL,
+		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL(),
 		"BRIEFBOT_FEEDS_ALLOW_PRIVATE": "true", "BRIEFBOT_CORPUS_DIR": t.TempDir(),
 	}, io.Discard, serveHooks{})
+	n := 0
 	send := func(token, sub, opts string) {
 		t.Helper()
-		body := `{"type":2,"id":"77","application_id":"` + discordApp + `","token":"` + token + `","channel_id":"42","guild_id":"5",` +
+		n++ // every interaction has an id of its own
+		body := `{"type":2,"id":"` + strconv.Itoa(7700+n) + `","application_id":"` + discordApp + `","token":"` + token + `","channel_id":"42","guild_id":"5",` +
 			`"member":{"user":{"id":"9","username":"ana"}},"data":{"id":"3","name":"brief","type":1,"options":[{"name":"` + sub + `","type":1,` +
 			`"options":[` + opts + `]}]}}`
-		stamp := strconv.FormatInt(time.Now().Unix(), 10)
-		req, _ := http.NewRequest(http.MethodPost, base+"/discord/interactions", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Signature-Timestamp", stamp)
-		req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(priv, []byte(stamp+body))))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+		var v any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %s", sub, resp.Status)
+		if status, raw := rest.PostInteraction(t, base+"/discord/interactions", priv, time.Now(), v); status != 200 {
+			t.Fatalf("%s: %d %s", sub, status, raw)
 		}
 	}
+	// wait returns the body of the first call to method on a path starting
+	// with prefix whose body holds want.
+	wait := func(method, prefix, want string) string {
+		t.Helper()
+		var body string
+		rest.WaitFor(t, method+" "+prefix+" with "+want, func(cs []discordfake.Call) bool {
+			for _, c := range cs {
+				if c.Method == method && strings.HasPrefix(c.Path, prefix) && strings.Contains(string(c.Body), want) {
+					body = string(c.Body)
+					return true
+				}
+			}
+			return false
+		})
+		return body
+	}
 	send("tok-add", "feeds", `{"name":"add","type":3,"value":"`+feed.URL+`/rss.xml"}`)
-	got.wait(t, "PATCH /api/v9/webhooks/"+discordApp+"/tok-add", "Added feed #1", 20*time.Second)
+	wait("PATCH", "/api/v9/webhooks/"+discordApp+"/tok-add", "Added feed #1")
 	// Polled at once: the list shows it checked, with its title.
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; ; i++ {
 		tok := fmt.Sprintf("tok-list-%d", i)
 		send(tok, "feeds", "")
 		// The list is ephemeral: a follow-up with flags 64.
-		if strings.Contains(got.wait(t, "POST /api/v9/webhooks/"+discordApp+"/"+tok, "1 news feed", 20*time.Second), "Fjord Courier") {
+		if strings.Contains(wait("POST", "/api/v9/webhooks/"+discordApp+"/"+tok, "1 news feed"), "Fjord Courier") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -73,7 +81,7 @@ func TestServeFeedFromDiscord(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	send("tok-ask", "ask", `{"name":"question","type":3,"value":"what about the salmon ladder at the upper dam?"}`)
-	answer := got.wait(t, "PATCH /api/v9/webhooks/"+discordApp+"/tok-ask", "salmon", 20*time.Second)
+	answer := wait("PATCH", "/api/v9/webhooks/"+discordApp+"/tok-ask", "salmon")
 	if !strings.Contains(answer, "Fjord Courier") {
 		t.Errorf("answer lacks the feed as source:\n%s", answer)
 	}
