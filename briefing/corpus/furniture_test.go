@@ -269,3 +269,20 @@ func TestHTMLTimeElement(t *testing.T) {
 		}
 	}
 }
+
+// TestDateBelowArticle checks a page that gives its date and byline only
+// below the text.
+func TestDateBelowArticle(t *testing.T) {
+	page := "Ferry adds summer boat\n\nThe ferry company added a second boat on the island route for the summer, its manager said.\n\n" +
+		"Tickets for the extra crossings go on sale next week at the harbour office.\n\nPosted by Ana Costa on 4 May 2016\nNext story: Harbour fees rise\n"
+	d, err := Parse("ferry.txt", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Published.Format("2006-01-02") != "2016-05-04" || d.Author != "Ana Costa" {
+		t.Errorf("Published %v Author %q", d.Published, d.Author)
+	}
+	if strings.Contains(d.Text, "Posted by") || strings.Contains(d.Text, "Next story") {
+		t.Errorf("footer left in Text: %q", d.Text)
+	}
+}

@@ -25,7 +25,7 @@ var templateChrome = []string{"MORNING LANTERN", "Sign in", "Lantern Staff", "Re
 	"Europe", "Listen", "min read", "Trending now", "All rights reserved", "More stories", "Skip to content",
 	"Harbour Times", "Popular", "Northgate Courier", "Most Read", "STAFF WRITER", "Share on", "Valley Post",
 	"RELATED", "You might also like", "What's On", "Fenland Echo", "Tidewater Notes", "Coastal Tribune", "Open Menu",
-	"Don't Miss", "Fellows Program", "Posted by", "Previous article", "Borough Gazette", "Your borough", "Recent Posts"}
+	"Don't Miss", "Fellows Program", "Posted by", "Previous article", "Borough Gazette", "Your borough", "Recent Posts", "Filed on", "Next story", "Sections"}
 
 // inventedTemplates are site templates of our own making, unlike the five
 // the news corpus was saved in, to check that the title and date rules
@@ -144,6 +144,10 @@ var inventedTemplates = []wrapper{
 		}
 		b.WriteString(`</div><div class="widget"><h3>Recent Posts</h3><ul><li><a href="/r">` + other + `</a></li></ul></div></body></html>`)
 		return b.String()
+	}},
+	{".txt", func(title string, day time.Time, paras []string, other string) string {
+		return "Sections  |  Search\n\n" + title + "\n\n" + strings.Join(paras, "\n\n") + "\n\nFiled on " + day.Format("2 January 2006") +
+			" at 10:32\nTags: world, news\nNext story: " + other + "\n"
 	}},
 }
 
