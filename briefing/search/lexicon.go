@@ -24,8 +24,8 @@ type Lexicon struct {
 	vecs  []int8 // dims per stem, row-major
 	norms []float32
 	wts   []float32 // weight of a stem in a passage vector, by rarity
-	data  []byte  // the asset; expansion records are decoded from it
-	offs  []int32 // stem -> offset of its expansion and antonym records
+	data  []byte    // the asset; expansion records are decoded from it
+	offs  []int32   // stem -> offset of its expansion and antonym records
 	dims  int
 }
 
