@@ -1,20 +1,30 @@
 // Package search ranks passages for a question: query analysis (question
-// framing and stop words dropped, stemming, phrases kept together) and an
-// in-memory BM25 inverted index that can be persisted and reopened quickly.
+// framing and stop words dropped, stemming, accents folded, phrases and
+// names kept together) and an in-memory BM25 inverted index that can be
+// persisted and reopened quickly.
 //
 // Ranking is BM25 (k1 1.2, b 0.75) over the query's concepts: a term and, at
-// a discount, its synonyms from a small table of general news vocabulary.
-// Relevance is decided by idf-weighted coverage, not by score: each concept
-// weighs its idf (a term absent from the corpus weighs the most), and a
-// passage is relevant when it covers at least half of the query's weight
-// (a concept its article has elsewhere counts half) and misses fewer than
-// half of the significant concepts. So a passage that matches only "world"
-// of "FIFA World Cup" is not relevant, a two-word query needs both words
-// unless one is common, and a question about something the corpus lacks
-// gets no hits rather than the least bad ones. Relevant passages score
-// BM25 × coverage, damped when very short (headings); the best are reranked
-// on their text when it is at hand (query phrases with adjacent words, a
-// stated amount for "how much" questions) and spread over articles.
+// a discount, what may stand in for it: its form joined with the next word
+// or split in two ("Hugging Face", "HuggingFace"), for a name a spelling one
+// letter off, a small table of news synonyms, and from the offline Lexicon
+// (WordNet and GloVe, embedded) its synonyms, irregular forms and same-root
+// neighbours, never an antonym. Relevance is decided by idf-weighted
+// coverage, not by score: each concept weighs its idf (a term absent from
+// the corpus weighs the most, unless it is a common word that the articles
+// evidently word otherwise), and a passage is relevant when it covers at
+// least half of the query's weight (a concept its article has elsewhere
+// counts half), or 0.3 of it when its vector is close to the question's;
+// a short question's passage must also miss fewer than half of its
+// significant concepts. A name the question is about that the corpus lacks
+// ("Nokia", "Super Bowl") means nothing is relevant. So a passage that
+// matches only "world" of "FIFA World Cup" is not relevant, and a question
+// about something the corpus lacks gets no hits rather than the least bad
+// ones. Relevant passages score BM25 × coverage, damped when very short
+// (headings), fused with the cosine of the passage's and the question's
+// vectors (rarity-weighted means of word vectors); the best are reranked on
+// their text when it is at hand (query phrases with adjacent words, a
+// stated amount for "how much" questions), cut below a relevance floor and
+// spread over articles.
 package search
 
 import (
