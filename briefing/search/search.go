@@ -33,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Ranking parameters.
@@ -96,6 +97,11 @@ const (
 	// maxShort is the most concepts of a question whose passages must not
 	// miss half of its significant concepts.
 	maxShort = 3
+	// timeBoost favours passages of articles dated in the month or year a
+	// question names; latestBoost the newest articles when it asks for the
+	// latest.
+	timeBoost   = 0.3
+	latestBoost = 0.5
 	// maxConcepts bounds the query terms used (the rarest are kept); it
 	// fits half a uint32 mask.
 	maxConcepts = 16
@@ -117,6 +123,14 @@ type Options struct {
 	// reranked on it (query phrases found with their words adjacent). It
 	// must be safe to call from concurrent Searches.
 	Text func(id uint32) (string, bool)
+	// Dates, when set, returns the publication dates (first-seen when
+	// unknown) of groups, so that a question's time (Query.When) can
+	// restrict or order its passages (a nil map: they are unavailable,
+	// and the time is ignored); Now is the time relative windows
+	// count back from (time.Now when zero). Dates must be safe to call from
+	// concurrent Searches.
+	Dates func(groups []uint32) map[uint32]time.Time
+	Now   time.Time
 }
 
 // concept is one query term with its synonyms, scored as one.
@@ -179,7 +193,62 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
 		ix.rerank(cands, q, opt.Text)
 	}
+	if !q.When.Zero() && opt.Dates != nil {
+		now := opt.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		cands = ix.inTime(cands, q.When, now, opt.Dates)
+	}
 	return ix.spread(cands, k, q.AboutSources)
+}
+
+// inTime applies the question's time to cands: a relative window ("this
+// week") keeps only passages of articles dated inside it; an absolute month
+// or year favours them by timeBoost; "latest" favours newer articles, up to
+// latestBoost for the newest. It re-sorts what it keeps.
+func (ix *Index) inTime(cands []candidate, w When, now time.Time, dates func([]uint32) map[uint32]time.Time) []candidate {
+	var groups []uint32
+	for _, c := range cands {
+		g := ix.gids[ix.gslot[c.slot]]
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	ds := dates(groups)
+	if ds == nil {
+		return cands // dates unavailable: answer without the time
+	}
+	date := func(c candidate) time.Time { return ds[ix.gids[ix.gslot[c.slot]]] }
+	if from, to, ok := w.Window(now); ok {
+		kept := cands[:0]
+		for _, c := range cands {
+			d := date(c)
+			in := !d.IsZero() && !d.Before(from) && d.Before(to)
+			switch {
+			case w.Relative() && !in:
+				continue
+			case in:
+				c.score *= 1 + timeBoost
+			}
+			kept = append(kept, c)
+		}
+		cands = kept
+	}
+	if w.Latest && len(cands) > 1 {
+		order := slices.Clone(groups)
+		slices.SortStableFunc(order, func(a, b uint32) int { return ds[b].Compare(ds[a]) })
+		rank := make(map[uint32]int, len(order))
+		for i, g := range order {
+			rank[g] = i
+		}
+		for i := range cands {
+			r := rank[ix.gids[ix.gslot[cands[i].slot]]]
+			cands[i].score *= 1 + latestBoost*(1-float64(r)/float64(len(order)))
+		}
+	}
+	sortCandidates(cands)
+	return cands
 }
 
 // concepts resolves the query terms against the dictionary, each with its
