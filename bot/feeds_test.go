@@ -145,7 +145,7 @@ func TestNotifyFailingOncePerChannel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f := feeds.Feed{Feed: store.Feed{ID: 4, URL: "https://news.example.com/rss", Title: "Harbour <b>Ledger</b>", Failures: 5, LastError: "HTTP 500 Internal Server Error"}}
+	f := feeds.Feed{StoredFeed: feeds.StoredFeed{ID: 4, URL: "https://news.example.com/rss", Title: "Harbour <b>Ledger</b>", Failures: 5, LastError: "HTTP 500 Internal Server Error"}}
 	NotifyFailing(ctx, e.sched, map[string]Chat{"slack": e.chat}, f, slog.New(slog.DiscardHandler))
 	got := map[string]int{}
 	for _, p := range e.chat.Posts() {

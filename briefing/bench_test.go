@@ -1,6 +1,7 @@
-package briefing
+package briefing_test
 
 import (
+	. "briefbot/briefing"
 	"bytes"
 	"context"
 	"fmt"
@@ -133,7 +134,7 @@ func (bl *benchLib) benchIndex(b *testing.B) {
 		var st *store.Store
 		lib, st, ch = bl.open(b, bl.data)
 		b.StopTimer()
-		passages = lib.ix.Len()
+		passages = IndexLen(lib)
 		st.Close()
 		b.StartTimer()
 	}

@@ -12,7 +12,6 @@ import (
 
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/search"
-	"briefbot/briefing/store"
 )
 
 // Digest gathers what the bot first saw in [req.Since, req.Until): one item
@@ -36,7 +35,7 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	var about map[uint32]uint32 // with a topic: article ord -> its best passage on it
 	if d.Topic != "" && len(arts) > 0 {
 		about = l.groupsAbout(d.Topic)
-		arts = slices.DeleteFunc(arts, func(a store.Article) bool { _, ok := about[uint32(a.Ord)]; return !ok })
+		arts = slices.DeleteFunc(arts, func(a StoredArticle) bool { _, ok := about[uint32(a.Ord)]; return !ok })
 	}
 	if len(arts) == 0 {
 		return d, nil
@@ -138,7 +137,7 @@ func sourceKey(a Article) string {
 // digestDoc is one article prepared for a digest.
 type digestDoc struct {
 	article   Article
-	passages  []store.Passage
+	passages  []StoredPassage
 	tf        map[string]float64 // stem -> count
 	weights   map[string]float64 // stem -> tf-idf, L2-normalised
 	phrases   map[string]string  // phrase key (stems) -> surface form
@@ -164,7 +163,7 @@ func (d *digestDoc) passageAbout() (string, bool) {
 
 var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
 
-func newDigestDoc(a Article, ps []store.Passage) *digestDoc {
+func newDigestDoc(a Article, ps []StoredPassage) *digestDoc {
 	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}, names: map[string]int{}}
 	for _, p := range ps {
 		for _, t := range search.Analyze(p.Text) {

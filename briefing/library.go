@@ -21,7 +21,6 @@ import (
 
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/search"
-	"briefbot/briefing/store"
 )
 
 // Options configure a Library.
@@ -43,7 +42,7 @@ type Options struct {
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
 
-	// Check runs SQLite's integrity check (store.QuickCheck) before
+	// Check runs SQLite's integrity check (Store.QuickCheck) before
 	// anything is written: Open refuses a damaged database.
 	Check bool
 
@@ -63,7 +62,7 @@ type Options struct {
 // Library is the corpus, its store and its index, answering questions and
 // building digests. Its methods are safe for concurrent use.
 type Library struct {
-	st       *store.Store
+	st       Store
 	fsys     fs.FS
 	log      *slog.Logger
 	now      func() time.Time
@@ -117,7 +116,7 @@ type Changes struct {
 
 // Open opens the library over st, loading the persisted index (or rebuilding
 // it from the store) and then bringing it up to date with the corpus.
-func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes, error) {
+func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error) {
 	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress, prune: opt.Prune, corpusID: opt.CorpusID}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
@@ -212,7 +211,7 @@ func (l *Library) loadIndex(ctx context.Context, rebuild bool) (*search.Index, u
 // added in id order on one goroutine.
 func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	type batch struct {
-		ps    []store.Passage
+		ps    []StoredPassage
 		terms [][]string
 		done  chan struct{}
 	}
@@ -257,7 +256,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 		jobs <- cur
 		cur = &batch{done: make(chan struct{})}
 	}
-	err = l.st.EachPassage(ctx, func(p store.Passage) error {
+	err = l.st.EachPassage(ctx, func(p StoredPassage) error {
 		cur.ps = append(cur.ps, p)
 		if len(cur.ps) == size {
 			send()
@@ -348,7 +347,7 @@ type parsed struct {
 // memory stays flat, questions are answered meanwhile and a file that does
 // not fit (a full disk) costs only itself. It first takes up what other
 // processes wrote to the store (briefbot index), and refuses to run on a
-// lost store (see store.Check).
+// lost store (see Store.Check).
 func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
@@ -493,14 +492,14 @@ const (
 // op is one article's change, applied to the store and then to the index.
 type op struct {
 	kind opKind
-	old  store.Article // the stored article changed, touched or deleted (Ord 0 for a new one)
+	old  StoredArticle // the stored article changed, touched or deleted (Ord 0 for a new one)
 	r    parsed        // the file's content (opTouch, opPut)
-	a    store.Article // the article to store (opPut); not modified by commit
+	a    StoredArticle // the article to store (opPut); not modified by commit
 
 	removed [][]string      // terms of old's passages, in order of oldIDs
 	oldIDs  []int64         // ids of old's passages
-	put     store.Article   // a as committed
-	sp      []store.Passage // its passages as committed
+	put     StoredArticle   // a as committed
+	sp      []StoredPassage // its passages as committed
 }
 
 // apply parses and indexes sc.todo and removes sc.gone in small
@@ -513,16 +512,16 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		return ch, l.parsedWith(ctx, sc)
 	}
 	now := l.now()
-	var byPath, byID, byHash map[string]store.Article
+	var byPath, byID, byHash map[string]StoredArticle
 	var buried map[string]time.Time
 	if len(todo) > 0 {
 		known, err := l.st.Articles(ctx)
 		if err != nil {
 			return ch, err
 		}
-		byPath = make(map[string]store.Article, len(known))
-		byID = make(map[string]store.Article, len(known))
-		byHash = make(map[string]store.Article, len(known))
+		byPath = make(map[string]StoredArticle, len(known))
+		byID = make(map[string]StoredArticle, len(known))
+		byHash = make(map[string]StoredArticle, len(known))
 		for _, a := range known {
 			byPath[a.Path] = a
 			byID[a.ID] = a
@@ -564,7 +563,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 			switch {
 			case err == nil:
 				count(&ch, []*op{o})
-			case store.IsFull(err) && o.kind == opPut:
+			case l.st.IsFull(err) && o.kind == opPut:
 				ch.Full++
 				ch.Skipped = append(ch.Skipped, skippedFile{fmt.Errorf("%s: not stored, the disk or database is full: %w", o.r.file.Path, err), o.r.file})
 			default:
@@ -590,7 +589,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		if ok && old.Hash == r.doc.Hash && !sc.reparse {
 			batch = append(batch, &op{kind: opTouch, old: old, r: r})
 		} else {
-			a := store.Article{
+			a := StoredArticle{
 				ID: r.doc.ID, Path: r.file.Path, Title: r.doc.Title, Source: r.doc.Source,
 				Author: r.doc.Author, URL: r.doc.URL, Published: r.doc.Published,
 				Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
@@ -626,7 +625,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				"gone", n, "articles", sc.known)
 			left = nil
 		}
-		var goneArts map[int64]store.Article
+		var goneArts map[int64]StoredArticle
 		if goneArts, err = l.st.ArticlesByOrd(ctx, left); err == nil {
 			for _, ord := range left {
 				if a, ok := goneArts[ord]; ok {
@@ -719,8 +718,8 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 			o.removed[i] = passageTerms(o.old.Title, p.Seq, p.Text)
 		}
 	}
-	var done *store.Tx
-	err := l.st.Update(ctx, func(tx *store.Tx) error {
+	var done Tx
+	err := l.st.Update(ctx, func(tx Tx) error {
 		done = tx
 		deleted := false
 		for _, o := range ops {
@@ -732,9 +731,9 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 				}
 			case opPut:
 				o.put = o.a
-				o.sp = make([]store.Passage, len(o.r.passages))
+				o.sp = make([]StoredPassage, len(o.r.passages))
 				for j, p := range o.r.passages {
-					o.sp[j] = store.Passage{Seq: p.Seq, Start: p.Start, End: p.End, Text: p.Text}
+					o.sp[j] = StoredPassage{Seq: p.Seq, Start: p.Start, End: p.End, Text: p.Text}
 				}
 				if err := tx.PutArticle(ctx, &o.put, o.sp); err != nil {
 					return err
@@ -829,11 +828,11 @@ func (l *Library) syncIndex(ctx context.Context, rebuild bool) error {
 	return nil
 }
 
-// checkStore returns an error wrapping store.ErrLost once the database file
+// checkStore returns an error wrapping ErrStoreLost once the database file
 // was removed or replaced under the library, and says so loudly once.
 func (l *Library) checkStore() error {
 	err := l.st.Check()
-	if err != nil && errors.Is(err, store.ErrLost) && l.lostLogged.CompareAndSwap(false, true) {
+	if err != nil && errors.Is(err, ErrStoreLost) && l.lostLogged.CompareAndSwap(false, true) {
 		l.log.Error("THE DATABASE CHANGED UNDER BRIEFBOT: no refresh and no digest until an operator restores the data directory and restarts",
 			"error", err.Error(), "data_dir", l.st.Dir())
 	}
@@ -844,7 +843,7 @@ func (l *Library) checkStore() error {
 // every writer of the store, in any process, has finished: a refresh
 // stamps its articles' first-seen time before it commits them, and a window
 // must not close over them unseen. It refuses a lost store.
-func (l *Library) articlesSeen(ctx context.Context, since, until time.Time) ([]store.Article, error) {
+func (l *Library) articlesSeen(ctx context.Context, since, until time.Time) ([]StoredArticle, error) {
 	if err := l.checkStore(); err != nil {
 		return nil, fmt.Errorf("briefing: no digest from this store: %w", err)
 	}
@@ -992,6 +991,6 @@ func (l *Library) Articles(ctx context.Context) ([]Article, error) {
 	return out, nil
 }
 
-func article(a store.Article) Article {
+func article(a StoredArticle) Article {
 	return Article{ID: a.ID, Title: a.Title, Source: a.Source, Author: a.Author, URL: a.URL, Published: a.Published, FirstSeen: a.FirstSeen}
 }

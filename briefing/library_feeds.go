@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"briefbot/briefing/corpus"
-	"briefbot/briefing/store"
 )
 
 // Incoming is an article that does not come from the corpus folder (a
@@ -44,15 +43,15 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 		ids[i] = a.Doc.ID
 	}
 	type prepared struct {
-		passages []store.Passage
+		passages []StoredPassage
 		terms    [][]string
 	}
 	prep := make([]prepared, len(in))
 	for i, a := range in {
 		ps := corpus.Split(a.Doc)
-		p := prepared{passages: make([]store.Passage, len(ps)), terms: make([][]string, len(ps))}
+		p := prepared{passages: make([]StoredPassage, len(ps)), terms: make([][]string, len(ps))}
 		for j, s := range ps {
-			p.passages[j] = store.Passage{Seq: s.Seq, Start: s.Start, End: s.End, Text: s.Text}
+			p.passages[j] = StoredPassage{Seq: s.Seq, Start: s.Start, End: s.End, Text: s.Text}
 			p.terms[j] = passageTerms(a.Doc.Title, s.Seq, s.Text)
 		}
 		prep[i] = p
@@ -73,7 +72,7 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.version++
-	err = l.st.Update(ctx, func(tx *store.Tx) error {
+	err = l.st.Update(ctx, func(tx Tx) error {
 		for i, x := range in {
 			d := x.Doc
 			old, ok := known[d.ID]
@@ -81,7 +80,7 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 				put.Unchanged++
 				continue
 			}
-			a := store.Article{
+			a := StoredArticle{
 				ID: d.ID, Title: d.Title, Source: d.Source, Author: d.Author, URL: d.URL,
 				Published: d.Published, Hash: d.Hash, Size: int64(len(d.Text)), FirstSeen: x.FirstSeen,
 			}
@@ -134,7 +133,7 @@ func (l *Library) DeleteArticles(ctx context.Context, prefix string, cutoff time
 	defer l.mu.Unlock()
 	l.version++
 	n := 0
-	err = l.st.Update(ctx, func(tx *store.Tx) error {
+	err = l.st.Update(ctx, func(tx Tx) error {
 		for _, a := range list {
 			if a.Path != "" { // a folder file under the same name: not ours
 				continue
@@ -163,7 +162,7 @@ func (l *Library) PruneOlderThan(ctx context.Context, cutoff time.Time) (int, er
 
 // unindex removes a stored article's passages from the index. The caller
 // holds l.mu.
-func (l *Library) unindex(ctx context.Context, a store.Article) error {
+func (l *Library) unindex(ctx context.Context, a StoredArticle) error {
 	ps, err := l.st.ArticlePassages(ctx, a.Ord)
 	if err != nil {
 		return err

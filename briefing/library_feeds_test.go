@@ -1,6 +1,7 @@
-package briefing
+package briefing_test
 
 import (
+	. "briefbot/briefing"
 	"context"
 	"strings"
 	"testing"

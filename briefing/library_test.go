@@ -1,6 +1,7 @@
-package briefing
+package briefing_test
 
 import (
+	. "briefbot/briefing"
 	"context"
 	"fmt"
 	"os"
@@ -291,7 +292,7 @@ func TestDigestFoldsDuplicatesAndFindsThemes(t *testing.T) {
 		if !strings.Contains(strings.ToLower(th.Quote.Text), strings.ToLower(th.Phrase)) {
 			t.Errorf("theme %q quotes %q, which does not use it", th.Phrase, th.Quote.Text)
 		}
-		if possessive(th.Phrase) {
+		if Possessive(th.Phrase) {
 			t.Errorf("theme %q is a possessive fragment", th.Phrase)
 		}
 	}

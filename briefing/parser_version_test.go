@@ -1,6 +1,7 @@
-package briefing
+package briefing_test
 
 import (
+	. "briefbot/briefing"
 	"context"
 	"testing"
 	"time"
@@ -24,10 +25,10 @@ func TestRefreshReparsesAfterParserChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if v, _ := st.Meta(ctx, parserKey); v != corpus.ParserVersion {
-		t.Fatalf("%s = %q after the first refresh, want %q", parserKey, v, corpus.ParserVersion)
+	if v, _ := st.Meta(ctx, ParserKey); v != corpus.ParserVersion {
+		t.Fatalf("%s = %q after the first refresh, want %q", ParserKey, v, corpus.ParserVersion)
 	}
-	if err := st.SetMeta(ctx, parserKey, "an older parser"); err != nil {
+	if err := st.SetMeta(ctx, ParserKey, "an older parser"); err != nil {
 		t.Fatal(err)
 	}
 	c.t = c.t.Add(time.Hour)

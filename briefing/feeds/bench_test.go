@@ -1,6 +1,7 @@
-package feeds
+package feeds_test
 
 import (
+	. "briefbot/briefing/feeds"
 	"context"
 	"fmt"
 	"net/http"

@@ -23,7 +23,6 @@ import (
 
 	"briefbot/briefing"
 	"briefbot/briefing/corpus"
-	"briefbot/briefing/store"
 )
 
 // Library is what the poller needs from the briefing library
@@ -37,7 +36,7 @@ type Library interface {
 // Options configure a Poller. Store and Fetcher are required; Library is
 // required by PollAll, Run and Remove (managing the list needs no library).
 type Options struct {
-	Store   *store.Store
+	Store   Store
 	Library Library
 	Fetcher *Fetcher
 
@@ -61,7 +60,7 @@ type Options struct {
 // Feed is a feed as users see it: its stored state and how many items it
 // has yielded.
 type Feed struct {
-	store.Feed
+	StoredFeed
 	Items int
 }
 
@@ -148,7 +147,7 @@ func (p *Poller) Add(ctx context.Context, rawURL string) (Feed, bool, error) {
 		p.log.Info("feed added", "feed", f.ID, "url", f.URL)
 	}
 	p.Wake()
-	return Feed{Feed: f}, created, nil
+	return Feed{StoredFeed: f}, created, nil
 }
 
 // Seed adds the configured feeds that are not stored yet, their first
@@ -186,10 +185,6 @@ func (p *Poller) check(raw string) (string, error) {
 	return u.String(), nil
 }
 
-// ErrNotFound is wrapped by Remove's error when there is no such feed (it
-// is store.ErrNotFound, so that callers need not import the store).
-var ErrNotFound = store.ErrNotFound
-
 // Remove deletes the feed with the given id and its articles (index
 // included). Its error wraps ErrNotFound when there is no such feed.
 func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
@@ -208,10 +203,10 @@ func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
 		err = p.opt.Library.SaveIndex(ctx)
 	}
 	if err != nil {
-		return Feed{Feed: f}, fmt.Errorf("feeds: remove articles of feed %d: %w", id, err)
+		return Feed{StoredFeed: f}, fmt.Errorf("feeds: remove articles of feed %d: %w", id, err)
 	}
 	p.log.Info("feed removed", "feed", id, "url", f.URL, "articles", n)
-	return Feed{Feed: f}, nil
+	return Feed{StoredFeed: f}, nil
 }
 
 // List returns every feed with its item count, ordered by id.
@@ -226,7 +221,7 @@ func (p *Poller) List(ctx context.Context) ([]Feed, error) {
 	}
 	out := make([]Feed, len(list))
 	for i, f := range list {
-		out[i] = Feed{Feed: f, Items: counts[f.ID]}
+		out[i] = Feed{StoredFeed: f, Items: counts[f.ID]}
 	}
 	return out, nil
 }
@@ -264,7 +259,7 @@ func (p *Poller) PollAll(ctx context.Context) (Round, error) {
 	r.Feeds = len(list)
 	now := p.opt.Now()
 	results := make(chan outcome)
-	jobs := make(chan store.Feed)
+	jobs := make(chan StoredFeed)
 	go func() {
 		defer close(jobs)
 		for _, f := range list {
@@ -402,7 +397,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
-func countFailing(list []store.Feed) int {
+func countFailing(list []StoredFeed) int {
 	n := 0
 	for _, f := range list {
 		if f.Failing {
@@ -433,19 +428,19 @@ func (p *Poller) prune(ctx context.Context) (int, error) {
 
 // outcome is one poll's result, to be written by the single writer.
 type outcome struct {
-	feed     store.Feed // as it was when polled
+	feed     StoredFeed // as it was when polled
 	resp     Response
 	err      error
 	parsed   *parsed
 	incoming []briefing.Incoming
-	items    []store.FeedItem
+	items    []StoredItem
 	bytes    int
 	took     time.Duration
 }
 
 // poll fetches one feed and prepares its new and changed items (with full
 // text where needed). It writes nothing.
-func (p *Poller) poll(ctx context.Context, f store.Feed) outcome {
+func (p *Poller) poll(ctx context.Context, f StoredFeed) outcome {
 	o := outcome{feed: f}
 	start := time.Now()
 	o.resp, o.err = p.opt.Fetcher.Get(ctx, Request{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
@@ -483,7 +478,7 @@ func (p *Poller) poll(ctx context.Context, f store.Feed) outcome {
 	}
 	for _, x := range pf.Items {
 		old, seen := known[x.Key]
-		rec := store.FeedItem{Key: x.Key, Hash: x.Hash, Published: x.Published, Seen: now}
+		rec := StoredItem{Key: x.Key, Hash: x.Hash, Published: x.Published, Seen: now}
 		switch {
 		case seen && old.Hash == x.Hash:
 			continue // unchanged
@@ -517,7 +512,7 @@ func (p *Poller) poll(ctx context.Context, f store.Feed) outcome {
 
 // article builds the document of one item: its own content, or the
 // linked page's article when the item is only a teaser.
-func (p *Poller) article(ctx context.Context, f store.Feed, source string, x item) (corpus.Document, bool) {
+func (p *Poller) article(ctx context.Context, f StoredFeed, source string, x item) (corpus.Document, bool) {
 	d := corpus.Document{
 		ID:     prefix(f.ID) + x.Key,
 		Title:  x.Title,
@@ -584,7 +579,7 @@ func (p *Poller) commit(ctx context.Context, batch []outcome, r *Round) {
 	// A feed removed while it was polled stays removed: its poll is dropped.
 	batch = slices.DeleteFunc(batch, func(o outcome) bool {
 		_, err := p.opt.Store.Feed(ctx, o.feed.ID)
-		return errors.Is(err, store.ErrNotFound)
+		return errors.Is(err, ErrNotFound)
 	})
 	var in []briefing.Incoming
 	for _, o := range batch {
@@ -638,7 +633,7 @@ func (p *Poller) settle(ctx context.Context, o outcome, now time.Time, r *Round)
 		}
 		if f.Failing && !f.Notified && p.opt.OnFailing != nil {
 			f.Notified = true
-			p.opt.OnFailing(ctx, Feed{Feed: f})
+			p.opt.OnFailing(ctx, Feed{StoredFeed: f})
 		}
 	} else {
 		if f.Failing {

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
+
+	"briefbot/briefing/feeds"
 )
 
 // DB is the store's database, for packages that keep their own tables in
@@ -12,8 +13,9 @@ import (
 // the database lock at BEGIN (immediate transactions), like the store's.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// ErrNotFound is returned for a row that does not exist.
-var ErrNotFound = errors.New("store: not found")
+// ErrNotFound is returned for a row that does not exist. It is
+// feeds.ErrNotFound.
+var ErrNotFound = feeds.ErrNotFound
 
 // nanos stores t as Unix nanoseconds, 0 for the zero time.
 func nanos(t time.Time) int64 {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"briefbot/briefing/feeds"
 )
 
 // News feeds are kept in two tables. A feed row holds the feed's address,
@@ -43,31 +45,15 @@ CREATE TABLE IF NOT EXISTS feed_items (
 CREATE INDEX IF NOT EXISTS feed_items_hash ON feed_items(feed, hash);
 `
 
-// Feed is one stored news feed and its polling state.
-type Feed struct {
-	ID           int64
-	URL          string
-	Title        string // the feed's own title; "" until first parsed
-	SiteURL      string
-	ETag         string // validators of the last 200 response
-	LastModified string
-	Added        time.Time
-	LastPoll     time.Time // zero: never polled
-	LastOK       time.Time // zero: never polled successfully
-	NextPoll     time.Time // zero: due now
-	Failures     int       // consecutive failed polls
-	LastError    string
-	Failing      bool // failed for a long run of polls
-	Notified     bool // the failing notice was sent for this run of failures
-}
+// Feed is one stored news feed and its polling state (see
+// feeds.StoredFeed).
+type Feed = feeds.StoredFeed
 
-// FeedItem is one item ever taken from a feed.
-type FeedItem struct {
-	Key       string // hex hash of the item's GUID, link or content
-	Hash      string // hex hash of the item's content
-	Published time.Time
-	Seen      time.Time
-}
+// FeedItem is one item ever taken from a feed (see feeds.StoredItem).
+type FeedItem = feeds.StoredItem
+
+// Store implements feeds.Store.
+var _ feeds.Store = (*Store)(nil)
 
 const feedCols = `id, url, title, site_url, etag, last_modified, added, last_poll, last_ok, next_poll, failures, last_error, failing, notified`
 

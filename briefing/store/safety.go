@@ -9,13 +9,16 @@ import (
 	"strings"
 	"time"
 
+	"briefbot/briefing"
+
 	"modernc.org/sqlite"
 )
 
 // ErrLost is returned (wrapped) by Check once the database file has been
 // removed, replaced by another file or truncated under the open store: what
 // the store reads and writes from then on is not the data it opened.
-var ErrLost = errors.New("the database file was removed, replaced or truncated while open")
+// It is briefing.ErrStoreLost.
+var ErrLost = briefing.ErrStoreLost
 
 // ErrCorrupt is returned (wrapped) by QuickCheck when SQLite finds the
 // database damaged.
@@ -44,6 +47,10 @@ func IsFull(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == 13 // SQLITE_FULL
 }
+
+// IsFull reports whether err is SQLite's "database or disk is full" (the
+// function IsFull, for briefing.Store).
+func (s *Store) IsFull(err error) bool { return IsFull(err) }
 
 // Generation returns the corpus generation: a counter that every committed
 // transaction that put or deleted an article increments, whatever process

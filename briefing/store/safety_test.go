@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"briefbot/briefing"
 )
 
 func TestQuickCheckFindsDamage(t *testing.T) {
@@ -21,7 +23,7 @@ func TestQuickCheckFindsDamage(t *testing.T) {
 	for i := range 20 {
 		a := Article{ID: fmt.Sprintf("a%d", i), Path: fmt.Sprintf("a%d.md", i), Hash: fmt.Sprint(i), FirstSeen: time.Now()}
 		ps := []Passage{{Text: strings.Repeat(fmt.Sprintf("passage %d of a test article. ", i), 100)}}
-		if err := s.Update(ctx, func(tx *Tx) error { return tx.PutArticle(ctx, &a, ps) }); err != nil {
+		if err := s.Update(ctx, func(tx briefing.Tx) error { return tx.PutArticle(ctx, &a, ps) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -60,18 +62,18 @@ func TestGenerationCountsArticleWrites(t *testing.T) {
 		t.Fatalf("new store: generation %d, %v", g, err)
 	}
 	a := Article{ID: "a", Path: "a.md", Hash: "h", FirstSeen: time.Now()}
-	var done *Tx
-	if err := s.Update(ctx, func(tx *Tx) error { done = tx; return tx.PutArticle(ctx, &a, nil) }); err != nil {
+	var done briefing.Tx
+	if err := s.Update(ctx, func(tx briefing.Tx) error { done = tx; return tx.PutArticle(ctx, &a, nil) }); err != nil {
 		t.Fatal(err)
 	}
 	if g, _ := s.Generation(ctx); g != 1 || done.Generation() != 1 {
 		t.Errorf("after a put: generation %d (tx %d), want 1", g, done.Generation())
 	}
-	s.Update(ctx, func(tx *Tx) error { return tx.Touch(ctx, a.Ord, "b.md", 1, time.Now()) })
+	s.Update(ctx, func(tx briefing.Tx) error { return tx.Touch(ctx, a.Ord, "b.md", 1, time.Now()) })
 	if g, _ := s.Generation(ctx); g != 1 {
 		t.Errorf("a touch changed the generation to %d", g)
 	}
-	s.Update(ctx, func(tx *Tx) error { return tx.DeleteArticle(ctx, a.Ord) })
+	s.Update(ctx, func(tx briefing.Tx) error { return tx.DeleteArticle(ctx, a.Ord) })
 	if g, _ := s.Generation(ctx); g != 2 {
 		t.Errorf("after a delete: generation %d, want 2", g)
 	}

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"briefbot/briefing"
+
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -40,31 +42,14 @@ type Store struct {
 	stmts  map[string]*sql.Stmt // prepared read queries, by text
 }
 
-// Article is one stored article. Ord is its stable numeric id (never reused).
-type Article struct {
-	Ord       int64
-	ID        string
-	Path      string
-	Title     string
-	Source    string
-	Author    string
-	URL       string
-	Published time.Time // zero when unknown
-	Hash      string
-	Size      int64
-	ModTime   time.Time
-	FirstSeen time.Time
-}
+// Article is one stored article (see briefing.StoredArticle).
+type Article = briefing.StoredArticle
 
-// Passage is one stored passage. IDs increase and are never reused.
-type Passage struct {
-	ID      int64
-	Article int64 // Article.Ord
-	Seq     int
-	Start   int
-	End     int
-	Text    string
-}
+// Passage is one stored passage (see briefing.StoredPassage).
+type Passage = briefing.StoredPassage
+
+// Store implements briefing.Store.
+var _ briefing.Store = (*Store)(nil)
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -217,14 +202,8 @@ func (s *Store) Articles(ctx context.Context) ([]Article, error) {
 	return s.queryArticles(ctx, `SELECT `+articleCols+` FROM articles ORDER BY ord`)
 }
 
-// Stamp is what a corpus re-scan compares with a file: the article's Ord,
-// Path, Size and ModTime.
-type Stamp struct {
-	Ord     int64
-	Path    string
-	Size    int64
-	ModTime time.Time // zero when unknown
-}
+// Stamp is what a corpus re-scan compares with a file (see briefing.Stamp).
+type Stamp = briefing.Stamp
 
 // Stamps returns every article's Stamp, ordered by Ord. It reads a fraction
 // of what Articles does, so an unchanged corpus of 100k articles is checked
@@ -400,10 +379,11 @@ type Tx struct {
 // passRows is the most passages one INSERT writes.
 const passRows = 64
 
-// Update runs fn in one write transaction, committed when fn returns nil.
+// Update runs fn in one write transaction, committed when fn returns nil;
+// the briefing.Tx it gets is a *Tx.
 // A transaction that puts or deletes an article increments the corpus
 // generation (see Generation).
-func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+func (s *Store) Update(ctx context.Context, fn func(briefing.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

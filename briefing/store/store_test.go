@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"briefbot/briefing"
 )
 
 func TestArticlesAndPassagesRoundTrip(t *testing.T) {
@@ -17,7 +19,7 @@ func TestArticlesAndPassagesRoundTrip(t *testing.T) {
 	a := Article{ID: "a/one", Path: "a/one.md", Title: "One", Source: "Ledger", Published: time.Date(2025, 1, 30, 0, 0, 0, 0, time.UTC),
 		Hash: "h1", Size: 10, ModTime: seen, FirstSeen: seen}
 	ps := []Passage{{Seq: 0, Start: 0, End: 5, Text: "Hello"}, {Seq: 1, Start: 6, End: 11, Text: "world"}}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.PutArticle(ctx, &a, ps) }); err != nil {
+	if err := s.Update(ctx, func(tx briefing.Tx) error { return tx.PutArticle(ctx, &a, ps) }); err != nil {
 		t.Fatal(err)
 	}
 	if a.Ord == 0 || ps[0].ID == 0 || ps[1].ID <= ps[0].ID {
@@ -47,7 +49,7 @@ func TestArticlesAndPassagesRoundTrip(t *testing.T) {
 	// Replacing keeps ord and first-seen, renews passages.
 	a.Hash, a.FirstSeen = "h2", seen.Add(time.Hour)
 	repl := []Passage{{Seq: 0, Start: 0, End: 3, Text: "New"}}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.PutArticle(ctx, &a, repl) }); err != nil {
+	if err := s.Update(ctx, func(tx briefing.Tx) error { return tx.PutArticle(ctx, &a, repl) }); err != nil {
 		t.Fatal(err)
 	}
 	got2, _ := s.ArticlePassages(ctx, a.Ord)
@@ -59,7 +61,7 @@ func TestArticlesAndPassagesRoundTrip(t *testing.T) {
 	}
 
 	// Delete.
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteArticle(ctx, a.Ord) }); err != nil {
+	if err := s.Update(ctx, func(tx briefing.Tx) error { return tx.DeleteArticle(ctx, a.Ord) }); err != nil {
 		t.Fatal(err)
 	}
 	if list, _ := s.Articles(ctx); len(list) != 0 {

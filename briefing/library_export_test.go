@@ -1,0 +1,18 @@
+package briefing
+
+// What the external tests of the library need from inside the package:
+// they are external because they open a briefing/store, which imports
+// briefing.
+
+// ParserKey is the meta key of the parser version.
+const ParserKey = parserKey
+
+// Possessive exposes possessive.
+var Possessive = possessive
+
+// IndexLen is the number of passages in l's index.
+func IndexLen(l *Library) int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.ix.Len()
+}
