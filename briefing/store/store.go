@@ -5,6 +5,9 @@
 // the corpus generation). Other packages keep their own tables in the same
 // database through DB (briefing/schedule: subscriptions and deliveries).
 // The data directory's locks (lock.go) let one serve and the CLI share it.
+// Store implements briefing.Store and feeds.Store: the domain declares what
+// it needs and the types it exchanges, and this package imports it (its
+// Article, Passage, Stamp, Feed and FeedItem are aliases of those types).
 // All methods are safe for concurrent use.
 package store
 
