@@ -30,59 +30,6 @@ const (
 	discordApp  = "111122223333"
 )
 
-// capture records request bodies by path, for the fakes.
-type capture struct {
-	mu   sync.Mutex
-	hits map[string][]string
-}
-
-func (c *capture) add(path, body string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.hits == nil {
-		c.hits = map[string][]string{}
-	}
-	c.hits[path] = append(c.hits[path], body)
-}
-
-// wait polls until some recorded path matching prefix has a body containing
-// want, or fails after the deadline.
-func (c *capture) wait(t *testing.T, prefix, want string, within time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		for p, bodies := range c.hits {
-			if strings.HasPrefix(p, prefix) {
-				for _, b := range bodies {
-					if strings.Contains(b, want) {
-						c.mu.Unlock()
-						return b
-					}
-				}
-			}
-		}
-		c.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Fatalf("no request to %s containing %q within %s; got %v", prefix, want, within, c.hits)
-	return ""
-}
-
-func (c *capture) count(prefix string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for p, bodies := range c.hits {
-		if strings.HasPrefix(p, prefix) {
-			n += len(bodies)
-		}
-	}
-	return n
-}
-
 // waitPost waits until the fake Slack has accepted a message that match
 // accepts and returns its text and blocks; the deadline only stops a broken
 // test from hanging.
