@@ -87,8 +87,14 @@ func appendTerms(out []string, text string) []string {
 			} else {
 				flush()
 			}
-		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
-			buf = utf8.AppendRune(buf, unicode.ToLower(r))
+		case unicode.Is(unicode.Mn, r):
+			// A combining accent: folded away ("Zu\u0308rich" is zurich).
+		case unicode.IsLetter(r):
+			if f, ok := foldLatin(r); ok {
+				buf = append(buf, f...)
+			} else {
+				buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			}
 		case unicode.IsDigit(r):
 			buf = utf8.AppendRune(buf, r)
 			digit = true
@@ -122,10 +128,67 @@ func emit(out []string, tok []byte, apos, digit bool) []string {
 	if len(tok) == 0 || len(tok) == 1 && !digit {
 		return out // a stray letter: "s" of "80's", initials
 	}
+	if digit {
+		if n, scale, ok := splitScale(tok); ok {
+			// "5.6m" and "$5.6 million" both give 5.6 million.
+			out = append(out, string(n))
+			return append(out, scale)
+		}
+	}
 	if t := term(tok, digit); t != "" {
 		out = append(out, t)
 	}
 	return out
+}
+
+// splitScale splits an amount written with a scale suffix ("5.6m",
+// "11bn", "30k", "2tn") into its number and the scale's word.
+func splitScale(tok []byte) ([]byte, string, bool) {
+	i := 0
+	for i < len(tok) && (tok[i] >= '0' && tok[i] <= '9' || tok[i] == '.') {
+		i++
+	}
+	if i == 0 || i == len(tok) || tok[0] == '.' {
+		return nil, "", false
+	}
+	scale, ok := scaleWords[string(tok[i:])]
+	return tok[:i], scale, ok
+}
+
+var scaleWords = map[string]string{
+	"k": "thousand", "m": "million", "mn": "million", "mln": "million",
+	"b": "billion", "bn": "billion", "tn": "trillion",
+}
+
+// latinFold maps U+00C0..U+017F to lower-case ASCII letters; '?' marks a
+// letter folded to two ("æ" ae, "ß" ss, "þ" th, "ĳ" ij, "œ" oe) and ' '
+// what is no letter.
+const latinFold = "aaaaaa?ceeeeiiiidnooooo ouuuuy??aaaaaa?ceeeeiiiidnooooo ouuuuy?y" +
+	"aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii??jjkkkllllllllllnnnnnnnnnoooooo??rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"
+
+// foldLatin returns the accent-free lower-case form of a Latin letter with
+// a diacritic ("Zürich" is zurich, "Ærø" aero), and false for any other rune.
+func foldLatin(r rune) (string, bool) {
+	if r < 0xC0 || r > 0x17F {
+		return "", false
+	}
+	switch r {
+	case 'Æ', 'æ':
+		return "ae", true
+	case 'ß':
+		return "ss", true
+	case 'Þ', 'þ':
+		return "th", true
+	case 'Ĳ', 'ĳ':
+		return "ij", true
+	case 'Œ', 'œ':
+		return "oe", true
+	}
+	c := latinFold[r-0xC0]
+	if c == ' ' || c == '?' {
+		return "", false
+	}
+	return latinFold[r-0xC0 : r-0xC0+1], true
 }
 
 func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' }

@@ -40,6 +40,24 @@ type Index struct {
 
 	idle   chan *scratch // Search's idle accumulators
 	addBuf []uint32      // Add's term numbers, reused
+
+	// lex is the offline lexical asset: expansions at query time, word
+	// vectors for each passage's vector at Add time.
+	lex *Lexicon
+	// vecs holds one int8 vector of lex.dims a slot: the weighted mean of
+	// its terms' word vectors (zero when none is known); see passageVector.
+	vecs []int8
+	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
+	vbuf []float32
+}
+
+// vector returns slot's passage vector (nil without a lexicon).
+func (ix *Index) vector(slot uint32) []int8 {
+	d := ix.lex.dims
+	if d == 0 || int(slot+1)*d > len(ix.vecs) {
+		return nil
+	}
+	return ix.vecs[int(slot)*d : int(slot+1)*d]
 }
 
 // termInfo is one term's postings and statistics.
@@ -51,7 +69,18 @@ type termInfo struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32), idle: newIdle()}
+	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32), idle: newIdle(), lex: builtinLexicon()}
+}
+
+// builtinLexicon parses the embedded lexicon, or returns an empty one if
+// the asset is damaged (a test guards against that): retrieval then works
+// on words alone.
+func builtinLexicon() *Lexicon {
+	lx, err := LoadLexicon()
+	if err != nil {
+		return &Lexicon{ids: map[string]int32{}, dims: 0}
+	}
+	return lx
 }
 
 // maxIdle bounds the idle Search accumulators an index keeps (each holds
@@ -97,6 +126,13 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 			tid = uint32(len(ix.terms))
 			ix.dict[t] = tid
 			ix.terms = append(ix.terms, termInfo{})
+			if len(ix.tlex) == int(tid) {
+				li, ok := ix.lex.ids[t]
+				if !ok {
+					li = -1
+				}
+				ix.tlex = append(ix.tlex, li)
+			}
 		}
 		tids = append(tids, tid)
 	}
@@ -110,6 +146,73 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 		i = j
 	}
 	ix.addBuf = tids
+	ix.vecs = ix.appendVector(ix.vecs, tids)
+}
+
+// appendVector appends the vector of a passage with the given term numbers
+// (sorted, repeated per occurrence) to dst: the mean of its terms' word
+// vectors, each weighted by how rare the word is in English (the most
+// common words say little about a passage), scaled to int8.
+func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
+	lx := ix.lex
+	d := lx.dims
+	if d == 0 {
+		return dst
+	}
+	if len(ix.tlex) < len(ix.terms) {
+		ix.fillTermLexicon()
+	}
+	if cap(ix.vbuf) < d {
+		ix.vbuf = make([]float32, d)
+	}
+	v := ix.vbuf[:d]
+	clear(v)
+	known := false
+	for _, tid := range tids {
+		li := ix.tlex[tid]
+		if li < 0 {
+			continue
+		}
+		w := lx.weight(int(li)) / lx.norms[li]
+		row := lx.vecs[int(li)*d : int(li+1)*d]
+		for k := range v {
+			v[k] += w * float32(row[k])
+		}
+		known = true
+	}
+	return appendQuantised(dst, v, known)
+}
+
+// fillTermLexicon maps every term number to its lexicon stem.
+func (ix *Index) fillTermLexicon() {
+	tl := make([]int32, len(ix.terms))
+	for i := range tl {
+		tl[i] = -1
+	}
+	for t, tid := range ix.dict {
+		if i, ok := ix.lex.ids[t]; ok {
+			tl[tid] = i
+		}
+	}
+	ix.tlex = tl
+}
+
+// appendQuantised appends v scaled to int8 (by its largest component).
+func appendQuantised(dst []int8, v []float32, nonzero bool) []int8 {
+	var m float32
+	if nonzero {
+		for _, x := range v {
+			m = max(m, x, -x)
+		}
+	}
+	for _, x := range v {
+		q := int8(0)
+		if m > 0 {
+			q = int8(math.Round(float64(x / m * 127)))
+		}
+		dst = append(dst, q)
+	}
+	return dst
 }
 
 func (t *termInfo) add(slot, tf uint32) {
@@ -187,6 +290,7 @@ func (ix *Index) Compact() {
 	}
 	newSlot := make([]uint32, len(ix.ids))
 	var ids, gslot, lens, gids []uint32
+	var vecs []int8
 	gmap := make(map[uint32]uint32)
 	for s := range ix.ids {
 		if ix.isDead(uint32(s)) {
@@ -203,6 +307,7 @@ func (ix *Index) Compact() {
 		}
 		gslot = append(gslot, g)
 		lens = append(lens, ix.lens[s])
+		vecs = append(vecs, ix.vector(uint32(s))...)
 	}
 	dict := make(map[string]uint32, len(ix.dict))
 	terms := make([]termInfo, 0, len(ix.terms))
@@ -222,7 +327,8 @@ func (ix *Index) Compact() {
 		dict[term] = uint32(len(terms))
 		terms = append(terms, nt)
 	}
-	ix.ids, ix.gslot, ix.lens = ids, gslot, lens
+	ix.ids, ix.gslot, ix.lens, ix.vecs = ids, gslot, lens, vecs
+	ix.tlex = nil // term numbers changed
 	ix.codes = lenCodes(lens)
 	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)

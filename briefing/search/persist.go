@@ -20,10 +20,11 @@ import (
 //	names: uint64 length, the term strings concatenated (term-number order)
 //	meta: uint64 length, per term uvarint name length, df, last slot, postings length
 //	postings: uint64 length, every term's postings concatenated
+//	vectors: uint64 length, slots × lexicon dims int8 passage vectors
 //	crc32c (Castagnoli) of all the above: uint32
 const (
 	magic         = "BBSEARCH"
-	formatVersion = 1
+	formatVersion = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -89,6 +90,15 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	bw.Write(binary.LittleEndian.AppendUint64(b[:0], postLen))
 	for _, t := range ix.terms {
 		bw.Write(t.post)
+	}
+	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(ix.vecs))))
+	for i := 0; i < len(ix.vecs); i += 1 << 16 {
+		chunk := ix.vecs[i:min(i+1<<16, len(ix.vecs))]
+		b = b[:0]
+		for _, v := range chunk {
+			b = append(b, byte(v))
+		}
+		bw.Write(b)
 	}
 	if err := bw.Flush(); err != nil {
 		return cw.n, fmt.Errorf("search: write index: %w", err)
@@ -204,8 +214,17 @@ func readIndex(r io.Reader) (*Index, error) {
 	names := string(s.read(s.length()))
 	meta := s.read(s.length())
 	post := s.read(s.length())
+	vecs := s.read(s.length())
 	if s.err != nil {
 		return nil, s.err
+	}
+	ix.lex = builtinLexicon()
+	if len(vecs) != nSlots*ix.lex.dims {
+		return nil, fmt.Errorf("passage vectors of another lexicon: %w", ErrFormat)
+	}
+	ix.vecs = make([]int8, len(vecs))
+	for i, c := range vecs {
+		ix.vecs[i] = int8(c)
 	}
 	sum := s.crc.Sum32()
 	var tail [4]byte

@@ -26,6 +26,19 @@ type Query struct {
 	// "how many", "what was the price of"): passages stating one (money,
 	// percentages, large numbers) are preferred when their text is at hand.
 	Quantity bool
+	// Names are the terms of runs of words written with a capital in the
+	// topic ("Nokia", "Harry Reid"), unless the whole question is in
+	// capitals: a name the corpus lacks entirely is the question's core.
+	Names [][]string
+	// Joins pair adjacent topic words with the term of the two written as
+	// one ("Hugging Face" gives hug, face and huggingfac), so that a
+	// passage spelling the name joined (or split) still matches.
+	Joins []Join
+}
+
+// Join is two adjacent query terms and the term of their words joined.
+type Join struct {
+	A, B, Joined string
 }
 
 // ParseQuery analyses a question: it strips the framing around the subject
@@ -83,7 +96,51 @@ func ParseQuery(question string) Query {
 		}
 	}
 	q.Phrases = phrases(words, shouting)
+	q.Names, q.Joins = namesAndJoins(words, shouting)
 	return q
+}
+
+// namesAndJoins finds the runs of capitalised words among the topic's
+// words and the joined forms of adjacent words (see Query.Names and
+// Query.Joins).
+func namesAndJoins(words []word, shouting bool) ([][]string, []Join) {
+	var names [][]string
+	var joins []Join
+	var run []string
+	prev, prevLetters := "", ""
+	for _, w := range words {
+		ts := Analyze(w.raw)
+		if !shouting && w.capitalised() && len(ts) > 0 {
+			for _, t := range ts {
+				if !framingStems[t] {
+					run = append(run, t)
+				}
+			}
+		} else if len(run) > 0 {
+			names = append(names, run)
+			run = nil
+		}
+		cur, letters := "", ""
+		if len(ts) == 1 && !framingStems[ts[0]] {
+			cur = ts[0]
+			letters = strings.Map(func(r rune) rune {
+				if unicode.IsLetter(r) || unicode.IsDigit(r) {
+					return r
+				}
+				return -1
+			}, strings.TrimSuffix(strings.TrimSuffix(w.norm, "'s"), "'"))
+		}
+		if prev != "" && cur != "" {
+			if j := Analyze(prevLetters + letters); len(j) == 1 && j[0] != prev && j[0] != cur {
+				joins = append(joins, Join{A: prev, B: cur, Joined: j[0]})
+			}
+		}
+		prev, prevLetters = cur, letters
+	}
+	if len(run) > 0 {
+		names = append(names, run)
+	}
+	return names, joins
 }
 
 // asksQuantity reports whether a question asks for an amount: "how" before

@@ -42,10 +42,31 @@ func TestParseQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
 			got := ParseQuery(tt.q)
+			got.Names, got.Joins = nil, nil // see TestParseQueryNamesAndJoins
 			want := Query{Text: tt.q, Topic: tt.topic, Terms: tt.terms, Phrases: tt.phrases, AboutSources: tt.aboutSources, Quantity: tt.quantity}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("ParseQuery(%q) =\n  %+v\nwant\n  %+v", tt.q, got, want)
 			}
 		})
+	}
+}
+
+func TestParseQueryNamesAndJoins(t *testing.T) {
+	tests := []struct {
+		q     string
+		names [][]string
+		joins []Join
+	}{
+		{"What did Nokia say about its smartphone sales?", [][]string{{"nokia"}}, []Join{{"smartphon", "sale", "smartphonesal"}}},
+		{"what did the Hugging Face CEO say?", [][]string{{"hug", "face", "ceo"}}, []Join{{"hug", "face", "huggingfac"}, {"face", "ceo", "faceceo"}}},
+		{"what did Harry Reid say after the vote?", [][]string{{"harri", "reid"}}, []Join{{"harri", "reid", "harryreid"}}},
+		{"how many GPUs does Veltrix sell?", [][]string{{"gpu"}, {"veltrix"}}, []Join{{"veltrix", "sell", "veltrixsel"}}},
+		{"WHAT DID NOKIA SAY?", nil, nil},
+	}
+	for _, tt := range tests {
+		got := ParseQuery(tt.q)
+		if !reflect.DeepEqual(got.Names, tt.names) || !reflect.DeepEqual(got.Joins, tt.joins) {
+			t.Errorf("ParseQuery(%q): names %q joins %q, want %q and %q", tt.q, got.Names, got.Joins, tt.names, tt.joins)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"math/bits"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Ranking parameters.
@@ -51,6 +52,40 @@ const (
 	// contextWeight credits a concept a passage lacks but its article has
 	// elsewhere (the title names the wind farm, the passage its cost).
 	contextWeight = 0.5
+	// absentWeight scales the coverage weight of a common word that
+	// neither the corpus nor any expansion of it has: the articles say it
+	// otherwise, so it should not veto what the rest of the question finds.
+	absentWeight = 0.35
+	// rareRank: an absent word keeps absentWeight plus its frequency rank
+	// over rareRank of its weight, all of it from rank 6500 or so.
+	rareRank = 10000
+	// commonRank: a capitalised word among the lexicon's commonRank most
+	// frequent stems ("British", "Senate") is not taken for a name.
+	commonRank = 2000
+	// Expansion weights: a split name found through its rarer half, a name
+	// one letter off, a vector neighbour sharing the term's root. WordNet
+	// synonyms need minWordNetSim vector similarity to count.
+	splitWeight   = 0.9
+	fuzzyWeight   = 0.8
+	rootWeight    = 0.8
+	minWordNetSim = 0.3
+	// minWordNetSimPresent is the similarity a WordNet synonym needs when
+	// the term itself is in the corpus: only close synonyms then.
+	minWordNetSimPresent = 0.55
+	// minWeakCoverage is the coverage a passage needs when its vector is
+	// close to the question's (cosine at least vectorRelevant): a
+	// paraphrase shares fewer words with the question but is about it.
+	minWeakCoverage = 0.3
+	vectorRelevant  = 0.6
+	// vectorWeight is the share of the vector signal in the fused score
+	// (the lexical score, normalised by the best, takes the rest).
+	vectorWeight = 0.3
+	// relevanceFloor: a passage scoring below this share of the best
+	// passage's score is not returned, even to fill the K slots.
+	relevanceFloor = 0.3
+	// maxShort is the most concepts of a question whose passages must not
+	// miss half of its significant concepts.
+	maxShort = 3
 	// maxConcepts bounds the query terms used (the rarest are kept); it
 	// fits half a uint32 mask.
 	maxConcepts = 16
@@ -80,6 +115,7 @@ type concept struct {
 	weights []float64 // 1 for the term, synonymWeight for a synonym
 	idf     []float64
 	cover   float64 // the term's idf: its share of coverage
+	absent  bool    // nothing in the corpus matches the term or an expansion
 }
 
 // scratch holds one Search's accumulators.
@@ -109,17 +145,21 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 	if ix.live == 0 || len(q.Terms) == 0 {
 		return nil
 	}
-	concepts, total := ix.concepts(q.Terms)
-	if total == 0 {
+	concepts, total, missing := ix.concepts(q)
+	if total == 0 || missing {
 		return nil
 	}
 	depth := 4*k + 20
 	if opt.Text == nil {
 		depth = 3*k + 10
 	}
-	cands := ix.candidates(concepts, total, depth)
+	qv := ix.queryVector(q)
+	cands := ix.candidates(concepts, total, depth, qv)
 	if len(cands) == 0 {
 		return nil
+	}
+	if qv != nil {
+		fuse(cands)
 	}
 	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
 		ix.rerank(cands, q, opt.Text)
@@ -127,39 +167,81 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 	return ix.spread(cands, k, q.AboutSources)
 }
 
-// concepts resolves the query terms against the dictionary. total is the
-// summed coverage weight; a term absent from the corpus weighs the most.
-func (ix *Index) concepts(terms []string) ([]concept, float64) {
+// concepts resolves the query terms against the dictionary, each with its
+// expansions (see expansions). total is the summed coverage weight: a term
+// the corpus lacks weighs the most, unless it is a common English word with
+// nothing in the corpus standing in for it (a paraphrase the articles word
+// otherwise), which weighs absentWeight of that. missing reports that a
+// name the question is about (a run of capitalised words, one of them not a
+// common word) is nowhere in the corpus, spelled exactly, joined, split or
+// off by one letter: then nothing is about the question.
+func (ix *Index) concepts(q Query) (cs []concept, total float64, missing bool) {
 	n := float64(ix.live)
 	idf := func(df uint32) float64 {
 		return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
 	}
-	inQuery := make(map[string]bool, len(terms))
-	for _, t := range terms {
+	inQuery := make(map[string]bool, len(q.Terms))
+	for _, t := range q.Terms {
 		inQuery[t] = true
 	}
-	var cs []concept
-	for _, t := range terms {
+	name := make(map[string]bool)   // written with a capital
+	inName := make(map[string]bool) // part of a name of several words
+	for _, g := range q.Names {
+		for _, t := range g {
+			name[t] = true
+			inName[t] = len(g) > 1
+		}
+	}
+	found := make(map[string]bool, len(q.Terms))
+	for _, t := range q.Terms {
 		var c concept
 		c.cover = idf(0)
-		if tid, ok := ix.dict[t]; ok && ix.terms[tid].df > 0 {
+		if tid, ok := ix.present(t); ok {
 			df := ix.terms[tid].df
 			c.cover = idf(df)
 			c.tids = append(c.tids, tid)
 			c.weights = append(c.weights, 1)
 			c.idf = append(c.idf, idf(df))
 		}
-		for _, s := range synonyms[t] {
-			if inQuery[s] {
+		for _, e := range ix.expansions(t, q, name[t], inName[t], len(c.tids) > 0) {
+			if inQuery[e.stem] || slices.Contains(c.tids, e.tid) {
 				continue
 			}
-			if tid, ok := ix.dict[s]; ok && ix.terms[tid].df > 0 {
-				c.tids = append(c.tids, tid)
-				c.weights = append(c.weights, synonymWeight)
-				c.idf = append(c.idf, idf(ix.terms[tid].df))
+			c.tids = append(c.tids, e.tid)
+			c.weights = append(c.weights, e.weight)
+			c.idf = append(c.idf, idf(ix.terms[e.tid].df))
+		}
+		if len(c.tids) > 0 && c.weights[0] != 1 {
+			// Only stand-ins: the concept weighs what the best of them does.
+			best := 0.0
+			for _, x := range c.idf {
+				best = max(best, x)
+			}
+			c.cover = best
+		}
+		if len(c.tids) > 0 {
+			found[t] = true
+		} else {
+			c.absent = true
+			if !ix.nameLike(t, name[t]) {
+				c.cover *= ix.absentWeight(t)
 			}
 		}
 		cs = append(cs, c)
+	}
+	for _, g := range q.Names {
+		core, seen, whole := false, false, true
+		for _, t := range g {
+			like := ix.nameLike(t, true)
+			core = core || like
+			seen = seen || (like && found[t])
+			whole = whole && found[t]
+		}
+		// "Nokia" absent; "Super Bowl" with only "super" found. "Yann
+		// LeCunn" with "Yann" found is a name spelled otherwise.
+		if !whole && !seen && (core || len(g) > 1) {
+			missing = true
+		}
 	}
 	if len(cs) > maxConcepts {
 		slices.SortStableFunc(cs, func(a, b concept) int {
@@ -173,17 +255,212 @@ func (ix *Index) concepts(terms []string) ([]concept, float64) {
 		})
 		cs = cs[:maxConcepts]
 	}
-	total := 0.0
 	for _, c := range cs {
 		total += c.cover
 	}
-	return cs, total
+	return cs, total, missing
+}
+
+// absentWeight is the share of its full weight that a word absent from the
+// corpus keeps: from absentWeight for common English words up to all of it
+// for rare ones ("malaria" is what a question is about; "kids" is likely
+// worded otherwise in the articles).
+func (ix *Index) absentWeight(t string) float64 {
+	r, ok := ix.lex.Rank(t)
+	if !ok {
+		return 1
+	}
+	return min(1, absentWeight+float64(r)/rareRank)
+}
+
+// present returns the term number of t when a live passage has it.
+func (ix *Index) present(t string) (uint32, bool) {
+	tid, ok := ix.dict[t]
+	return tid, ok && ix.terms[tid].df > 0
+}
+
+// nameLike reports whether t, written with a capital in the question, is a
+// name rather than a common word ("British", "Senate"): the lexicon does
+// not know it or ranks it below the commonest commonRank stems.
+func (ix *Index) nameLike(t string, capital bool) bool {
+	if !capital {
+		return false
+	}
+	r, ok := ix.lex.Rank(t)
+	return !ok || r >= commonRank
+}
+
+// expansion is a term that may stand in for a query term, at weight.
+type expansion struct {
+	stem   string
+	tid    uint32
+	weight float64
+}
+
+// expansions returns the terms present in the corpus that may stand in for
+// query term t, each at most once:
+//   - the joined form of t and its neighbour in the question ("Hugging
+//     Face" finds "HuggingFace"), at full weight;
+//   - when t is absent, its split into two present terms ("LeCun" finds
+//     "Le Cun", through the rarer half) and, for a name, a present term one
+//     letter away ("Mulally" finds "Mullaly");
+//   - the small table of news synonyms, at synonymWeight;
+//   - unless t is a name or part of one, the lexicon's WordNet synonyms (at synonymWeight
+//     scaled by their vector similarity) and its close vector neighbours
+//     that share t's root ("cheaper" for "cheap"), never an antonym. Other
+//     vector neighbours (co-hyponyms such as "Ericsson" for "Nokia") are
+//     left to the vector signal.
+func (ix *Index) expansions(t string, q Query, isName, inName, have bool) []expansion {
+	var out []expansion
+	add := func(s string, w float64) {
+		if s == t {
+			return
+		}
+		tid, ok := ix.present(s)
+		if !ok {
+			return
+		}
+		for i := range out {
+			if out[i].tid == tid {
+				out[i].weight = max(out[i].weight, w)
+				return
+			}
+		}
+		out = append(out, expansion{s, tid, w})
+	}
+	for _, j := range q.Joins {
+		if j.A == t || j.B == t {
+			add(j.Joined, 1)
+		}
+	}
+	if !have && len(out) == 0 {
+		if s, ok := ix.split(t); ok {
+			add(s, splitWeight)
+		} else if ix.nameLike(t, isName) || inName {
+			if s, ok := ix.oneOff(t); ok {
+				add(s, fuzzyWeight)
+			}
+		}
+	}
+	for _, s := range synonyms[t] {
+		add(s, synonymWeight)
+	}
+	if ix.nameLike(t, isName) || inName {
+		return out // names are not paraphrased
+	}
+	minSim := minWordNetSim
+	if have {
+		minSim = minWordNetSimPresent
+	}
+	for _, e := range ix.lex.Expansions(t) {
+		switch {
+		case e.Inflection:
+			add(e.Stem, rootWeight)
+		case e.WordNet && e.Sim >= minSim:
+			w := synonymWeight * (0.6 + 0.4*e.Sim)
+			add(e.Stem, w)
+			for _, f := range ix.lex.Expansions(e.Stem) {
+				if f.Inflection { // kid: child, and so children
+					add(f.Stem, w)
+				}
+			}
+		case !e.WordNet && sameRoot(t, e.Stem):
+			add(e.Stem, rootWeight)
+		}
+	}
+	return out
+}
+
+// sameRoot reports whether two stems share a root: the shorter (at least
+// three letters) starts the longer, or they share their first four letters
+// and differ by at most three.
+func sameRoot(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if strings.HasPrefix(b, a) && (len(a) >= 3 || len(b)-len(a) == 1) {
+		return true // "cheap", "cheaper"; "su" (sued), "sue" (sues)
+	}
+	p := 0
+	for p < len(a) && a[p] == b[p] {
+		p++
+	}
+	return p >= 4 && len(b)-p <= 3
+}
+
+// split finds t (absent from the corpus) as two present terms written
+// apart, and returns the rarer of the two.
+func (ix *Index) split(t string) (string, bool) {
+	if len(t) < 5 {
+		return "", false
+	}
+	best, bestDF := "", uint32(0)
+	for i := 2; i <= len(t)-2; i++ {
+		a, b := t[:i], t[i:]
+		ta, oka := ix.present(a)
+		tb, okb := ix.present(b)
+		if !oka || !okb {
+			continue
+		}
+		s, df := a, ix.terms[ta].df
+		if d := ix.terms[tb].df; d < df {
+			s, df = b, d
+		}
+		if best == "" || df < bestDF {
+			best, bestDF = s, df
+		}
+	}
+	return best, best != ""
+}
+
+// oneOff returns the most frequent present term one edit (insertion,
+// deletion, substitution or swap of neighbours) from t, a name of at least
+// five letters, with the same first letter.
+func (ix *Index) oneOff(t string) (string, bool) {
+	if len(t) < 5 {
+		return "", false
+	}
+	best, bestDF := "", uint32(0)
+	for s, tid := range ix.dict {
+		if len(s) < len(t)-1 || len(s) > len(t)+1 || s[0] != t[0] {
+			continue
+		}
+		if df := ix.terms[tid].df; df > bestDF && oneEdit(t, s) {
+			best, bestDF = s, df
+		}
+	}
+	return best, best != ""
+}
+
+// oneEdit reports whether a and b differ by exactly one edit.
+func oneEdit(a, b string) bool {
+	if a == b {
+		return false
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	switch len(b) - len(a) {
+	case 0:
+		if a[i+1:] == b[i+1:] {
+			return true
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	case 1:
+		return a[i:] == b[i+1:]
+	}
+	return false
 }
 
 // candidate is a passage under consideration.
 type candidate struct {
 	slot  uint32
 	score float64
+	sim   float64 // cosine of the query's and the passage's vectors; -1 unknown
 }
 
 // candidates scores every passage sharing a concept with the query
@@ -196,7 +473,7 @@ type candidate struct {
 // with at least half an even share of the weight). (b) makes a two-word
 // query need both words, unless one is common; (a) keeps a passage that
 // matches only common words out.
-func (ix *Index) candidates(concepts []concept, total float64, depth int) []candidate {
+func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []float32) []candidate {
 	sc := ix.getScratch()
 	defer ix.putScratch(sc)
 	avg := float64(ix.totalLen) / float64(ix.live)
@@ -302,14 +579,18 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 	sum := func(m uint32) float64 { return lo[m&0xff] + hi[(m>>8)&0xff] }
 	var significant uint32
 	for ci, c := range concepts {
-		if c.cover*float64(2*len(concepts)) >= total {
+		if !c.absent && c.cover*float64(2*len(concepts)) >= total {
 			significant |= 1 << ci
 		}
 	}
 
 	h := make(candHeap, 0, min(depth, 256))
 	need := minCoverage*total - 1e-9
+	weakNeed := minWeakCoverage*total - 1e-9
 	half := float64(len(concepts)) / 2
+	// A long question is rarely worded like its answer: coverage alone
+	// decides; a short one must match most of its significant words.
+	short := len(concepts) <= maxShort
 	lens := ix.lens
 	for _, s := range touched {
 		a := accs[s]
@@ -323,11 +604,18 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int) []cand
 		cov := sum(own) + synonymWeight*sum(syn) + contextWeight*sum(ctx)
 		missing := significant &^ (own | syn)
 		miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
-		if cov < need || miss >= half {
+		if (short && miss >= half) || cov < weakNeed {
+			continue
+		}
+		sim := -1.0
+		if qv != nil {
+			sim = ix.similarity(qv, s)
+		}
+		if cov < need && sim < vectorRelevant {
 			continue
 		}
 		l := float64(lens[s])
-		h.offer(candidate{s, float64(a.score) * (cov / total) * l / (l + shortPrior)}, depth)
+		h.offer(candidate{s, float64(a.score) * (cov / total) * l / (l + shortPrior), sim}, depth)
 	}
 	for _, g := range gtouched {
 		gmask[g] = 0
@@ -484,6 +772,19 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 		rank int // passages of the same group before it
 		eff  float64
 	}
+	best := 0.0
+	for _, c := range cands {
+		best = max(best, c.score)
+	}
+	// No slot is filled below the relevance floor.
+	floor := relevanceFloor * best
+	kept := cands[:0:0]
+	for _, c := range cands {
+		if c.score >= floor {
+			kept = append(kept, c)
+		}
+	}
+	cands = kept
 	rs := make([]ranked, len(cands))
 	perGroup := make(map[uint32]int)
 	for i, c := range cands {
@@ -512,4 +813,73 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 		hits[i] = Hit{ID: ix.ids[r.slot], Group: ix.gids[ix.gslot[r.slot]], Score: r.score}
 	}
 	return hits
+}
+
+// queryVector is the rarity-weighted mean of the word vectors of the
+// question's terms (see Index.appendVector), or nil when the lexicon knows
+// none of them.
+func (ix *Index) queryVector(q Query) []float32 {
+	lx := ix.lex
+	if lx.dims == 0 || len(ix.vecs) == 0 {
+		return nil
+	}
+	v := make([]float32, lx.dims)
+	known := false
+	for _, t := range q.Terms {
+		i, ok := lx.ids[t]
+		if !ok {
+			continue
+		}
+		w := lx.weight(int(i)) / lx.norms[i]
+		row := lx.vecs[int(i)*lx.dims : int(i+1)*lx.dims]
+		for k := range v {
+			v[k] += w * float32(row[k])
+		}
+		known = true
+	}
+	if !known {
+		return nil
+	}
+	var n float32
+	for _, x := range v {
+		n += x * x
+	}
+	n = float32(math.Sqrt(float64(n)))
+	for k := range v {
+		v[k] /= n
+	}
+	return v
+}
+
+// similarity returns the cosine of unit query vector qv and slot's passage
+// vector (0 when the passage has no known word).
+func (ix *Index) similarity(qv []float32, slot uint32) float64 {
+	pv := ix.vector(slot)
+	var dot, n float32
+	for k, x := range pv {
+		f := float32(x)
+		dot += qv[k] * f
+		n += f * f
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(dot) / math.Sqrt(float64(n))
+}
+
+// fuse combines the lexical score of each candidate with its vector
+// similarity, and re-sorts them: (1-vectorWeight) × score / best score +
+// vectorWeight × similarity (negative similarity counts as 0).
+func fuse(cands []candidate) {
+	best := 0.0
+	for _, c := range cands {
+		best = max(best, c.score)
+	}
+	if best <= 0 {
+		return
+	}
+	for i := range cands {
+		cands[i].score = (1-vectorWeight)*cands[i].score/best + vectorWeight*max(0, cands[i].sim)
+	}
+	sortCandidates(cands)
 }
