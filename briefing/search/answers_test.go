@@ -53,6 +53,22 @@ func TestSameAnswers(t *testing.T) {
 			if got := answers(re, c, qs); got != string(want) {
 				t.Errorf("reopened index: answers differ from %s:\n%s", golden, firstDiff(got, string(want)))
 			}
+			path := filepath.Join(t.TempDir(), "index")
+			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mapped, err := OpenIndexFile(f, 0)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := answers(mapped, c, qs); got != string(want) {
+				t.Errorf("mapped index: answers differ from %s:\n%s", golden, firstDiff(got, string(want)))
+			}
 		})
 	}
 }
