@@ -43,7 +43,7 @@ type Index struct {
 	// back, so concurrent Searches beyond it wait rather than each
 	// allocating one the size of the index.
 	idle   chan *scratch
-	addBuf []uint32      // Add's term numbers, reused
+	addBuf []uint32 // Add's term numbers, reused
 
 	// data is the persisted form the index was opened over (OpenIndex,
 	// ReadIndex), which the tables above may point into; nil for an index
