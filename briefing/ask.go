@@ -59,6 +59,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 	q := search.ParseQuery(question)
 	ans := Answer{Question: question, Topic: q.Topic, Subject: subject(question, q.Topic), SummarizedBy: "extractive"}
 
+	l.follow(ctx)
 	l.mu.RLock()
 	hits := l.ix.Search(q, search.Options{K: opt.K, Text: func(id uint32) (string, bool) {
 		ps, err := l.st.Passages(ctx, []int64{int64(id)})

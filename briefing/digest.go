@@ -28,7 +28,7 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 	// A refresh in flight stamps its new articles' first-seen time before it
 	// commits: wait for it, so this window does not close over them unseen.
 	l.refreshMu.Lock()
-	arts, err := l.st.ArticlesSeen(ctx, req.Since, until)
+	arts, err := l.articlesSeen(ctx, req.Since, until)
 	l.refreshMu.Unlock()
 	if err != nil {
 		return d, err
@@ -508,8 +508,18 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 			}
 		}
 	}
+	inPair := map[string]int{} // word stem -> occurrences of its most frequent two-word phrase
+	for key, c := range byKey {
+		if a, b, ok := strings.Cut(key, " "); ok {
+			inPair[a] = max(inPair[a], c.count)
+			inPair[b] = max(inPair[b], c.count)
+		}
+	}
 	var out []*themeCand
 	for key, c := range byKey {
+		if !strings.Contains(key, " ") && 5*inPair[key] >= 2*c.count {
+			continue // "States" is largely "United States": the phrase, not the word
+		}
 		for surface, n := range surfaces[key] {
 			best := surfaces[key][c.surface]
 			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {

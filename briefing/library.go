@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +42,14 @@ type Options struct {
 
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
+
+	// Check runs SQLite's integrity check (store.QuickCheck) before
+	// anything is written: Open refuses a damaged database.
+	Check bool
+
+	// Prune confirms the deletion of the articles whose files are gone even
+	// when most of the folder vanished at once (see Changes.Kept).
+	Prune bool
 }
 
 // Library is the corpus, its store and its index, answering questions and
@@ -53,13 +61,19 @@ type Library struct {
 	now      func() time.Time
 	sum      *grounded
 	progress func(done, total int)
+	prune    bool
 
-	refreshMu sync.Mutex // one Refresh at a time
+	// refreshMu: one writer of the index at a time in this process (Open,
+	// Refresh, following the store); the store's write lock makes writers
+	// of all processes take turns.
+	refreshMu sync.Mutex
 
 	mu      sync.RWMutex // guards ix, gen and version
 	ix      *search.Index
-	gen     uint64 // index generation, matching the store's "index_generation"
-	version uint64 // counts Refreshes that wrote to the store
+	gen     uint64 // the store's corpus generation that ix reflects
+	version uint64 // counts refreshes that changed ix (and the store)
+
+	lostLogged atomic.Bool // the lost store was reported
 
 	ovMu      sync.Mutex  // guards ov, bg and ovVersion
 	ov        *Overview   // the corpus overview as of ovVersion
@@ -72,18 +86,28 @@ const IndexFile = "index.bin"
 
 // indexMagic names the persisted index's format; a file of another format
 // is rebuilt from the store. 0002: titles indexed with first passages.
-const indexMagic = "BBIX0002"
+// 0003: the header's generation is the store's corpus generation.
+const indexMagic = "BBIX0003"
 
 // Changes counts what a Refresh changed.
 type Changes struct {
 	Added, Changed, Deleted, Unchanged int
-	Skipped                            []error // files that could not be read or parsed
+	Skipped                            []error // files that could not be read, parsed or stored
+
+	// Kept counts articles whose files are gone but which were kept: more
+	// than half of the folder's articles (and at least massDeleteMin)
+	// vanished at once, as when a volume is unmounted. They go when their
+	// files come back or Options.Prune confirms.
+	Kept int
+	// Full counts articles that did not fit in the database (disk or
+	// database full). They are retried at the next refresh.
+	Full int
 }
 
 // Open opens the library over st, loading the persisted index (or rebuilding
 // it from the store) and then bringing it up to date with the corpus.
 func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes, error) {
-	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress}
+	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress, prune: opt.Prune}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,49 +123,78 @@ func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes,
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
-	// milliseconds. Nothing else can reach l yet.
+	// milliseconds. Nothing else can reach l yet; other processes wait for
+	// the write lock.
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
-	loaded := make(chan error, 1)
-	go func() { loaded <- l.loadIndex(ctx) }()
-	sc, err := l.scan(ctx)
-	if lerr := <-loaded; lerr != nil {
-		return nil, sc.ch, lerr
+	unlock, err := st.LockWrites(ctx)
+	if err != nil {
+		return nil, Changes{}, fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
+	if opt.Check {
+		if err := st.QuickCheck(ctx); err != nil {
+			return nil, Changes{}, fmt.Errorf("briefing: integrity check: %w", err)
+		}
+	}
+	type index struct {
+		ix  *search.Index
+		gen uint64
+		err error
+	}
+	loaded := make(chan index, 1)
+	go func() {
+		ix, gen, err := l.loadIndex(ctx, true)
+		loaded <- index{ix, gen, err}
+	}()
+	sc, err := l.scan(ctx, false)
+	li := <-loaded
+	if li.err != nil {
+		return nil, sc.ch, li.err
 	}
 	if err != nil {
 		return nil, sc.ch, err
 	}
+	l.ix, l.gen = li.ix, li.gen
 	ch, err := l.apply(ctx, sc)
 	if err != nil {
 		return nil, ch, err
 	}
+	if ch.Full > 0 {
+		l.log.Error("the disk or database is full: serving read-only; new articles are stored once space is freed",
+			"not_stored", ch.Full, "data_dir", st.Dir())
+	}
 	return l, ch, nil
 }
 
-// loadIndex reads the persisted index when it matches the store, otherwise
-// rebuilds it from the stored passages.
-func (l *Library) loadIndex(ctx context.Context) error {
-	v, err := l.st.Meta(ctx, "index_generation")
+// loadIndex reads the persisted index when it matches the store's corpus
+// generation; otherwise, when rebuild is set, it rebuilds the index from
+// the stored passages (and persists it), else it returns a nil index. The
+// caller holds the store's write lock when rebuild is set.
+func (l *Library) loadIndex(ctx context.Context, rebuild bool) (*search.Index, uint64, error) {
+	want, err := l.st.Generation(ctx)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	want, _ := strconv.ParseUint(v, 10, 64)
 	path := filepath.Join(l.st.Dir(), IndexFile)
-	if ix, gen, err := readIndexFile(path); err == nil && gen == want {
-		l.ix, l.gen = ix, gen
-		return nil
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	ix, gen, err := readIndexFile(path)
+	if err == nil && gen == want {
+		return ix, gen, nil
+	}
+	if !rebuild {
+		return nil, 0, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		l.log.Warn("rebuilding index", "path", path, "reason", err.Error())
 	}
-	ix, err := l.rebuild(ctx)
+	ix, err = l.rebuild(ctx)
 	if err != nil {
-		return fmt.Errorf("briefing: rebuild index: %w", err)
+		return nil, 0, fmt.Errorf("briefing: rebuild index: %w", err)
 	}
-	l.ix, l.gen = ix, want
 	if ix.Len() > 0 {
-		return l.persist(ctx)
+		l.persist(ix, want)
 	}
-	return nil
+	return ix, want, nil
 }
 
 // rebuild indexes every stored passage: analysed on all cores in batches,
@@ -228,12 +281,16 @@ func readIndexFile(path string) (*search.Index, uint64, error) {
 	return ix, binary.LittleEndian.Uint64(hdr[8:]), nil
 }
 
-// persist writes the index under a new generation, then records that
-// generation in the store. A crash between the two leaves a mismatch, which
-// the next Open repairs by rebuilding from the store.
-func (l *Library) persist(ctx context.Context) error {
-	gen := l.gen + 1
-	path := filepath.Join(l.st.Dir(), IndexFile)
+// persist writes ix as the index of the store's corpus generation gen (an
+// index file of another generation is rebuilt from the store by the next
+// Open). A failure (a full disk) is logged: the next Open rebuilds.
+func (l *Library) persist(ix *search.Index, gen uint64) {
+	if err := writeIndexFile(filepath.Join(l.st.Dir(), IndexFile), ix, gen); err != nil {
+		l.log.Warn("index not persisted; the next start rebuilds it from the database", "error", err.Error())
+	}
+}
+
+func writeIndexFile(path string, ix *search.Index, gen uint64) error {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -244,7 +301,7 @@ func (l *Library) persist(ctx context.Context) error {
 	copy(hdr[:8], indexMagic)
 	binary.LittleEndian.PutUint64(hdr[8:], gen)
 	w.Write(hdr[:])
-	_, err = l.ix.WriteTo(w)
+	_, err = ix.WriteTo(w)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -261,10 +318,6 @@ func (l *Library) persist(ctx context.Context) error {
 		os.Remove(tmp)
 		return fmt.Errorf("briefing: write index: %w", err)
 	}
-	if err := l.st.SetMeta(ctx, "index_generation", strconv.FormatUint(gen, 10)); err != nil {
-		return err
-	}
-	l.gen = gen
 	return nil
 }
 
@@ -279,12 +332,27 @@ type parsed struct {
 
 // Refresh re-scans the corpus: new and changed files are parsed and indexed,
 // deleted ones removed. Unchanged files (same size and modification time, or
-// same content hash) are not parsed again. Files are parsed on all cores and
-// streamed into one transaction, so memory stays flat on large corpora.
+// same content hash) are not parsed again. Files are parsed on all cores,
+// outside the lock that questions take, and committed in small batches, so
+// memory stays flat, questions are answered meanwhile and a file that does
+// not fit (a full disk) costs only itself. It first takes up what other
+// processes wrote to the store (briefbot index), and refuses to run on a
+// lost store (see store.Check).
 func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
-	sc, err := l.scan(ctx)
+	if err := l.checkStore(); err != nil {
+		return Changes{}, err
+	}
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return Changes{}, fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
+	if err := l.syncIndex(ctx, true); err != nil {
+		return Changes{}, err
+	}
+	sc, err := l.scan(ctx, true)
 	if err != nil {
 		return sc.ch, err
 	}
@@ -293,9 +361,10 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 
 // scanned is what a scan of the corpus found to do.
 type scanned struct {
-	ch   Changes       // Skipped and Unchanged so far
-	todo []corpus.File // new files, and files whose size or time changed
-	gone []int64       // ords of articles whose file is gone
+	known int           // folder articles in the store
+	ch    Changes       // Skipped and Unchanged so far
+	todo  []corpus.File // new files, and files whose size or time changed
+	gone  []int64       // ords of articles whose file is gone
 	// reparse is set when the stored articles were parsed by other rules
 	// than corpus.ParserVersion: every file is parsed again.
 	reparse bool
@@ -308,7 +377,12 @@ const parserKey = "parser_version"
 // scan lists the corpus (on its own goroutine, since stat-ing every file is
 // mostly waiting on the kernel) while it reads the stored articles' stamps,
 // and compares the two.
-func (l *Library) scan(ctx context.Context) (scanned, error) {
+//
+// With recheck, each unchanged file is also opened: one that cannot be
+// opened any more (its permissions changed) counts as gone, so its article
+// is not served while it cannot be read, and comes back (not as news: see
+// tombstoneTTL) once it can. Open skips this, to start fast; Refresh does it.
+func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 	var sc scanned
 	var files []corpus.File
 	var errs []error
@@ -323,6 +397,14 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	if err != nil {
 		return sc, err
 	}
+	for _, a := range known {
+		if a.Path != "" {
+			sc.known++
+		}
+	}
+	if len(files) == 0 && len(errs) > 0 {
+		return sc, nil // the folder cannot be listed: nothing is gone for that
+	}
 	v, err := l.st.Meta(ctx, parserKey)
 	if err != nil {
 		return sc, err
@@ -336,11 +418,19 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	for _, f := range files {
 		i, ok := byPath[f.Path]
 		if ok {
-			seen[i] = true
 			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
+				if recheck {
+					if err := canOpen(l.fsys, f.Path); err != nil {
+						sc.ch.Skipped = append(sc.ch.Skipped, skippedFile{
+							fmt.Errorf("%s: cannot be read; its article is withdrawn until it can: %w", f.Path, err), f})
+						continue // not seen: gone
+					}
+				}
+				seen[i] = true
 				sc.ch.Unchanged++
 				continue
 			}
+			seen[i] = true
 		}
 		sc.todo = append(sc.todo, f)
 	}
@@ -352,15 +442,54 @@ func (l *Library) scan(ctx context.Context) (scanned, error) {
 	return sc, nil
 }
 
-// apply parses and indexes sc.todo and removes sc.gone, in one transaction,
-// then persists the index. The caller holds refreshMu.
+// batchArticles bounds the articles one transaction writes: a failed batch
+// (a full disk) is retried article by article, so only what does not fit is
+// skipped.
+const batchArticles = 32
+
+// tombstoneTTL is how long a deleted article's content is remembered: the
+// same content added again within it keeps its first-seen time, so a folder
+// briefly emptied, swapped or re-synced does not make old news new.
+const tombstoneTTL = 30 * 24 * time.Hour
+
+// massDeleteMin is the fewest vanished articles that count as a mass
+// deletion (when they are also more than half of the folder's articles).
+const massDeleteMin = 3
+
+// opKind is what a commit does with one article.
+type opKind int
+
+const (
+	opTouch  opKind = iota // same content: new path, size or time
+	opPut                  // new or changed content
+	opDelete               // its file is gone
+)
+
+// op is one article's change, applied to the store and then to the index.
+type op struct {
+	kind opKind
+	old  store.Article // the stored article changed, touched or deleted (Ord 0 for a new one)
+	r    parsed        // the file's content (opTouch, opPut)
+	a    store.Article // the article to store (opPut); not modified by commit
+
+	removed [][]string      // terms of old's passages, in order of oldIDs
+	oldIDs  []int64         // ids of old's passages
+	put     store.Article   // a as committed
+	sp      []store.Passage // its passages as committed
+}
+
+// apply parses and indexes sc.todo and removes sc.gone in small
+// transactions, then persists the index. The caller holds refreshMu and the
+// store's write lock.
 func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	ch := sc.ch
 	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
 		return ch, l.parsedWith(ctx, sc)
 	}
-	var byPath, byID map[string]store.Article
+	now := l.now()
+	var byPath, byID, byHash map[string]store.Article
+	var buried map[string]time.Time
 	if len(todo) > 0 {
 		known, err := l.st.Articles(ctx)
 		if err != nil {
@@ -368,110 +497,149 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		}
 		byPath = make(map[string]store.Article, len(known))
 		byID = make(map[string]store.Article, len(known))
+		byHash = make(map[string]store.Article, len(known))
 		for _, a := range known {
 			byPath[a.Path] = a
 			byID[a.ID] = a
+			if o, ok := byHash[a.Hash]; !ok || a.FirstSeen.Before(o.FirstSeen) {
+				byHash[a.Hash] = a
+			}
+		}
+		if buried, err = l.st.Tombstones(ctx, now.Add(-tombstoneTTL)); err != nil {
+			return ch, err
 		}
 	}
 
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	results, stop := l.parseAll(ctx, todo)
 	defer stop()
-	removeArticle := func(ord int64, title string) error {
-		ps, err := l.st.ArticlePassages(ctx, ord)
-		if err != nil {
+	defer func() {
+		if ch.Added+ch.Changed+ch.Deleted > 0 { // once a refresh, not once a batch
+			l.mu.Lock()
+			l.version++
+			l.mu.Unlock()
+		}
+	}()
+	var batch []*op
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { batch = batch[:0] }()
+		err := l.commit(ctx, batch, now)
+		if err == nil {
+			count(&ch, batch)
+			return nil
+		}
+		if ctx.Err() != nil {
 			return err
 		}
-		for _, p := range ps {
-			l.ix.Remove(uint32(p.ID), passageTerms(title, p.Seq, p.Text))
+		// One at a time: what fits is kept, what does not is skipped.
+		for _, o := range batch {
+			err := l.commit(ctx, []*op{o}, now)
+			switch {
+			case err == nil:
+				count(&ch, []*op{o})
+			case store.IsFull(err) && o.kind == opPut:
+				ch.Full++
+				ch.Skipped = append(ch.Skipped, skippedFile{fmt.Errorf("%s: not stored, the disk or database is full: %w", o.r.file.Path, err), o.r.file})
+			default:
+				return err
+			}
 		}
 		return nil
 	}
-	l.version++ // whatever the outcome, the cached overview may be stale
-	err := l.st.Update(ctx, func(tx *store.Tx) error {
-		claimed := map[int64]bool{} // gone articles a file of the same id took over
-		for r := range results {
-			if r.err != nil {
-				ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
-				continue
+
+	claimed := map[int64]bool{} // gone articles a file of the same id took over
+	var err error
+	for r := range results {
+		if r.err != nil {
+			ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
+			continue
+		}
+		old, ok := byPath[r.file.Path]
+		if !ok {
+			if old, ok = byID[r.doc.ID]; ok { // same id, other extension: a rename
+				claimed[old.Ord] = true
 			}
-			old, ok := byPath[r.file.Path]
-			if !ok {
-				if old, ok = byID[r.doc.ID]; ok { // same id, other extension: a rename
-					claimed[old.Ord] = true
-				}
-			}
-			if ok && old.Hash == r.doc.Hash && !sc.reparse {
-				if err := tx.Touch(ctx, old.Ord, r.file.Path, r.file.Size, r.file.ModTime); err != nil {
-					return err
-				}
-				ch.Unchanged++
-				continue
-			}
+		}
+		if ok && old.Hash == r.doc.Hash && !sc.reparse {
+			batch = append(batch, &op{kind: opTouch, old: old, r: r})
+		} else {
 			a := store.Article{
 				ID: r.doc.ID, Path: r.file.Path, Title: r.doc.Title, Source: r.doc.Source,
 				Author: r.doc.Author, URL: r.doc.URL, Published: r.doc.Published,
 				Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
 			}
 			if ok {
-				if err := removeArticle(old.Ord, old.Title); err != nil {
-					return err
-				}
 				a.Ord, a.FirstSeen = old.Ord, old.FirstSeen
-				ch.Changed++
-			} else {
-				ch.Added++
+			} else if seen, ok := buried[a.Hash]; ok { // deleted lately, back again
+				a.FirstSeen = seen
+			} else if same, ok := byHash[a.Hash]; ok { // a copy of a stored article
+				a.FirstSeen = same.FirstSeen
 			}
-			sp := make([]store.Passage, len(r.passages))
-			for j, p := range r.passages {
-				sp[j] = store.Passage{Seq: p.Seq, Start: p.Start, End: p.End, Text: p.Text}
-			}
-			if err := tx.PutArticle(ctx, &a, sp); err != nil {
-				return err
-			}
-			for j := range sp {
-				l.ix.Add(uint32(sp[j].ID), uint32(a.Ord), r.terms[j])
+			batch = append(batch, &op{kind: opPut, old: old, r: r, a: a})
+		}
+		if len(batch) == batchArticles {
+			if err = flush(); err != nil {
+				break
 			}
 		}
-		goneArts, err := l.st.ArticlesByOrd(ctx, gone)
-		if err != nil {
-			return err
-		}
+	}
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		var left []int64
 		for _, ord := range gone {
-			if claimed[ord] {
-				continue
+			if !claimed[ord] {
+				left = append(left, ord)
 			}
-			if err := removeArticle(ord, goneArts[ord].Title); err != nil {
-				return err
-			}
-			if err := tx.DeleteArticle(ctx, ord); err != nil {
-				return err
-			}
-			ch.Deleted++
 		}
-		return ctx.Err()
-	})
+		if n := len(left); n >= massDeleteMin && 2*n > sc.known && !l.prune {
+			ch.Kept = n
+			l.log.Warn("most of the corpus folder vanished at once: keeping its articles until the files come back or an operator confirms with `briefbot index --prune`",
+				"gone", n, "articles", sc.known)
+			left = nil
+		}
+		var goneArts map[int64]store.Article
+		if goneArts, err = l.st.ArticlesByOrd(ctx, left); err == nil {
+			for _, ord := range left {
+				if a, ok := goneArts[ord]; ok {
+					batch = append(batch, &op{kind: opDelete, old: a})
+				}
+				if len(batch) == batchArticles {
+					if err = flush(); err != nil {
+						break
+					}
+				}
+			}
+			if err == nil {
+				err = flush()
+			}
+		}
+	}
 	l.warnSkipped(ctx, ch.Skipped)
-	if err != nil {
-		// The index may hold part of a rolled-back transaction: rebuild it.
-		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {
-			l.log.Error("rebuild index after failed refresh", "error", lerr.Error())
+	if ch.Full > 0 {
+		// A failed write can leave the write-ahead log holding the space.
+		if cerr := l.st.Checkpoint(context.WithoutCancel(ctx)); cerr != nil {
+			l.log.Warn("checkpoint after a full disk", "error", cerr.Error())
 		}
+	}
+	if ch.Added+ch.Changed+ch.Deleted > 0 {
+		l.persist(l.ix, l.gen) // refreshMu keeps ix still while it is written
+	}
+	if err != nil {
 		return ch, err
 	}
-	if ch.Added+ch.Changed+ch.Deleted == 0 {
-		return ch, l.parsedWith(ctx, sc)
+	if ch.Full == 0 { // an article that did not fit keeps its old parse
+		if err := l.parsedWith(ctx, sc); err != nil {
+			return ch, err
+		}
 	}
-	if err := l.persist(ctx); err != nil {
-		return ch, err
+	if ch.Added+ch.Changed+ch.Deleted > 0 {
+		l.log.Info("corpus refreshed", "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted,
+			"unchanged", ch.Unchanged, "skipped", len(ch.Skipped), "passages", l.ix.Len())
 	}
-	if err := l.parsedWith(ctx, sc); err != nil {
-		return ch, err
-	}
-	l.log.Info("corpus refreshed", "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted,
-		"unchanged", ch.Unchanged, "skipped", len(ch.Skipped), "passages", l.ix.Len())
 	return ch, nil
 }
 
@@ -482,6 +650,182 @@ func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
 		return nil
 	}
 	return l.st.SetMeta(ctx, parserKey, corpus.ParserVersion)
+}
+
+// count adds what ops did to ch.
+func count(ch *Changes, ops []*op) {
+	for _, o := range ops {
+		switch {
+		case o.kind == opTouch:
+			ch.Unchanged++
+		case o.kind == opDelete:
+			ch.Deleted++
+		case o.old.Ord != 0:
+			ch.Changed++
+		default:
+			ch.Added++
+		}
+	}
+}
+
+// commit writes ops in one transaction and then, under the write lock of
+// the index, applies them to it: questions wait only for that swap, not for
+// parsing or the database. A failed transaction leaves the index as it was.
+func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
+	// Outside the lock: the terms of the passages that go.
+	for _, o := range ops {
+		if o.kind == opTouch || o.old.Ord == 0 || o.oldIDs != nil {
+			continue
+		}
+		ps, err := l.st.ArticlePassages(ctx, o.old.Ord)
+		if err != nil {
+			return err
+		}
+		o.oldIDs = make([]int64, len(ps))
+		o.removed = make([][]string, len(ps))
+		for i, p := range ps {
+			o.oldIDs[i] = p.ID
+			o.removed[i] = passageTerms(o.old.Title, p.Seq, p.Text)
+		}
+	}
+	var done *store.Tx
+	err := l.st.Update(ctx, func(tx *store.Tx) error {
+		done = tx
+		deleted := false
+		for _, o := range ops {
+			switch o.kind {
+			case opTouch:
+				f := o.r.file
+				if err := tx.Touch(ctx, o.old.Ord, f.Path, f.Size, f.ModTime); err != nil {
+					return err
+				}
+			case opPut:
+				o.put = o.a
+				o.sp = make([]store.Passage, len(o.r.passages))
+				for j, p := range o.r.passages {
+					o.sp[j] = store.Passage{Seq: p.Seq, Start: p.Start, End: p.End, Text: p.Text}
+				}
+				if err := tx.PutArticle(ctx, &o.put, o.sp); err != nil {
+					return err
+				}
+			case opDelete:
+				if err := tx.Tombstone(ctx, o.old.Hash, o.old.FirstSeen, now); err != nil {
+					return err
+				}
+				if err := tx.DeleteArticle(ctx, o.old.Ord); err != nil {
+					return err
+				}
+				deleted = true
+			}
+		}
+		if deleted {
+			if err := tx.PruneTombstones(ctx, now.Add(-tombstoneTTL)); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	gen := done.Generation()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, o := range ops {
+		for i, id := range o.oldIDs {
+			l.ix.Remove(uint32(id), o.removed[i])
+		}
+		for j := range o.sp {
+			l.ix.Add(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j])
+		}
+	}
+	if gen != 0 && gen == l.gen+1 {
+		l.gen = gen
+	} // else another writer slipped in: l.gen stays behind, and the next sync reloads
+	return nil
+}
+
+// canOpen reports why the file at name cannot be opened, nil when it can.
+func canOpen(fsys fs.FS, name string) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// follow takes up, before a question is answered, what another process
+// (briefbot index) committed to the store: it swaps in the persisted index
+// when that matches the store. It does nothing while this library refreshes
+// (the refresh takes it up) and leaves a rebuild to the next Refresh.
+func (l *Library) follow(ctx context.Context) {
+	if !l.refreshMu.TryLock() {
+		return
+	}
+	defer l.refreshMu.Unlock()
+	if l.checkStore() != nil {
+		return // keep answering from what is loaded; Refresh and Digest refuse
+	}
+	if err := l.syncIndex(ctx, false); err != nil && ctx.Err() == nil {
+		l.log.Warn("follow the store", "error", err.Error())
+	}
+}
+
+// syncIndex replaces the index with the persisted one (or, with rebuild,
+// one rebuilt from the store) when the store's corpus generation is not the
+// index's. The caller holds refreshMu, and the store's write lock when
+// rebuild is set.
+func (l *Library) syncIndex(ctx context.Context, rebuild bool) error {
+	gen, err := l.st.Generation(ctx)
+	if err != nil {
+		return err
+	}
+	l.mu.RLock()
+	cur := l.gen
+	l.mu.RUnlock()
+	if gen == cur {
+		return nil
+	}
+	ix, gen, err := l.loadIndex(ctx, rebuild)
+	if err != nil || ix == nil {
+		return err
+	}
+	l.mu.Lock()
+	l.ix, l.gen = ix, gen
+	l.version++
+	l.mu.Unlock()
+	l.log.Info("index reloaded: another process changed the store", "generation", gen, "passages", ix.Len())
+	return nil
+}
+
+// checkStore returns an error wrapping store.ErrLost once the database file
+// was removed or replaced under the library, and says so loudly once.
+func (l *Library) checkStore() error {
+	err := l.st.Check()
+	if err != nil && errors.Is(err, store.ErrLost) && l.lostLogged.CompareAndSwap(false, true) {
+		l.log.Error("THE DATABASE CHANGED UNDER BRIEFBOT: no refresh and no digest until an operator restores the data directory and restarts",
+			"error", err.Error(), "data_dir", l.st.Dir())
+	}
+	return err
+}
+
+// articlesSeen returns the articles first seen in [since, until), after
+// every writer of the store, in any process, has finished: a refresh
+// stamps its articles' first-seen time before it commits them, and a window
+// must not close over them unseen. It refuses a lost store.
+func (l *Library) articlesSeen(ctx context.Context, since, until time.Time) ([]store.Article, error) {
+	if err := l.checkStore(); err != nil {
+		return nil, fmt.Errorf("briefing: no digest from this store: %w", err)
+	}
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
+	if err := l.syncIndex(ctx, true); err != nil {
+		return nil, err
+	}
+	return l.st.ArticlesSeen(ctx, since, until)
 }
 
 // parseAll reads, parses, splits and analyses files on all cores and yields
@@ -584,16 +928,19 @@ func passageTerms(title string, seq int, text string) []string {
 // reads every article and the passages of the newest, far too slow to repeat
 // for each question the corpus has nothing on.
 func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
-	l.mu.RLock() // no Refresh while the overview is read and cached
-	defer l.mu.RUnlock()
+	l.mu.RLock()
+	version := l.version
+	l.mu.RUnlock()
+	// Computed from the store, without the index lock: a refresh that
+	// commits meanwhile ends by changing the version, and so the overview.
 	l.ovMu.Lock()
 	defer l.ovMu.Unlock()
-	if l.ov == nil || l.ovVersion != l.version {
+	if l.ov == nil || l.ovVersion != version {
 		o, bg, err := l.overview(ctx)
 		if err != nil {
 			return o, err
 		}
-		l.ov, l.bg, l.ovVersion = &o, bg, l.version
+		l.ov, l.bg, l.ovVersion = &o, bg, version
 	}
 	o := *l.ov
 	o.Topics = slices.Clone(o.Topics)

@@ -60,6 +60,11 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return put, fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
 	known, err := l.st.ArticlesByID(ctx, ids)
 	if err != nil {
 		return put, err
@@ -116,6 +121,11 @@ func (l *Library) DeleteArticles(ctx context.Context, prefix string, cutoff time
 	}
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
 	list, err := l.st.ArticlesWithPrefix(ctx, prefix, cutoff)
 	if err != nil || len(list) == 0 {
 		return 0, err
@@ -166,16 +176,26 @@ func (l *Library) unindex(ctx context.Context, a store.Article) error {
 
 // settle finishes a write: after a failed transaction the index (which may
 // hold part of it) is rebuilt from the store; after a successful one that
-// changed something it is persisted. The caller holds refreshMu and l.mu.
+// changed something it is marked with the store's corpus generation and
+// persisted. The caller holds refreshMu, the store's write lock and l.mu.
 func (l *Library) settle(ctx context.Context, err error, changed int) error {
 	if err != nil {
-		if lerr := l.loadIndex(context.WithoutCancel(ctx)); lerr != nil {
+		ix, gen, lerr := l.loadIndex(context.WithoutCancel(ctx), true)
+		if lerr != nil {
 			l.log.Error("rebuild index after failed write", "error", lerr.Error())
+		} else {
+			l.ix, l.gen = ix, gen
 		}
 		return err
 	}
 	if changed == 0 {
 		return nil
 	}
-	return l.persist(ctx)
+	gen, err := l.st.Generation(ctx)
+	if err != nil {
+		return err
+	}
+	l.gen = gen
+	l.persist(l.ix, gen)
+	return nil
 }

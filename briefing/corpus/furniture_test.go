@@ -229,3 +229,21 @@ func TestFrontMatterQuotes(t *testing.T) {
 		}
 	}
 }
+
+func TestMayHoldNotice(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"Copyright 2024 Example", true},
+		{"ALL RIGHTS RESERVED", true},
+		{"© Example", true},
+		{"(C) 2020", true},
+		{"The bridge opened on Saturday.", false},
+		{"They reserve the right to appeal.", false},
+	} {
+		if got := mayHoldNotice(tt.s); got != tt.want {
+			t.Errorf("mayHoldNotice(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

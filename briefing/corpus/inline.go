@@ -18,6 +18,9 @@ func textLine(raw string) (text string, gaps int) {
 		raw = html.UnescapeString(raw)
 	}
 	t := strings.TrimSpace(raw)
+	if !strings.Contains(t, "  ") && strings.IndexByte(t, '\t') < 0 {
+		return normalize(raw), 0
+	}
 	for i := 0; i < len(t); i++ {
 		if t[i] == '\t' || t[i] == ' ' && i+1 < len(t) && t[i+1] == ' ' {
 			gaps++
@@ -130,6 +133,11 @@ func cutInline(s string) (text, notice string) {
 // the article text on the same line. The notice must be short and at the
 // end of the line, so that a sentence about copyright law stays.
 func cutCopyright(s string) (string, string) {
+	// A notice is short and ends the line: look at the end first, without
+	// a lower-case copy of the whole line.
+	if !mayHoldNotice(s[max(0, len(s)-160):]) {
+		return s, ""
+	}
 	ls := lowerASCII(s)
 	start := -1
 	for _, mark := range [...]string{"copyright", "©", "(c) "} {
@@ -201,7 +209,10 @@ var leadInWords = [...]string{"related", "read more", "read also", "also read", 
 // cutBracketLinks removes "(RELATED: ...)" and "[Read more: ...]" spans.
 func cutBracketLinks(s string) string {
 	for off := 0; off < len(s); {
-		i := strings.IndexAny(s[off:], "([")
+		i := strings.IndexByte(s[off:], '(')
+		if j := strings.IndexByte(s[off:], '['); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
 		if i < 0 {
 			break
 		}
@@ -214,10 +225,10 @@ func cutBracketLinks(s string) string {
 		if j < 0 {
 			break
 		}
-		inner := lowerASCII(strings.TrimSpace(s[i+1 : i+j]))
+		inner := strings.TrimSpace(s[i+1 : i+j])
 		cut := false
 		for _, w := range leadInWords {
-			if strings.HasPrefix(inner, w) && len(inner) > len(w) && (inner[len(w)] == ':' || strings.HasPrefix(inner[len(w):], " :")) {
+			if hasPrefixFold(inner, w) && len(inner) > len(w) && (inner[len(w)] == ':' || strings.HasPrefix(inner[len(w):], " :")) {
 				cut = true
 				break
 			}
@@ -274,16 +285,50 @@ func cutEmbedLinks(s string) string {
 // cutTrailingChrome removes "Read more", "Continue reading" and similar
 // link text stuck to the end of a paragraph.
 func cutTrailingChrome(s string) string {
+	t := strings.TrimRight(s, " .…»›>")
 	for _, w := range [...]string{"read more", "continue reading", "read the full story", "read full article",
-		"read the full article", "see more", "show more", "read more »", "read more ›"} {
-		ls := lowerASCII(s)
-		trimmed := strings.TrimRight(ls, " .…»›>")
-		if strings.HasSuffix(trimmed, w) && len(trimmed) > len(w) {
-			before := strings.TrimRight(s[:len(trimmed)-len(w)], " ")
+		"read the full article", "see more", "show more"} {
+		if len(t) > len(w) && strings.EqualFold(t[len(t)-len(w):], w) {
+			before := strings.TrimRight(t[:len(t)-len(w)], " ")
 			if before != "" && strings.ContainsAny(before[len(before)-1:], ".!?\"”’") {
 				return before
 			}
 		}
 	}
 	return s
+}
+
+// mayHoldNotice reports whether t may hold a copyright notice: a
+// copyright sign, "(c)", "copyright" or "reserved". It looks only at the
+// bytes those start with, which are rare in prose.
+func mayHoldNotice(t string) bool {
+	for _, c := range [...]byte{'y', 'Y', 'v', 'V', '(', 0xc2} {
+		for off := 0; off < len(t); {
+			i := strings.IndexByte(t[off:], c)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + 1
+			switch c {
+			case 0xc2:
+				if i+1 < len(t) && t[i+1] == 0xa9 { // ©
+					return true
+				}
+			case '(':
+				if i+2 < len(t) && t[i+1]|0x20 == 'c' && t[i+2] == ')' {
+					return true
+				}
+			case 'y', 'Y':
+				if i >= 3 && hasPrefixFold(t[i-3:], "copyright") {
+					return true
+				}
+			default:
+				if i >= 5 && hasPrefixFold(t[i-5:], "reserved") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -160,10 +160,10 @@ func numericDate(w string) (time.Time, bool) {
 
 // dayMonYear parses one token such as "20-Nov-2004" or "20-November-2004".
 func dayMonYear(w string) (time.Time, bool) {
-	parts := strings.Split(w, "-")
-	if len(parts) != 3 {
+	if len(w) < 8 || !isDigit(w[0]) || strings.Count(w, "-") != 2 {
 		return time.Time{}, false
 	}
+	parts := strings.Split(w, "-")
 	d, ok1 := dayOf(parts[0])
 	m, ok2 := monthOf(parts[1])
 	y, ok3 := yearOf(parts[2])

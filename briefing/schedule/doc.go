@@ -44,7 +44,11 @@
 //     died while calling the platform. It may or may not have been posted,
 //     so it is marked uncertain, logged and never sent again; its window is
 //     not counted as delivered, so its articles are also in the
-//     subscription's next digest: at worst seen twice, never lost;
+//     subscription's next digest: at worst seen twice, never lost. When
+//     that next digest is interrupted too, the first one's window counts as
+//     delivered (its articles have been in two digests already): however
+//     many deliveries in a row are interrupted, an article is in at most
+//     two of them;
 //   - after the posted record: nothing is left to do.
 //
 // The same holds for a Post that panics, or that fails with an error

@@ -532,6 +532,47 @@ func TestSchedulerCrash(t *testing.T) {
 	}
 }
 
+// Digests interrupted after the platform accepted them, several days in a
+// row: each may have been shown, so an article they carry goes into at most
+// one later digest (seen at most twice), not into every one of them.
+func TestSchedulerInterruptedInARow(t *testing.T) {
+	e := newEnv(t, "harbour-wind-farm")
+	e.subscribe("daily 08:00", "")
+	for day := 2; day <= 4; day++ {
+		e.chat.after = func() {
+			e.st.Close()
+			panic(errKilled)
+		}
+		killed := func() (killed bool) {
+			defer func() {
+				r := recover()
+				if r != nil && r != errKilled {
+					t.Fatalf("day %d: recovered %v, want the simulated kill", day, r)
+				}
+				killed = r == errKilled
+			}()
+			e.tick(at(8, 0, day))
+			return false
+		}()
+		e.chat.after = nil
+		if killed {
+			e.clock.Set(at(8, 1, day))
+			e.restart()
+			e.tick(at(8, 1, day))
+		}
+	}
+	e.tick(at(8, 0, 5))
+	carried := 0
+	for _, p := range e.chat.Posts() {
+		if strings.Contains(p.text(), "Port of Calder") {
+			carried++
+		}
+	}
+	if carried != 2 {
+		t.Errorf("the article was shown %d times over four days of digests interrupted after posting, want 2", carried)
+	}
+}
+
 func TestSchedulerPanicInPost(t *testing.T) {
 	e := newEnv(t, "harbour-wind-farm")
 	sub := e.subscribe("daily 08:00", "")

@@ -502,10 +502,22 @@ func (s *tables) finish(ctx context.Context, sub string, fire time.Time, update 
 
 // MarkUncertain records that a posting delivery was interrupted in a way
 // that leaves unknown whether the platform accepted it (a panic in the
-// platform call). It is never sent again; last_until is not advanced.
+// platform call). It is never sent again; last_until is not advanced past
+// its window, so the next digest carries it, but it is advanced past the
+// window of an earlier uncertain delivery, which this one carried (see
+// carriedOnce).
 func (s *tables) MarkUncertain(ctx context.Context, sub string, fire time.Time, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
-		Uncertain, reason, sub, nanos(fire), Posting)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
+			Uncertain, reason, sub, nanos(fire), Posting)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return carriedOnce(ctx, tx, sub, fire)
+	})
 	if err != nil {
 		return fmt.Errorf("schedule: mark uncertain %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
@@ -534,9 +546,16 @@ func (s *tables) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE status = ?`,
-			Uncertain, "interrupted while posting", Posting)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE status = ?`,
+			Uncertain, "interrupted while posting", Posting); err != nil {
+			return err
+		}
+		for _, d := range out {
+			if err := carriedOnce(ctx, tx, d.Subscription, d.FireTime); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("schedule: recover interrupted deliveries: %w", err)
@@ -545,6 +564,21 @@ func (s *tables) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 		out[i].Status, out[i].LastError = Uncertain, "interrupted while posting"
 	}
 	return out, nil
+}
+
+// carriedOnce runs when the delivery of sub at fire became uncertain: its
+// window held the windows of the subscription's earlier uncertain
+// deliveries (last_until did not move past them), so their articles have
+// now been in two digests that may both have been shown. last_until moves
+// past them, so that an article of an interrupted delivery goes into at
+// most one later digest: at worst seen twice, however many deliveries in a
+// row are interrupted. The delivery's own window is still carried by the
+// next digest.
+func carriedOnce(ctx context.Context, tx *sql.Tx, sub string, fire time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET last_until = max(last_until,
+		coalesce((SELECT max(until) FROM deliveries WHERE subscription = ? AND status = ? AND fire_time < ?), 0)) WHERE id = ?`,
+		sub, Uncertain, nanos(fire), sub)
+	return err
 }
 
 // tx runs fn in one write transaction, committed when fn returns nil.

@@ -159,6 +159,11 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 		return nil
 	}
 	if qv != nil {
+		for i := range cands {
+			if cands[i].sim == unknownSim {
+				cands[i].sim = ix.similarity(qv, cands[i].slot)
+			}
+		}
 		fuse(cands)
 	}
 	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
@@ -460,8 +465,11 @@ func oneEdit(a, b string) bool {
 type candidate struct {
 	slot  uint32
 	score float64
-	sim   float64 // cosine of the query's and the passage's vectors; -1 unknown
+	sim   float64 // cosine of the query's and the passage's vectors, or unknownSim
 }
+
+// unknownSim marks a candidate whose vector similarity is not computed.
+const unknownSim = -2.0
 
 // candidates scores every passage sharing a concept with the query
 // (term at a time) and returns the best depth relevant ones, best first.
@@ -611,12 +619,14 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 		if (short && miss >= half) || cov < weakNeed {
 			continue
 		}
-		sim := -1.0
-		if qv != nil {
-			sim = ix.similarity(qv, s)
-		}
-		if cov < need && sim < vectorRelevant {
-			continue
+		sim := float64(unknownSim) // computed for the few kept, by Search
+		if cov < need {
+			if qv == nil {
+				continue
+			}
+			if sim = ix.similarity(qv, s); sim < vectorRelevant {
+				continue
+			}
 		}
 		l := float64(lens[s])
 		h.offer(candidate{s, float64(a.score) * (cov / total) * l / (l + shortPrior), sim}, depth)

@@ -25,8 +25,14 @@ const FileName = "briefbot.db"
 
 // Store is the embedded database.
 type Store struct {
-	db  *sql.DB
-	dir string
+	db   *sql.DB
+	dir  string
+	path string
+
+	identMu sync.Mutex  // guards ident, size and lost
+	ident   os.FileInfo // the database file Open opened
+	size    int64       // its size at the last Check
+	lost    error       // set once Check finds the file gone or replaced
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared read queries, by text
@@ -88,24 +94,37 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article, seq);
 
 // Open opens (creating when needed) the store in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return OpenWith(ctx, dir, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	if opt.MaxBytes > 0 {
+		dsn += fmt.Sprintf("&_pragma=max_page_count(%d)", max(opt.MaxBytes/4096, 1))
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
 	// Each schema is idempotent; other files of this package add theirs here.
-	for _, stmt := range []string{schema, feedSchema} {
+	for _, stmt := range []string{schema, feedSchema, safetySchema} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)
 		}
 	}
-	return &Store{db: db, dir: dir, stmts: map[string]*sql.Stmt{}}, nil
+	fi, err := os.Stat(path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &Store{db: db, dir: dir, path: path, ident: fi, size: fi.Size(), stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Dir is the data directory the store lives in.
@@ -372,12 +391,16 @@ type Tx struct {
 	insPass  map[int]*sql.Stmt // multi-row passage inserts, by rows
 	nextPass int64             // the next passage id; 0 until read
 	args     []any             // reused arguments of insPass
+	dirty    bool              // an article was put or deleted
+	gen      uint64            // the corpus generation committed
 }
 
 // passRows is the most passages one INSERT writes.
 const passRows = 64
 
 // Update runs fn in one write transaction, committed when fn returns nil.
+// A transaction that puts or deletes an article increments the corpus
+// generation (see Generation).
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -394,7 +417,13 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	if t.dirty {
+		if err := t.bump(ctx); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
+		t.gen = 0
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
@@ -404,6 +433,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 // one's fields and passages (a.Ord != 0; FirstSeen is kept). The passages'
 // ids are set on return.
 func (t *Tx) PutArticle(ctx context.Context, a *Article, passages []Passage) error {
+	t.dirty = true
 	pub := int64(0)
 	if !a.Published.IsZero() {
 		pub = a.Published.Unix()
@@ -488,6 +518,7 @@ func (t *Tx) Touch(ctx context.Context, ord int64, path string, size int64, mtim
 
 // DeleteArticle removes an article and its passages.
 func (t *Tx) DeleteArticle(ctx context.Context, ord int64) error {
+	t.dirty = true
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM passages WHERE article = ?`, ord); err != nil {
 		return fmt.Errorf("store: delete passages of %d: %w", ord, err)
 	}

@@ -261,6 +261,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var c common
 	fs := newFlags("index", stderr, &c)
+	prune := fs.Bool("prune", false, "delete the articles of vanished files even when most of the folder vanished at once")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -272,13 +273,19 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	start := time.Now()
-	_, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{}, true)
+	_, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{Prune: *prune}, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	fmt.Fprintf(stdout, "indexed %s: %d added, %d changed, %d deleted, %d unchanged, %d skipped in %s\n",
 		corpusName(cfg), ch.Added, ch.Changed, ch.Deleted, ch.Unchanged, len(ch.Skipped), time.Since(start).Round(time.Millisecond))
+	if ch.Kept > 0 {
+		fmt.Fprintf(stdout, "kept %d articles whose files vanished with most of the folder; if they are gone for good: briefbot index --prune\n", ch.Kept)
+	}
+	if ch.Full > 0 {
+		fmt.Fprintf(stdout, "%d articles did not fit: the disk or database is full; free space and run briefbot index again\n", ch.Full)
+	}
 	return nil
 }
 

@@ -24,7 +24,7 @@ func scheduledDigests(cfg config.Config, db *sql.DB, lib *briefing.Library, post
 	}
 	poster := bot.NewPoster(posters)
 	sched, err := schedule.New(schedule.Options{
-		DB: db, Library: lib, Poster: poster,
+		DB: db, Library: redactDigests(lib, configSecrets(cfg)), Poster: poster,
 		FirstWindow: cfg.DigestFirstWindow, Catchup: cfg.DigestCatchup, PostEmpty: cfg.DigestPostEmpty,
 		Config: cfg.DigestSchedule, ConfigTargets: targets,
 		Log: log, Registerer: reg, Now: hooks.now, After: hooks.after,

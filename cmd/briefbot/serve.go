@@ -60,6 +60,11 @@ type serveHooks struct {
 
 // serve runs the bot until ctx is done.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serveHooks) error {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -108,6 +113,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	opt.Log = log
+	opt.Check = true // a damaged database stops serve before it writes or posts
 	lib, st, ch, err := openLibrary(ctx, cfg, nil, opt, false)
 	if err != nil {
 		return fmt.Errorf("serve: load corpus: %w", err)
@@ -162,12 +168,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
+	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
 	routes := http.NewServeMux()
 	if a, ok := chats["slack"]; ok && cfg.Slack.HTTPMode() {
-		routes.Handle("/slack/", a.HTTPHandler(router))
+		routes.Handle("/slack/", a.HTTPHandler(chatHandler))
 	}
 	if a, ok := chats["discord"]; ok && cfg.Discord.Interactions() {
-		routes.Handle("/discord/", a.HTTPHandler(router))
+		routes.Handle("/discord/", a.HTTPHandler(chatHandler))
 	}
 	var h http.Handler = routes
 	platform.Store(&h)
@@ -182,7 +189,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := chat.Listen(runCtx, router); err != nil && !errors.Is(err, context.Canceled) {
+			if err := chat.Listen(runCtx, chatHandler); err != nil && !errors.Is(err, context.Canceled) {
 				errs <- fmt.Errorf("serve: %s: %w", name, err)
 			}
 		}()

@@ -97,7 +97,9 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer, hooks serve
 	if env["BRIEFBOT_CORPUS_DIR"] == "" {
 		env["BRIEFBOT_CORPUS_DIR"] = newsDir(t)
 	}
-	env["BRIEFBOT_DATA_DIR"] = t.TempDir()
+	if env["BRIEFBOT_DATA_DIR"] == "" {
+		env["BRIEFBOT_DATA_DIR"] = t.TempDir()
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
