@@ -2,10 +2,7 @@
 
 package search
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
 // OpenIndexFile opens the index persisted in f from byte offset off to the
 // end of the file. On this platform it reads the file into memory and then
