@@ -46,6 +46,7 @@ func TestSameAnswers(t *testing.T) {
 			if _, err := ix.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
+			persisted := bytes.Clone(buf.Bytes())
 			re, err := ReadIndex(&buf)
 			if err != nil {
 				t.Fatal(err)
@@ -54,7 +55,7 @@ func TestSameAnswers(t *testing.T) {
 				t.Errorf("reopened index: answers differ from %s:\n%s", golden, firstDiff(got, string(want)))
 			}
 			path := filepath.Join(t.TempDir(), "index")
-			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			if err := os.WriteFile(path, persisted, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			f, err := os.Open(path)
