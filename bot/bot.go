@@ -1,20 +1,56 @@
 // Package bot is briefbot's chat-neutral layer: the /brief command router,
 // the platform-neutral Reply every platform renders, and the chat side of
 // scheduled digests (the subscription commands and the Poster; the
-// schedules and deliveries are briefing/schedule's). Platforms live in
-// bot/slack and bot/discord.
+// schedules and deliveries are briefing/schedule's), the Chat interface
+// every platform implements, and the runtime every platform runs its
+// answers on (Runtime: deadlines, a worker pool, panic -> apology, drain).
+// Platforms live in bot/slack and bot/discord.
 package bot
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
-// Chat is what the bot needs from a chat platform.
+// Chat is what the bot needs from a chat platform. A platform is one
+// package (adapter, renderer, fake); serve treats every Chat alike, so
+// adding one takes no change here.
 type Chat interface {
+	// Name is the platform's name in lower case ("slack", "discord"): the
+	// Platform of the Requests it makes, the prefix of its targets in
+	// BRIEFBOT_DIGEST_CHANNELS, and the platform label of metrics.
+	Name() string
+	// CanPost reports whether Post can work in this configuration (a
+	// platform in an HTTP-only mode may lack the token to post unprompted).
+	// Only such Chats get scheduled digests.
+	CanPost() bool
 	// Listen receives commands, mentions and direct messages and answers
-	// each through h. It blocks until ctx is done.
+	// each through h. It blocks until ctx is done, then stops taking
+	// requests and waits (bounded) for the answers in flight.
 	Listen(ctx context.Context, h Handler) error
-	// Post sends r to a channel (a scheduled digest), splitting it within
-	// the platform's limits.
+	// Post sends r to a channel (a scheduled digest), splitting it into as
+	// many messages as the platform's limits need; the first message is
+	// sent first. It returns nil only when every message was accepted. When
+	// the platform accepted some messages and refused a later one, the
+	// error wraps ErrPartlyPosted: the caller must not send r again, which
+	// would repeat the accepted part. Any other error means nothing was
+	// posted and r may be sent again. Post may be called concurrently with
+	// itself and with Listen (answers and digests go out at the same time).
 	Post(ctx context.Context, to Destination, r Reply) error
+}
+
+// HTTPChat is a Chat that also receives requests over HTTP (slash
+// commands, events, interactions): an optional capability, checked by type
+// assertion, that serve mounts on its HTTP server.
+type HTTPChat interface {
+	Chat
+	// HTTPPrefix is the path under which the endpoints live ("/slack/"), or
+	// "" when this configuration serves none.
+	HTTPPrefix() string
+	// HTTPHandler serves the endpoints under HTTPPrefix, answering through
+	// h. Requests that arrive once Listen has begun to shut down are
+	// refused with 503, so the platform retries elsewhere.
+	HTTPHandler(h Handler) http.Handler
 }
 
 // Handler answers one request. It never fails: bad input and internal
@@ -34,7 +70,7 @@ const (
 
 // Request is one thing a user asked, platform-neutral.
 type Request struct {
-	Platform string // "slack" or "discord"
+	Platform string // the Chat's Name: "slack", "discord"
 	Kind     Kind
 	Channel  string
 	User     string

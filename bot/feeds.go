@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"briefbot/briefing/feeds"
+	"briefbot/briefing/schedule"
 )
 
 // Feeds manages the news feeds from chat: "/brief feeds", "feeds add
@@ -151,4 +153,38 @@ func FailingNotice(f feeds.Feed) Reply {
 		{Text: fmt.Sprintf("It has failed %s in a row (last error: %s). briefbot keeps retrying less often; digests go on without it.", countOf(f.Failures, "time"), f.LastError)},
 		{Text: "/brief feeds shows its state; /brief feeds remove " + strconv.FormatInt(f.ID, 10) + " stops following it."},
 	}}}}
+}
+
+// SubscriptionLister lists scheduled digests (*schedule.Scheduler implements it).
+type SubscriptionLister interface {
+	Subscriptions(ctx context.Context, f schedule.SubscriptionFilter) ([]schedule.Subscription, error)
+}
+
+// NotifyFailing posts FailingNotice(f) once to every channel that has an
+// active scheduled digest, through chats (the platforms that can post
+// unprompted). Failures to post are logged; the notice is not retried.
+func NotifyFailing(ctx context.Context, subs SubscriptionLister, chats map[string]Chat, f feeds.Feed, log *slog.Logger) {
+	list, err := subs.Subscriptions(ctx, schedule.SubscriptionFilter{Active: true})
+	if err != nil {
+		log.Error("failing feed notice: read subscriptions", "feed", f.ID, "error", err.Error())
+		return
+	}
+	type target struct{ platform, channel string }
+	seen := map[target]bool{}
+	for _, sub := range list {
+		t := target{sub.Platform, sub.Channel}
+		chat := chats[t.platform]
+		if seen[t] || chat == nil {
+			continue
+		}
+		seen[t] = true
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chat.Post(pctx, Destination{Channel: t.channel}, FailingNotice(f))
+		cancel()
+		if err != nil {
+			log.Warn("failing feed notice not posted", "feed", f.ID, "platform", t.platform, "channel", t.channel, "error", err.Error())
+		} else {
+			log.Info("failing feed notice posted", "feed", f.ID, "platform", t.platform, "channel", t.channel)
+		}
+	}
 }

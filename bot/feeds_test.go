@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"briefbot/briefing"
 	"briefbot/briefing/feeds"
+	"briefbot/briefing/schedule"
 	"briefbot/briefing/store"
 )
 
@@ -124,5 +126,38 @@ func TestFeedsCommands(t *testing.T) {
 	none := NewRouter(RouterOptions{Briefer: lib})
 	if rep := none.Handle(ctx, Request{Text: "feeds"}); !strings.Contains(rep.Title, "not available") {
 		t.Errorf("without feeds: %+v", rep)
+	}
+}
+
+func TestNotifyFailingOncePerChannel(t *testing.T) {
+	daily, err := schedule.Parse("daily 08:00", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, time.UTC, daily, schedule.Target{Platform: "slack", Channel: "C1"}, schedule.Target{Platform: "slack", Channel: "C9"})
+	ctx := context.Background()
+	for _, sub := range []schedule.Subscription{
+		{Platform: "slack", Channel: "C1", Spec: "daily 09:00", TZ: "UTC"},   // a second digest in C1: still one notice there
+		{Platform: "discord", Channel: "42", Spec: "daily 09:00", TZ: "UTC"}, // no chat for discord: skipped
+		{Platform: "slack", Channel: "C2", Spec: "weekly mon 09:00", TZ: "UTC"},
+	} {
+		if _, err := e.sched.Subscribe(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := feeds.Feed{Feed: store.Feed{ID: 4, URL: "https://news.example.com/rss", Title: "Harbour <b>Ledger</b>", Failures: 5, LastError: "HTTP 500 Internal Server Error"}}
+	NotifyFailing(ctx, e.sched, map[string]Chat{"slack": e.chat}, f, slog.New(slog.DiscardHandler))
+	got := map[string]int{}
+	for _, p := range e.chat.Posts() {
+		got[p.To.Channel]++
+		text := feedsText(p.Reply)
+		for _, w := range []string{"News feed #4 is failing: Harbour <b>Ledger</b>", "5 times", "HTTP 500", "/brief feeds remove 4"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("notice lacks %q:\n%s", w, text)
+			}
+		}
+	}
+	if len(got) != 3 || got["C1"] != 1 || got["C9"] != 1 || got["C2"] != 1 {
+		t.Errorf("notices by channel %v, want one each in C1, C2, C9", got)
 	}
 }

@@ -2,41 +2,33 @@ package bot_test
 
 // These tests deliver scheduled digests through the scheduler, the Poster
 // and the real Slack and Discord adapters to fakes speaking their wire
-// formats: slack-go's slacktest server and an httptest Discord REST API.
+// formats: their exported fakes, slackfake and discordfake.
 // They are an external test package because bot/slack and bot/discord
 // import bot.
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
 	"briefbot/bot"
 	"briefbot/bot/discord"
+	"briefbot/bot/discord/discordfake"
 	"briefbot/bot/slack"
+	"briefbot/bot/slack/slackfake"
 	"briefbot/briefing"
 	"briefbot/briefing/corpus"
 	"briefbot/briefing/schedule"
 	"briefbot/briefing/store"
 )
 
-// fakeSlack is slacktest's server with chat.postMessage answered by the
-// test: the first failures calls get a 503, the rest are recorded.
+// fakeSlack is slackfake's Slack whose first failures chat.postMessage
+// calls get a 503.
 type fakeSlack struct {
-	srv *slacktest.Server
-
-	mu       sync.Mutex
+	*slackfake.Server
 	failures int
-	posts    []slackPost
 }
 
 type slackPost struct {
@@ -44,52 +36,34 @@ type slackPost struct {
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
-	f := &fakeSlack{}
-	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if f.failures > 0 {
-				f.failures--
-				http.Error(w, "upstream unavailable", http.StatusServiceUnavailable)
-				return
-			}
-			p := slackPost{
-				Channel: r.PostForm.Get("channel"), ThreadTS: r.PostForm.Get("thread_ts"),
-				TS: fmt.Sprintf("1750000000.%06d", len(f.posts)+1), Text: r.PostForm.Get("text") + "\n" + r.PostForm.Get("blocks"),
-			}
-			f.posts = append(f.posts, p)
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, p.TS)
-		})
+	f := &fakeSlack{Server: slackfake.New(t, slackfake.Options{BotToken: "xoxb-test-token"})}
+	f.Fail(func(method string, _ int) *slackfake.Failure {
+		if method == "chat.postMessage" && f.failures > 0 {
+			f.failures--
+			return &slackfake.Failure{Status: http.StatusServiceUnavailable}
+		}
+		return nil
 	})
-	f.srv.Start()
-	t.Cleanup(f.srv.Stop)
 	return f
 }
 
 // topLevel returns the accepted messages that start a digest (not thread
 // continuations).
 func (f *fakeSlack) topLevel() []slackPost {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []slackPost
-	for _, p := range f.posts {
+	for _, p := range f.Posts() {
 		if p.ThreadTS == "" {
-			out = append(out, p)
+			out = append(out, slackPost{Channel: p.Channel, ThreadTS: p.ThreadTS, TS: p.TS, Text: p.Text + "\n" + p.Blocks})
 		}
 	}
 	return out
 }
 
-// fakeDiscord is Discord's REST API for creating messages: the first
-// failures calls get a 500, the rest are recorded.
+// fakeDiscord is discordfake's Discord whose first failures calls get a
+// 500.
 type fakeDiscord struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
+	*discordfake.Server
 	failures int
-	posts    []discordPost
 }
 
 type discordPost struct {
@@ -99,53 +73,23 @@ type discordPost struct {
 }
 
 func newFakeDiscord(t *testing.T) *fakeDiscord {
-	f := &fakeDiscord{}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
-		if r.Method != http.MethodPost || len(parts) != 3 || parts[0] != "channels" || parts[2] != "messages" {
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"message": "404: Not Found", "code": 0}`)
-			return
-		}
-		if r.Header.Get("Authorization") != "Bot test-discord-token" {
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"message": "401: Unauthorized", "code": 0}`)
-			return
-		}
-		var msg struct {
-			Content string `json:"content"`
-			Embeds  []struct {
-				Title       string `json:"title"`
-				Description string `json:"description"`
-				Fields      []struct {
-					Name, Value string
-				} `json:"fields"`
-				Footer *struct {
-					Text string `json:"text"`
-				} `json:"footer"`
-			} `json:"embeds"`
-			Reference *struct {
-				MessageID string `json:"message_id"`
-			} `json:"message_reference"`
-		}
-		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &msg); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, `{"message": "Cannot send an empty message", "code": 50006}`)
-			return
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
+	f := &fakeDiscord{Server: discordfake.New(t, discordfake.Options{Token: "test-discord-token"})}
+	f.Fail(func(string, int) *discordfake.Failure {
 		if f.failures > 0 {
 			f.failures--
-			w.WriteHeader(http.StatusInternalServerError)
-			io.WriteString(w, `{"message": "500: Internal Server Error", "code": 0}`)
-			return
+			return &discordfake.Failure{Status: http.StatusInternalServerError, Message: "500: Internal Server Error"}
 		}
+		return nil
+	})
+	return f
+}
+
+func (f *fakeDiscord) all() []discordPost {
+	var out []discordPost
+	for _, m := range f.Messages() {
 		var b strings.Builder
-		b.WriteString(msg.Content + "\n")
-		for _, e := range msg.Embeds {
+		b.WriteString(m.Content + "\n")
+		for _, e := range m.Embeds {
 			b.WriteString(e.Title + "\n" + e.Description + "\n")
 			for _, fl := range e.Fields {
 				b.WriteString(fl.Name + "\n" + fl.Value + "\n")
@@ -154,17 +98,9 @@ func newFakeDiscord(t *testing.T) *fakeDiscord {
 				b.WriteString(e.Footer.Text + "\n")
 			}
 		}
-		f.posts = append(f.posts, discordPost{Channel: parts[1], Text: b.String(), Reply: msg.Reference != nil})
-		fmt.Fprintf(w, `{"id": "%d", "channel_id": %q, "content": ""}`, 5000+len(f.posts), parts[1])
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeDiscord) all() []discordPost {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]discordPost(nil), f.posts...)
+		out = append(out, discordPost{Channel: m.Channel, Text: b.String(), Reply: m.Ref != ""})
+	}
+	return out
 }
 
 // fixture is the real library over the embedded sample corpus, indexed at
@@ -190,11 +126,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa, err := slack.New(slack.Config{BotToken: "xoxb-test-token", APIURL: f.slack.srv.GetAPIURL()})
+	sa, err := slack.New(slack.Config{BotToken: "xoxb-test-token", APIURL: f.slack.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	da, err := discord.New(discord.Config{BotToken: "test-discord-token", APIURL: f.disc.srv.URL})
+	da, err := discord.New(discord.Config{BotToken: "test-discord-token", APIURL: f.disc.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}

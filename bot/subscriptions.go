@@ -270,15 +270,8 @@ func (s *SubscriptionCommands) internal(cmd string, err error) Reply {
 	return Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side with that. It has been logged; please try again in a moment."}
 }
 
-func platformName(p string) string {
-	switch p {
-	case "slack":
-		return "Slack"
-	case "discord":
-		return "Discord"
-	}
-	return p
-}
+// platformName is a Chat's Name as a user reads it: "slack" -> "Slack".
+func platformName(p string) string { return capitalize(p) }
 
 // humanDuration formats whole days as "24 hours"/"2 days" style text.
 func humanDuration(d time.Duration) string {

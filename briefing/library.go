@@ -50,6 +50,14 @@ type Options struct {
 	// Prune confirms the deletion of the articles whose files are gone even
 	// when most of the folder vanished at once (see Changes.Kept).
 	Prune bool
+
+	// CorpusID names the corpus folder (its absolute path, or "sample" for
+	// the embedded one). When it differs from the one the store was last
+	// synced with, the folder is another corpus chosen on purpose (ask
+	// --corpus DIR): the store follows it, with no mass-deletion hold, and
+	// articles that come back later are still not news (see tombstoneTTL).
+	// Empty: not tracked.
+	CorpusID string
 }
 
 // Library is the corpus, its store and its index, answering questions and
@@ -62,6 +70,7 @@ type Library struct {
 	sum      *grounded
 	progress func(done, total int)
 	prune    bool
+	corpusID string
 
 	// refreshMu: one writer of the index at a time in this process (Open,
 	// Refresh, following the store); the store's write lock makes writers
@@ -79,6 +88,8 @@ type Library struct {
 	ov        *Overview   // the corpus overview as of ovVersion
 	bg        *background // the corpus's phrase statistics as of ovVersion
 	ovVersion uint64
+
+	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
 }
 
 // IndexFile is the persisted index's file name inside the data directory.
@@ -107,7 +118,7 @@ type Changes struct {
 // Open opens the library over st, loading the persisted index (or rebuilding
 // it from the store) and then bringing it up to date with the corpus.
 func Open(ctx context.Context, st *store.Store, opt Options) (*Library, Changes, error) {
-	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress, prune: opt.Prune}
+	l := &Library{st: st, fsys: opt.Corpus, log: opt.Log, now: opt.Now, progress: opt.Progress, prune: opt.Prune, corpusID: opt.CorpusID}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -368,11 +379,18 @@ type scanned struct {
 	// reparse is set when the stored articles were parsed by other rules
 	// than corpus.ParserVersion: every file is parsed again.
 	reparse bool
+	// switched is set when the store was last synced with another corpus
+	// folder (Options.CorpusID): its vanished articles are not held back.
+	switched bool
 }
 
 // parserKey is the store meta key holding the corpus.ParserVersion the
 // stored articles were parsed with.
 const parserKey = "parser_version"
+
+// corpusKey is the store meta key holding the Options.CorpusID the store
+// was last synced with.
+const corpusKey = "corpus_id"
 
 // scan lists the corpus (on its own goroutine, since stat-ing every file is
 // mostly waiting on the kernel) while it reads the stored articles' stamps,
@@ -410,6 +428,13 @@ func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 		return sc, err
 	}
 	sc.reparse = v != corpus.ParserVersion
+	if l.corpusID != "" {
+		was, err := l.st.Meta(ctx, corpusKey)
+		if err != nil {
+			return sc, err
+		}
+		sc.switched = was != "" && was != l.corpusID
+	}
 	byPath := make(map[string]int, len(known))
 	for i, a := range known {
 		byPath[a.Path] = i
@@ -595,7 +620,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				left = append(left, ord)
 			}
 		}
-		if n := len(left); n >= massDeleteMin && 2*n > sc.known && !l.prune {
+		if n := len(left); n >= massDeleteMin && 2*n > sc.known && !l.prune && !sc.switched {
 			ch.Kept = n
 			l.log.Warn("most of the corpus folder vanished at once: keeping its articles until the files come back or an operator confirms with `briefbot index --prune`",
 				"gone", n, "articles", sc.known)
@@ -645,7 +670,13 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 
 // parsedWith records, after a refresh that parsed every file again, the
 // parser version the stored articles now come from.
+// It also records the corpus folder the store is now synced with.
 func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
+	if l.corpusID != "" {
+		if err := l.st.SetMeta(ctx, corpusKey, l.corpusID); err != nil {
+			return err
+		}
+	}
 	if !sc.reparse {
 		return nil
 	}

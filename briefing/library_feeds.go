@@ -177,7 +177,11 @@ func (l *Library) unindex(ctx context.Context, a store.Article) error {
 // settle finishes a write: after a failed transaction the index (which may
 // hold part of it) is rebuilt from the store; after a successful one that
 // changed something it is marked with the store's corpus generation and
-// persisted. The caller holds refreshMu, the store's write lock and l.mu.
+// left to SaveIndex (or the next folder refresh) to persist, since writing
+// the whole index after every feed poll would cost more than the poll. A
+// restart before that finds the index file of an older generation and
+// rebuilds it from the store. The caller holds refreshMu, the store's
+// write lock and l.mu.
 func (l *Library) settle(ctx context.Context, err error, changed int) error {
 	if err != nil {
 		ix, gen, lerr := l.loadIndex(context.WithoutCancel(ctx), true)
@@ -196,6 +200,25 @@ func (l *Library) settle(ctx context.Context, err error, changed int) error {
 		return err
 	}
 	l.gen = gen
-	l.persist(l.ix, gen)
+	l.ixDirty = true
+	return nil
+}
+
+// SaveIndex persists the index when writes from PutArticles or
+// DeleteArticles have not been persisted yet.
+func (l *Library) SaveIndex(ctx context.Context) error {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ixDirty {
+		l.persist(l.ix, l.gen)
+		l.ixDirty = false
+	}
 	return nil
 }

@@ -447,3 +447,33 @@ func TestUnreadableFileIsWithdrawnUntilReadable(t *testing.T) {
 		t.Errorf("back from unreadable it is news again: %v", got)
 	}
 }
+
+// Another corpus folder chosen on purpose (ask --corpus OTHER over the same
+// data dir) is followed, not held back as a mass deletion; its articles are
+// answered and the first folder's are not. Coming back is no news.
+func TestAnotherCorpusFolderIsFollowed(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	first, second, data := t.TempDir(), t.TempDir(), t.TempDir()
+	writeSafe(t, first, "harbour", "orchard", "lighthouse", "quarry")
+	writeSafe(t, second, "glacier")
+	_, st, _, _ := openSafe(t, first, data, c, Options{CorpusID: first})
+	st.Close()
+	lib, _, ch, logs := openSafe(t, second, data, c, Options{CorpusID: second})
+	if ch.Kept != 0 || ch.Deleted != 4 || ch.Added != 1 {
+		t.Fatalf("switch to another folder: %+v, want 4 deleted, 1 added, none kept\n%s", ch, logs)
+	}
+	if found(t, lib, "quarry qquarry programme", "quarry") {
+		t.Errorf("an article of the folder left behind is still answered")
+	}
+	if !found(t, lib, "glacier qglacier programme", "glacier") {
+		t.Errorf("the chosen folder's article is not answered")
+	}
+	// The same folder emptied is still held back.
+	removeSafe(t, second, "glacier")
+	writeSafe(t, second, "a1", "a2", "a3")
+	lib.Refresh(context.Background())
+	removeSafe(t, second, "a1", "a2", "a3")
+	if ch, _ := lib.Refresh(context.Background()); ch.Kept != 3 {
+		t.Errorf("the same folder emptied: %+v, want 3 kept", ch)
+	}
+}

@@ -9,6 +9,10 @@
 // for one message arrives as several, each within the platform's limits,
 // with every citation whole and in order; and the bot never answers itself.
 //
+// Each platform runs the suite next to its adapter (bot/slack and
+// bot/discord's conformance_test.go), over its exported fake (slackfake,
+// discordfake).
+//
 // The suite drives the real bot.Router over a real briefing library of a
 // small embedded corpus (testdata/corpus), with fixed clocks. Its subtests:
 //
@@ -21,6 +25,9 @@
 //     command
 //   - bad input/...: an empty ask, a mistyped command, a bare /brief
 //   - long answer is split/{command,mention,direct,post}
+//   - handler panic is an apology/{command,mention,direct}: a handler that
+//     panics gets the asker a short apology (privately where the platform
+//     allows), and the next question is answered: the process lives on
 //   - ignores itself
 //
 // A Harness needs no sleeps: a platform adapter's Listen waits for the
@@ -170,12 +177,18 @@ type recorder struct {
 // longQuestion is the text that gets the long reply, as a user would type it.
 const longQuestion = "ask everything the bottest wire ever said"
 
+// panicQuestion is the text whose handling panics.
+const panicQuestion = "ask what makes the bottest handler panic"
+
 func (r *recorder) Handle(ctx context.Context, req bot.Request) bot.Reply {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, req)
 	r.mu.Unlock()
-	if req.Text == longQuestion {
+	switch req.Text {
+	case longQuestion:
 		return r.long
+	case panicQuestion:
+		panic("bottest: a handler that panics")
 	}
 	return r.next.Handle(ctx, req)
 }
@@ -225,6 +238,7 @@ func (s *suite) cases() []testCase {
 			testCase{"long answer is split/" + kindName(k), func(t *testing.T, h Harness, rec *recorder) {
 				s.checkLong(t, send(t, h, k, longQuestion).Replies(t))
 			}},
+			testCase{"handler panic is an apology/" + kindName(k), func(t *testing.T, h Harness, rec *recorder) { s.testPanic(t, h, k) }},
 		)
 	}
 	for _, k := range []bot.Kind{bot.Command, bot.Direct} {

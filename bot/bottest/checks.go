@@ -212,6 +212,24 @@ func checkEphemeral(t *testing.T, msgs []Message) {
 
 // testSelf checks that the bot ignores its own message, while the same text
 // from a user is answered.
+// testPanic sends a request whose handler panics, then a good question:
+// the first gets an apology, the second its answer.
+func (s *suite) testPanic(t *testing.T, h Harness, kind bot.Kind) {
+	bad := send(t, h, kind, panicQuestion)
+	good := send(t, h, kind, "ask "+s.articles[0].question)
+	msgs := bad.Replies(t)
+	if len(msgs) == 0 {
+		t.Fatal("a request whose handler panicked got no reply")
+	}
+	if all := joined(msgs); !strings.Contains(all, "Sorry, something went wrong on my side") {
+		t.Errorf("the reply to a request whose handler panicked is not an apology:\n%s", all)
+	}
+	if h.Ephemeral(kind) {
+		checkEphemeral(t, msgs)
+	}
+	s.checkAnswer(t, good.Replies(t), s.articles[0])
+}
+
 func (s *suite) testSelf(t *testing.T, h Harness, rec *recorder) {
 	text := "ask " + s.articles[0].question
 	self := h.FromSelf(t, text)

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,13 +36,16 @@ const (
 	intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
 		discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
 
+	platform           = "discord"
 	answerTimeout      = 14 * time.Minute // interaction tokens last 15 minutes
-	drainTimeout       = 10 * time.Second // how long Listen waits for answers at shutdown
+	answerReserve      = time.Minute      // of answerTimeout, kept for delivering a reply
+	workers            = 8                // answers being built at once
+	queue              = 1000             // answers that may wait for a worker
 	maxSignatureAge    = 5 * time.Minute
 	maxRateLimitTries  = 5
-	maxRetryAfter      = 60 * time.Second
-	maxConcurrent      = 32 // answers being built at once
 	maxInteractionBody = 1 << 20
+	seenTTL            = time.Hour // how long an interaction or message id is remembered (tokens last 15 minutes)
+	seenMax            = 10000     // how many ids are remembered in memory
 )
 
 // Config configures an Adapter. Only what a mode needs must be set: BotToken
@@ -56,6 +58,10 @@ type Config struct {
 	Registerer prometheus.Registerer // may be nil
 	HTTPClient *http.Client          // may be nil
 	Now        func() time.Time      // may be nil; for interaction timestamp checks
+	// Seen remembers interaction and message ids already taken, so one
+	// Discord (or a replay) delivers again is answered once; the store's
+	// (durable across restarts) in production. nil: in memory.
+	Seen bot.Seen
 }
 
 // Adapter is briefbot on Discord. It implements bot.Chat.
@@ -71,16 +77,11 @@ type Adapter struct {
 	botID     atomic.Pointer[string] // the bot user's id, from READY
 	readyApp  atomic.Pointer[string] // the application id, from READY
 	listening atomic.Bool
-
-	mu       sync.Mutex // guards closed and inflight.Add
-	closed   bool
-	inflight sync.WaitGroup
-	abort    chan struct{} // closed when in-flight answers must stop
-	stopOnce sync.Once
-	sem      chan struct{}
+	rt        *bot.Runtime
+	seen      bot.Seen
 }
 
-var _ bot.Chat = (*Adapter)(nil)
+var _ bot.HTTPChat = (*Adapter)(nil)
 
 // New returns an Adapter. It does not connect; Listen does.
 func New(cfg Config) (*Adapter, error) {
@@ -88,12 +89,22 @@ func New(cfg Config) (*Adapter, error) {
 		cfg:   cfg,
 		log:   cfg.Log,
 		now:   cfg.Now,
-		sleep: sleepCtx,
-		abort: make(chan struct{}),
-		sem:   make(chan struct{}, maxConcurrent),
+		sleep: bot.SleepContext,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
+	}
+	rt, err := bot.NewRuntime(bot.RuntimeOptions{
+		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: workers, Queue: queue,
+		Drain: bot.ShutdownGrace, Log: a.log, Registerer: cfg.Registerer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	a.rt = rt
+	a.seen = cfg.Seen
+	if a.seen == nil {
+		a.seen = bot.NewMemorySeen(seenMax, func() time.Time { return a.now() })
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -149,14 +160,8 @@ func New(cfg Config) (*Adapter, error) {
 		Name: "briefbot_discord_requests_total",
 		Help: "Discord requests by kind (command, mention, direct) and result (ok, ephemeral, failed: the answer was not delivered, unauthorized: a rejected HTTP interaction).",
 	}, []string{"kind", "result"})
-	if cfg.Registerer != nil {
-		if err := cfg.Registerer.Register(a.requests); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("discord: register metrics: %w", err)
-			}
-			a.requests = are.ExistingCollector.(*prometheus.CounterVec)
-		}
+	if a.requests, err = bot.Register(cfg.Registerer, a.requests); err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
 	}
 	return a, nil
 }
@@ -168,8 +173,8 @@ func New(cfg Config) (*Adapter, error) {
 // and direct messages. Without a token it only waits, keeping HTTP
 // interactions (see HTTPHandler) running; call it in that mode too, so
 // shutdown waits for their answers. When ctx is done it stops taking
-// requests, closes the gateway, waits up to 10 s for answers in flight and
-// cancels the rest. Listen may be called once; it returns nil after a clean
+// requests (HTTP interactions get 503), closes the gateway, waits up to
+// bot.ShutdownGrace for answers in flight and cancels the rest. Listen may be called once; it returns nil after a clean
 // shutdown.
 func (a *Adapter) Listen(ctx context.Context, h bot.Handler) error {
 	if h == nil {
@@ -214,7 +219,7 @@ func (a *Adapter) Listen(ctx context.Context, h bot.Handler) error {
 			"fix", "invite the bot with the applications.commands scope (and check DISCORD_APP_ID and DISCORD_GUILD_ID)")
 	}
 	<-ctx.Done()
-	a.stop()
+	a.rt.Stop()
 	if err := s.Close(); err != nil {
 		a.log.Warn("discord: close gateway", "error", scrub(err).Error())
 	}
@@ -281,69 +286,35 @@ func explainOpen(err error) error {
 	return fmt.Errorf("discord: open gateway: %w", scrub(err))
 }
 
-// begin reserves a slot for an answer; false once shutting down.
-func (a *Adapter) begin() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
+// shutdown stops new answers, waits up to bot.ShutdownGrace for those in
+// flight and cancels what is left.
+func (a *Adapter) shutdown() { a.rt.Shutdown() }
+
+// Name is "discord".
+func (a *Adapter) Name() string { return platform }
+
+// CanPost reports whether a bot token is configured.
+func (a *Adapter) CanPost() bool { return a.cfg.BotToken != "" }
+
+// HTTPPrefix is "/discord/" when HTTP interactions are configured (an
+// application id and a public key), else "".
+func (a *Adapter) HTTPPrefix() string {
+	if a.publicKey == nil {
+		return ""
 	}
-	a.inflight.Add(1)
-	return true
+	return "/discord/"
 }
 
-// run builds and delivers one answer in its own goroutine, after begin
-// succeeded. The answer outlives the event or request that started it (up
-// to answerTimeout) but stops when the adapter aborts at shutdown.
-func (a *Adapter) run(parent context.Context, f func(ctx context.Context)) {
-	go func() {
-		defer a.inflight.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), answerTimeout)
-		defer cancel()
-		go func() {
-			select {
-			case <-a.abort:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		f(ctx)
-	}()
-}
-
-// handle calls h with a bounded number of answers being built at once.
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, req bot.Request) (bot.Reply, bool) {
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return bot.Reply{}, false
+// first reports whether the delivery key (an interaction or message id)
+// is new, remembering it for seenTTL. When the record fails the delivery
+// is answered: twice is better than never.
+func (a *Adapter) first(ctx context.Context, key string) bool {
+	ok, err := a.seen.FirstSeen(ctx, platform+":"+key, seenTTL)
+	if err != nil {
+		a.log.Warn("discord: could not check for a repeated delivery; answering it", "error", err.Error())
+		return true
 	}
-	defer func() { <-a.sem }()
-	return h.Handle(ctx, req), true
-}
-
-// stop makes begin refuse new answers.
-func (a *Adapter) stop() {
-	a.mu.Lock()
-	a.closed = true
-	a.mu.Unlock()
-}
-
-// shutdown stops new answers, waits up to drainTimeout for those in flight
-// and cancels what is left.
-func (a *Adapter) shutdown() {
-	a.stop()
-	done := make(chan struct{})
-	go func() { a.inflight.Wait(); close(done) }()
-	t := time.NewTimer(drainTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		a.log.Warn("discord: answers still running at shutdown; cancelling them")
-	}
-	a.stopOnce.Do(func() { close(a.abort) })
-	<-done
+	return ok
 }
 
 func (a *Adapter) count(kind bot.Kind, result string) {
@@ -404,7 +375,7 @@ func noMentions() *discordgo.MessageAllowedMentions {
 }
 
 // call runs one REST request, retrying when Discord answers 429: it waits
-// the body's retry_after (at most maxRetryAfter) up to maxRateLimitTries
+// the body's retry_after (see bot.RetryAfter) up to maxRateLimitTries
 // times. Errors never carry URLs, which may hold interaction tokens.
 func (a *Adapter) call(ctx context.Context, f func(...discordgo.RequestOption) error) error {
 	for try := 1; ; try++ {
@@ -413,28 +384,13 @@ func (a *Adapter) call(ctx context.Context, f func(...discordgo.RequestOption) e
 		if !errors.As(err, &rl) {
 			return scrub(err)
 		}
-		wait := rl.RetryAfter
-		if wait <= 0 {
-			wait = time.Second
+		if try >= maxRateLimitTries {
+			return fmt.Errorf("rate limited %d times (retry after %s)", try, rl.RetryAfter)
 		}
-		if try >= maxRateLimitTries || wait > maxRetryAfter {
-			return fmt.Errorf("rate limited %d times (retry after %s)", try, wait)
+		a.log.Warn("discord: rate limited", "retry_after", rl.RetryAfter.String(), "attempt", try)
+		if err := bot.RetryAfter(ctx, a.sleep, rl.RetryAfter); err != nil {
+			return fmt.Errorf("rate limited: %w", err)
 		}
-		a.log.Warn("discord: rate limited", "retry_after", wait.String(), "attempt", try)
-		if err := a.sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

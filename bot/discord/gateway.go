@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -23,7 +24,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 	if me == "" || m.Author.ID == me {
 		return
 	}
-	req := bot.Request{Platform: "discord", Channel: m.ChannelID, User: m.Author.ID}
+	req := bot.Request{Platform: platform, Channel: m.ChannelID, User: m.Author.ID}
 	var ref *discordgo.MessageReference
 	if m.GuildID == "" {
 		req.Kind = bot.Direct
@@ -36,20 +37,17 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		ref = &discordgo.MessageReference{MessageID: m.ID, ChannelID: m.ChannelID, GuildID: m.GuildID, FailIfNotExists: &no}
 	}
 	req.Text = stripMention(m.Content, me)
-	if !a.begin() {
+	if !a.first(ctx, "message:"+m.ID) {
+		a.count(req.Kind, "duplicate")
 		return
 	}
-	a.run(ctx, func(ctx context.Context) {
+	a.rt.Go(ctx, func(ctx context.Context) {
 		if err := a.call(ctx, func(o ...discordgo.RequestOption) error {
 			return a.session.ChannelTyping(m.ChannelID, o...)
 		}); err != nil {
 			a.log.Debug("discord: typing indicator", "channel", m.ChannelID, "error", err.Error())
 		}
-		rep, ok := a.handle(ctx, h, req)
-		if !ok {
-			a.count(req.Kind, "failed")
-			return
-		}
+		rep := a.rt.Handle(ctx, h, req)
 		msgs := render(rep)
 		err := a.send(ctx, m.ChannelID, ref, msgs)
 		if err != nil {
@@ -86,12 +84,13 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	if !ok {
 		return
 	}
-	if !a.begin() {
+	if !a.first(ctx, "interaction:"+i.ID) {
+		a.count(req.Kind, "duplicate")
 		return
 	}
-	a.run(ctx, func(ctx context.Context) {
+	a.rt.Go(ctx, func(ctx context.Context) {
 		err := a.call(ctx, func(o ...discordgo.RequestOption) error {
-			return a.session.InteractionRespond(i, &discordgo.InteractionResponse{
+			return a.session.InteractionRespond(escaped(i), &discordgo.InteractionResponse{
 				Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 			}, o...)
 		})
@@ -106,11 +105,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 
 // answer builds the reply to a deferred interaction and delivers it.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, req bot.Request) {
-	rep, ok := a.handle(ctx, h, req)
-	if !ok {
-		a.count(req.Kind, "failed")
-		return
-	}
+	rep := a.rt.Handle(ctx, h, req)
 	msgs := render(rep)
 	err := a.deliver(ctx, i, rep.Ephemeral, msgs)
 	if err != nil {
@@ -136,7 +131,8 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, ephemer
 	if appID == "" {
 		appID = a.cfg.AppID
 	}
-	it := &discordgo.Interaction{ID: i.ID, AppID: appID, Token: i.Token}
+	it := escaped(i)
+	it.AppID = url.PathEscape(appID)
 	edit := func(content string, embeds []*discordgo.MessageEmbed) error {
 		return a.call(ctx, func(o ...discordgo.RequestOption) error {
 			_, err := a.session.InteractionResponseEdit(it, &discordgo.WebhookEdit{
@@ -179,4 +175,11 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, ephemer
 		a.log.Warn("discord: delete placeholder of a private answer", "interaction", i.ID, "error", err.Error())
 	}
 	return nil
+}
+
+// escaped is the part of i that discordgo puts into REST paths (ids and
+// the token), each escaped as a path segment: a token is whatever the
+// request said, and must not change which endpoint is called.
+func escaped(i *discordgo.Interaction) *discordgo.Interaction {
+	return &discordgo.Interaction{ID: url.PathEscape(i.ID), AppID: url.PathEscape(i.AppID), Token: url.PathEscape(i.Token), Type: i.Type}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"briefbot/bot"
+	"briefbot/bot/discord/discordfake"
 )
 
 const (
@@ -21,20 +22,14 @@ const (
 	testGuildChannel = "700000000000000002"
 )
 
+// gatewayEvent is a dispatch the fake gateway sends.
+type gatewayEvent struct {
+	Type string
+	Data any
+}
+
 func messageEvent(id, channel, guild, authorID string, isBot bool, content string, mentioned ...string) gatewayEvent {
-	d := map[string]any{
-		"id": id, "channel_id": channel, "type": 0, "content": content,
-		"author": map[string]any{"id": authorID, "username": "user" + authorID, "bot": isBot},
-	}
-	if guild != "" {
-		d["guild_id"] = guild
-	}
-	var ms []any
-	for _, m := range mentioned {
-		ms = append(ms, map[string]any{"id": m, "username": "briefbot", "bot": true})
-	}
-	d["mentions"] = ms
-	return gatewayEvent{Type: "MESSAGE_CREATE", Data: d}
+	return gatewayEvent{Type: "MESSAGE_CREATE", Data: discordfake.MessageCreate(id, channel, guild, authorID, isBot, content, mentioned...)}
 }
 
 func briefInteraction(id, token, appID string, sub string, opts map[string]string) map[string]any {
@@ -55,42 +50,44 @@ func briefInteraction(id, token, appID string, sub string, opts map[string]strin
 
 func TestGateway(t *testing.T) {
 	f := newFakeDiscord(t)
-	me := f.botID
-	f.events = []gatewayEvent{
+	me := f.BotID()
+	events := []gatewayEvent{
 		messageEvent("401", "700000000000000009", testGuild, "600000000000000009", true, "<@"+me+"> ask are you a bot?", me), // another bot
 		messageEvent("402", "700000000000000008", "", me, true, "my own message"),                                            // ourselves
 		messageEvent("403", "700000000000000007", testGuild, "600000000000000007", false, "no mention here"),                 // chatter
 		messageEvent("404", testDMChannel, "", "600000000000000001", false, "ask what about tidal power?"),                   // DM
 		messageEvent("405", testGuildChannel, testGuild, "600000000000000002", false, "<@!"+me+"> digest  chips", me),        // mention
-		{Type: "INTERACTION_CREATE", Data: briefInteraction("300000000000000001", testInteractTok, f.appID, "ask",
+		{Type: "INTERACTION_CREATE", Data: briefInteraction("300000000000000001", testInteractTok, f.AppID(), "ask",
 			map[string]string{"question": "what about export controls?"})},
 	}
 	logger, logged := captureLogs(t)
 	reg := prometheus.NewRegistry()
-	a, err := New(Config{BotToken: testToken, GuildID: testGuild, APIURL: f.srv.URL, Log: logger, Registerer: reg})
+	a, err := New(Config{BotToken: testToken, GuildID: testGuild, APIURL: f.URL(), Log: logger, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &recorder{}
 	stop := listen(t, a, h)
+	f.WaitReady(t)
+	for _, e := range events {
+		f.Send(t, e.Type, e.Data)
+	}
 
-	patch := "/api/v9/webhooks/" + f.appID + "/" + testInteractTok + "/messages/@original"
+	patch := "/api/v9/webhooks/" + f.AppID() + "/" + testInteractTok + "/messages/@original"
 	dm := "/api/v9/channels/" + testDMChannel + "/messages"
 	mention := "/api/v9/channels/" + testGuildChannel + "/messages"
-	commands := "/api/v9/applications/" + f.appID + "/guilds/" + testGuild + "/commands"
-	f.waitFor(t, "the three answers and the command registration", func(cs []call) bool {
-		return indexOf(cs, "PATCH", patch) >= 0 && indexOf(cs, "POST", dm) >= 0 &&
-			indexOf(cs, "POST", mention) >= 0 && indexOf(cs, "PUT", commands) >= 0
+	commands := "/api/v9/applications/" + f.AppID() + "/guilds/" + testGuild + "/commands"
+	f.WaitFor(t, "the three answers and the command registration", func(cs []discordfake.Call) bool {
+		return discordfake.IndexOf(cs, "PATCH", patch) >= 0 && discordfake.IndexOf(cs, "POST", dm) >= 0 &&
+			discordfake.IndexOf(cs, "POST", mention) >= 0 && discordfake.IndexOf(cs, "PUT", commands) >= 0
 	})
 	if err := stop(); err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	cs := f.snapshot()
+	cs := f.Calls()
 
 	t.Run("identify", func(t *testing.T) {
-		f.mu.Lock()
-		id := f.identify
-		f.mu.Unlock()
+		id := f.Identify()
 		if id["token"] != "Bot "+testToken {
 			t.Errorf("identify token = %v, want the bot token with the Bot prefix", id["token"])
 		}
@@ -124,7 +121,7 @@ func TestGateway(t *testing.T) {
 	})
 
 	t.Run("commands registered in the guild", func(t *testing.T) {
-		puts := matching(cs, "PUT", commands)
+		puts := discordfake.Matching(cs, "PUT", commands)
 		if len(puts) != 1 {
 			t.Fatalf("%d bulk overwrites, want 1", len(puts))
 		}
@@ -138,11 +135,11 @@ func TestGateway(t *testing.T) {
 
 	t.Run("interaction deferred then answered", func(t *testing.T) {
 		cb := "/api/v9/interactions/300000000000000001/" + testInteractTok + "/callback"
-		i, j := indexOf(cs, "POST", cb), indexOf(cs, "PATCH", patch)
+		i, j := discordfake.IndexOf(cs, "POST", cb), discordfake.IndexOf(cs, "PATCH", patch)
 		if i < 0 || j < 0 || i > j {
 			t.Fatalf("want the callback before the edit of @original; calls %v", cs)
 		}
-		if typ := cs[i].decode(t)["type"]; typ != float64(5) {
+		if typ := cs[i].Decode(t)["type"]; typ != float64(5) {
 			t.Errorf("callback type = %v, want 5 (deferred)", typ)
 		}
 		if body := string(cs[j].Body); !strings.Contains(body, "You said: ask what about export controls?") {
@@ -151,11 +148,11 @@ func TestGateway(t *testing.T) {
 	})
 
 	t.Run("DM answered in the DM", func(t *testing.T) {
-		posts := matching(cs, "POST", dm)
+		posts := discordfake.Matching(cs, "POST", dm)
 		if len(posts) != 1 {
 			t.Fatalf("%d posts to the DM, want 1", len(posts))
 		}
-		m := posts[0].decode(t)
+		m := posts[0].Decode(t)
 		if m["message_reference"] != nil {
 			t.Errorf("DM answer is a reply: %v", m["message_reference"])
 		}
@@ -165,11 +162,11 @@ func TestGateway(t *testing.T) {
 	})
 
 	t.Run("mention answered as a reply", func(t *testing.T) {
-		posts := matching(cs, "POST", mention)
+		posts := discordfake.Matching(cs, "POST", mention)
 		if len(posts) != 1 {
 			t.Fatalf("%d posts to the channel, want 1", len(posts))
 		}
-		ref, _ := posts[0].decode(t)["message_reference"].(map[string]any)
+		ref, _ := posts[0].Decode(t)["message_reference"].(map[string]any)
 		if ref["message_id"] != "405" {
 			t.Errorf("message_reference = %v, want a reply to message 405", ref)
 		}
@@ -209,7 +206,7 @@ func TestGateway(t *testing.T) {
 func TestGatewayBadToken(t *testing.T) {
 	f := newFakeDiscord(t)
 	logger, logged := captureLogs(t)
-	a, err := New(Config{BotToken: "wrong-token-SECRET", APIURL: f.srv.URL, Log: logger})
+	a, err := New(Config{BotToken: "wrong-token-SECRET", APIURL: f.URL(), Log: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,15 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 			})
 			return
 		}
-		if !a.begin() {
+		if !a.first(r.Context(), "interaction:"+i.ID) {
+			// A replay (or Discord sending it again): the first delivery
+			// is being answered.
+			a.count(req.Kind, "duplicate")
+			http.Error(w, "interaction already taken", http.StatusConflict)
+			return
+		}
+		if !a.rt.Begin() {
+			w.Header().Set("Retry-After", "5")
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
@@ -88,7 +96,7 @@ func (a *Adapter) HTTPHandler(h bot.Handler) http.Handler {
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush() // the answer's webhook calls need the deferral acknowledged first
 		}
-		a.run(r.Context(), func(ctx context.Context) { a.answer(ctx, h, &i, req) })
+		a.rt.Run(r.Context(), func(ctx context.Context) { a.answer(ctx, h, &i, req) })
 	})
 }
 

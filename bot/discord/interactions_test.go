@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"briefbot/bot"
+	"briefbot/bot/discord/discordfake"
 )
 
 var testNow = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -37,12 +37,19 @@ type interactionsServer struct {
 
 func newInteractionsServer(t *testing.T, h bot.Handler) *interactionsServer {
 	t.Helper()
+	return newInteractionsServerWith(t, h, nil)
+}
+
+// newInteractionsServerWith is newInteractionsServer remembering deliveries
+// in seen (nil: in memory).
+func newInteractionsServerWith(t *testing.T, h bot.Handler, seen bot.Seen) *interactionsServer {
+	t.Helper()
 	f := newFakeDiscord(t)
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
 	logger, logged := captureLogs(t)
 	a, err := New(Config{
-		AppID: f.appID, PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)),
-		APIURL: f.srv.URL, Log: logger, Now: func() time.Time { return testNow },
+		AppID: f.AppID(), PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)),
+		APIURL: f.URL(), Log: logger, Now: func() time.Time { return testNow }, Seen: seen,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,39 +64,25 @@ func newInteractionsServer(t *testing.T, h bot.Handler) *interactionsServer {
 // post sends a signed interaction; signer nil signs with the right key.
 func (s *interactionsServer) post(t *testing.T, body any, at time.Time, signer ed25519.PrivateKey) (int, map[string]any) {
 	t.Helper()
-	b, err := json.Marshal(body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if signer == nil {
 		signer = s.key
 	}
-	ts := strconv.FormatInt(at.Unix(), 10)
-	req, _ := http.NewRequest("POST", s.srv.URL+"/discord/interactions", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature-Timestamp", ts)
-	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(signer, append([]byte(ts), b...))))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := s.f.PostInteraction(t, s.srv.URL+"/discord/interactions", signer, at, body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	return status, out
 }
 
 func TestHTTPInteractions(t *testing.T) {
 	h := &recorder{}
 	s := newInteractionsServer(t, h)
 	forger := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
-	ping := map[string]any{"id": "300000000000000010", "application_id": s.f.appID, "type": 1, "token": "ping-token", "version": 1}
+	ping := map[string]any{"id": "300000000000000010", "application_id": s.f.AppID(), "type": 1, "token": "ping-token", "version": 1}
 	cmd := func(id, token string) map[string]any {
-		return briefInteraction(id, token, s.f.appID, "digest", map[string]string{"topic": "wave farms"})
+		return briefInteraction(id, token, s.f.AppID(), "digest", map[string]string{"topic": "wave farms"})
 	}
 
-	s.f.status["PATCH /api/v9/webhooks/"+s.f.appID+"/expired-token-SECRET/messages/@original"] = http.StatusNotFound
+	s.f.status["PATCH /api/v9/webhooks/"+s.f.AppID()+"/expired-token-SECRET/messages/@original"] = http.StatusNotFound
 
 	tests := []struct {
 		name       string
@@ -158,9 +151,9 @@ func TestHTTPInteractions(t *testing.T) {
 	if err := s.stop(); err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
-	cs := s.f.snapshot()
-	edit := "/api/v9/webhooks/" + s.f.appID + "/good-token-SECRET/messages/@original"
-	if e := matching(cs, "PATCH", edit); len(e) != 1 || !strings.Contains(string(e[0].Body), "You said: digest wave farms") {
+	cs := s.f.Calls()
+	edit := "/api/v9/webhooks/" + s.f.AppID() + "/good-token-SECRET/messages/@original"
+	if e := discordfake.Matching(cs, "PATCH", edit); len(e) != 1 || !strings.Contains(string(e[0].Body), "You said: digest wave farms") {
 		t.Errorf("want one edit of @original with the answer; calls %v", cs)
 	}
 	for _, c := range cs {
@@ -195,11 +188,11 @@ func TestInteractionAnswers(t *testing.T) {
 	tests := []struct {
 		name  string
 		reply bot.Reply
-		want  func(t *testing.T, cs []call, base string)
+		want  func(t *testing.T, cs []discordfake.Call, base string)
 	}{
-		{"long answer split into follow-ups", long, func(t *testing.T, cs []call, base string) {
+		{"long answer split into follow-ups", long, func(t *testing.T, cs []discordfake.Call, base string) {
 			msgs := render(long)
-			edits, follows := matching(cs, "PATCH", base+"/messages/@original"), matching(cs, "POST", base)
+			edits, follows := discordfake.Matching(cs, "PATCH", base+"/messages/@original"), discordfake.Matching(cs, "POST", base)
 			if len(edits) != 1 || len(follows) != len(msgs)-1 {
 				t.Fatalf("%d edits and %d follow-ups, want 1 and %d", len(edits), len(follows), len(msgs)-1)
 			}
@@ -212,23 +205,23 @@ func TestInteractionAnswers(t *testing.T) {
 				if len(got.Embeds) != len(msgs[i].Embeds) || got.Embeds[0].Description != msgs[i].Embeds[0].Description {
 					t.Errorf("message %d is not the rendered message %d", i, i)
 				}
-				if flags, _ := c.decode(t)["flags"].(float64); flags != 0 {
+				if flags, _ := c.Decode(t)["flags"].(float64); flags != 0 {
 					t.Errorf("message %d has flags %v; a public answer has none", i, flags)
 				}
 			}
-			if indexOf(cs, "PATCH", base+"/messages/@original") > indexOf(cs, "POST", base) {
+			if discordfake.IndexOf(cs, "PATCH", base+"/messages/@original") > discordfake.IndexOf(cs, "POST", base) {
 				t.Error("a follow-up went out before the edit of @original")
 			}
 		}},
-		{"ephemeral answer", bot.Reply{Ephemeral: true, Title: "`ask` needs a question."}, func(t *testing.T, cs []call, base string) {
-			edit, follow, del := indexOf(cs, "PATCH", base+"/messages/@original"), indexOf(cs, "POST", base), indexOf(cs, "DELETE", base+"/messages/@original")
+		{"ephemeral answer", bot.Reply{Ephemeral: true, Title: "`ask` needs a question."}, func(t *testing.T, cs []discordfake.Call, base string) {
+			edit, follow, del := discordfake.IndexOf(cs, "PATCH", base+"/messages/@original"), discordfake.IndexOf(cs, "POST", base), discordfake.IndexOf(cs, "DELETE", base+"/messages/@original")
 			if edit < 0 || follow < 0 || del < 0 || !(edit < follow && follow < del) {
 				t.Fatalf("want edit of the placeholder, ephemeral follow-up, delete of the placeholder; calls %v", cs)
 			}
-			if c := cs[edit].decode(t)["content"]; c != privateNote {
+			if c := cs[edit].Decode(t)["content"]; c != privateNote {
 				t.Errorf("placeholder edited to %q", c)
 			}
-			m := cs[follow].decode(t)
+			m := cs[follow].Decode(t)
 			if m["flags"] != float64(discordgo.MessageFlagsEphemeral) {
 				t.Errorf("follow-up flags = %v, want 64", m["flags"])
 			}
@@ -241,14 +234,14 @@ func TestInteractionAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := &recorder{reply: func(bot.Request) bot.Reply { return tt.reply }}
 			s := newInteractionsServer(t, h)
-			status, resp := s.post(t, briefInteraction("300000000000000020", "tok-SECRET", s.f.appID, "ask", map[string]string{"question": "tides?"}), testNow, nil)
+			status, resp := s.post(t, briefInteraction("300000000000000020", "tok-SECRET", s.f.AppID(), "ask", map[string]string{"question": "tides?"}), testNow, nil)
 			if status != 200 || resp["type"] != float64(5) {
 				t.Fatalf("status %d, response %v; want 200 type 5", status, resp)
 			}
 			if err := s.stop(); err != nil {
 				t.Fatal(err)
 			}
-			tt.want(t, s.f.snapshot(), "/api/v9/webhooks/"+s.f.appID+"/tok-SECRET")
+			tt.want(t, s.f.Calls(), "/api/v9/webhooks/"+s.f.AppID()+"/tok-SECRET")
 		})
 	}
 }
@@ -269,7 +262,7 @@ func TestPostRateLimited(t *testing.T) {
 			f := newFakeDiscord(t)
 			path := "/api/v9/channels/700000000000000005/messages"
 			f.limited["POST "+path] = tt.limited
-			a, err := New(Config{BotToken: testToken, APIURL: f.srv.URL})
+			a, err := New(Config{BotToken: testToken, APIURL: f.URL()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +272,7 @@ func TestPostRateLimited(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Post = %v, want error %v", err, tt.wantErr)
 			}
-			posts := len(matching(f.snapshot(), "POST", path))
+			posts := len(discordfake.Matching(f.Calls(), "POST", path))
 			if got := posts - min(tt.limited, posts); got != tt.wantPosts {
 				t.Errorf("%d messages accepted, want %d", got, tt.wantPosts)
 			}
@@ -298,7 +291,7 @@ func TestPostRateLimited(t *testing.T) {
 func TestPostThreadAndErrors(t *testing.T) {
 	f := newFakeDiscord(t)
 	f.status["POST /api/v9/channels/700000000000000006/messages"] = http.StatusForbidden
-	a, err := New(Config{BotToken: testToken, APIURL: f.srv.URL})
+	a, err := New(Config{BotToken: testToken, APIURL: f.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +299,7 @@ func TestPostThreadAndErrors(t *testing.T) {
 	if err := a.Post(ctx, bot.Destination{Channel: "700000000000000005", Thread: "700000000000000004"}, bot.Reply{Title: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(matching(f.snapshot(), "POST", "/api/v9/channels/700000000000000004/messages")); n != 1 {
+	if n := len(discordfake.Matching(f.Calls(), "POST", "/api/v9/channels/700000000000000004/messages")); n != 1 {
 		t.Errorf("%d posts to the thread, want 1", n)
 	}
 	err = a.Post(ctx, bot.Destination{Channel: "700000000000000006"}, bot.Reply{Title: "x"})

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"briefbot/bot"
+	"briefbot/bot/discord/discordfake"
 )
 
 // A digest split over several messages whose later part Discord refuses is
@@ -37,24 +35,14 @@ func TestPostReportsAPartlyPostedReply(t *testing.T) {
 		{"second message refused", 2, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			posts := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				io.Copy(io.Discard, r.Body)
-				w.Header().Set("Content-Type", "application/json")
-				mu.Lock()
-				posts++
-				n := posts
-				mu.Unlock()
-				if n == tt.failAt {
-					w.WriteHeader(http.StatusForbidden)
-					io.WriteString(w, `{"message": "Missing Permissions", "code": 50013}`)
-					return
+			f := discordfake.New(t, discordfake.Options{Token: testToken})
+			f.Fail(func(route string, n int) *discordfake.Failure {
+				if route == "POST /api/v9/channels/700000000000000005/messages" && n == tt.failAt {
+					return &discordfake.Failure{Status: http.StatusForbidden, Code: 50013, Message: "Missing Permissions"}
 				}
-				fmt.Fprintf(w, `{"id": "%d", "channel_id": "1", "content": ""}`, 5000+n)
-			}))
-			defer srv.Close()
-			a, err := New(Config{BotToken: testToken, APIURL: srv.URL})
+				return nil
+			})
+			a, err := New(Config{BotToken: testToken, APIURL: f.URL()})
 			if err != nil {
 				t.Fatal(err)
 			}

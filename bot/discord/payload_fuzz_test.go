@@ -53,10 +53,8 @@ func FuzzInteraction(f *testing.F) {
 		if w.Code >= 500 {
 			t.Fatalf("status %d for %q", w.Code, body)
 		}
-		done := make(chan struct{})
-		go func() { a.inflight.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-a.rt.Idle():
 		case <-time.After(30 * time.Second):
 			t.Fatalf("answers still in flight for %q", body)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"briefbot/bot"
+	"briefbot/bot/discord/discordfake"
 	"briefbot/briefing"
 	"briefbot/briefing/store"
 )
@@ -31,7 +32,7 @@ func TestRouterOverInteractions(t *testing.T) {
 
 	send := func(id, token, sub string, opts map[string]string) {
 		t.Helper()
-		if status, resp := s.post(t, briefInteraction(id, token, s.f.appID, sub, opts), testNow, nil); status != 200 || resp["type"] != float64(5) {
+		if status, resp := s.post(t, briefInteraction(id, token, s.f.AppID(), sub, opts), testNow, nil); status != 200 || resp["type"] != float64(5) {
 			t.Fatalf("%s: status %d, response %v; want 200 type 5", sub, status, resp)
 		}
 	}
@@ -41,11 +42,11 @@ func TestRouterOverInteractions(t *testing.T) {
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
-	cs := s.f.snapshot()
-	base := "/api/v9/webhooks/" + s.f.appID + "/"
+	cs := s.f.Calls()
+	base := "/api/v9/webhooks/" + s.f.AppID() + "/"
 
 	t.Run("ask: cited quotes", func(t *testing.T) {
-		edits := matching(cs, "PATCH", base+"ask-token/messages/@original")
+		edits := discordfake.Matching(cs, "PATCH", base+"ask-token/messages/@original")
 		if len(edits) != 1 {
 			t.Fatalf("%d edits of @original, want 1; calls %v", len(edits), cs)
 		}
@@ -64,21 +65,21 @@ func TestRouterOverInteractions(t *testing.T) {
 	})
 
 	t.Run("bad input: private usage", func(t *testing.T) {
-		follows := matching(cs, "POST", base+"bad-token")
+		follows := discordfake.Matching(cs, "POST", base+"bad-token")
 		if len(follows) != 1 {
 			t.Fatalf("%d follow-ups, want 1 ephemeral usage message; calls %v", len(follows), cs)
 		}
-		m := follows[0].decode(t)
+		m := follows[0].Decode(t)
 		if m["flags"] != float64(64) || !strings.Contains(string(follows[0].Body), "/brief ask") {
 			t.Errorf("usage follow-up: %s", follows[0].Body)
 		}
-		if len(matching(cs, "DELETE", base+"bad-token/messages/@original")) != 1 {
+		if len(discordfake.Matching(cs, "DELETE", base+"bad-token/messages/@original")) != 1 {
 			t.Error("the public placeholder of a private answer was not deleted")
 		}
 	})
 
 	t.Run("digest", func(t *testing.T) {
-		edits := matching(cs, "PATCH", base+"digest-token/messages/@original")
+		edits := discordfake.Matching(cs, "PATCH", base+"digest-token/messages/@original")
 		if len(edits) != 1 {
 			t.Fatalf("%d edits of @original, want 1", len(edits))
 		}

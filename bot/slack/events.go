@@ -1,11 +1,9 @@
 package slack
 
 import (
-	"container/list"
 	"context"
-	"fmt"
+	"net/url"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -20,11 +18,17 @@ type command struct {
 	Channel, User, Text, ResponseURL, TriggerID string
 }
 
-// onCommand answers a slash command in the background; the caller has
-// already acknowledged it.
-func (a *Adapter) onCommand(parent context.Context, h bot.Handler, c command) {
-	a.goAnswer(parent, func(ctx context.Context) {
-		if c.TriggerID != "" && !a.seen.first("command:"+c.TriggerID, a.now()) {
+// commandJob answers a slash command; the caller runs it on the runtime
+// once the command is acknowledged.
+func (a *Adapter) commandJob(h bot.Handler, c command) func(context.Context) {
+	if c.ResponseURL != "" && !a.slackHost(c.ResponseURL) {
+		// A signed request may still carry any URL: never post a reply
+		// (or the bot's traffic) to a host that is not Slack's.
+		a.log.Warn("slash command's response_url is not on a Slack host; answering in the channel instead", "channel", c.Channel)
+		c.ResponseURL = ""
+	}
+	return func(ctx context.Context) {
+		if c.TriggerID != "" && !a.first(ctx, "command:"+c.TriggerID) {
 			a.count(bot.Command, "duplicate")
 			return
 		}
@@ -32,20 +36,20 @@ func (a *Adapter) onCommand(parent context.Context, h bot.Handler, c command) {
 		a.answer(ctx, h, req, func(ctx context.Context, r bot.Reply) error {
 			return a.replyCommand(ctx, c, r)
 		})
-	})
+	}
 }
 
-// dispatchEvent handles an Events API callback in the background; the
-// caller has already acknowledged it.
-func (a *Adapter) dispatchEvent(parent context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
-	a.goAnswer(parent, func(ctx context.Context) { a.onEvent(ctx, h, cb, inner) })
+// eventJob handles an Events API callback; the caller runs it on the
+// runtime once the event is acknowledged.
+func (a *Adapter) eventJob(h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) func(context.Context) {
+	return func(ctx context.Context) { a.onEvent(ctx, h, cb, inner) }
 }
 
 func (a *Adapter) onEvent(ctx context.Context, h bot.Handler, cb *slackevents.EventsAPICallbackEvent, inner slackevents.EventsAPIInnerEvent) {
 	if cb == nil {
 		return
 	}
-	if cb.EventID != "" && !a.seen.first("event:"+cb.EventID, a.now()) {
+	if cb.EventID != "" && !a.first(ctx, "event:"+cb.EventID) {
 		a.log.Debug("duplicate event ignored", "event_id", cb.EventID)
 		a.m.requests.WithLabelValues("event", "duplicate").Inc()
 		return
@@ -73,7 +77,7 @@ func (a *Adapter) onMention(ctx context.Context, h bot.Handler, ev *slackevents.
 		a.count(bot.Mention, "ignored")
 		return
 	}
-	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+	if !a.first(ctx, "message:"+ev.Channel+":"+ev.TimeStamp) {
 		a.count(bot.Mention, "duplicate")
 		return
 	}
@@ -103,7 +107,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, ev *slackevents.
 		a.count(bot.Direct, "ignored")
 		return
 	}
-	if !a.seen.first("message:"+ev.Channel+":"+ev.TimeStamp, a.now()) {
+	if !a.first(ctx, "message:"+ev.Channel+":"+ev.TimeStamp) {
 		a.count(bot.Direct, "duplicate")
 		return
 	}
@@ -113,48 +117,17 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, ev *slackevents.
 	})
 }
 
-// goAnswer runs fn in the background with a context of its own: it outlives
-// parent (an HTTP request, Listen's ctx at shutdown) for up to answerTimeout
-// and is cancelled when shutdown stops waiting.
-func (a *Adapter) goAnswer(parent context.Context, fn func(ctx context.Context)) {
-	a.inflight.begin()
-	go func() {
-		defer a.inflight.end()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), answerTimeout)
-		defer cancel()
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-a.abort:
-				cancel()
-			case <-done:
-			}
-		}()
-		fn(ctx)
-	}()
-}
-
-// answer asks h and delivers its reply, logging a failed delivery once.
+// answer asks h (on the runtime's workers: a panic is an apology, a full
+// queue a busy note) and delivers its reply, logging a failed delivery
+// once.
 func (a *Adapter) answer(ctx context.Context, h bot.Handler, req bot.Request, deliver func(context.Context, bot.Reply) error) {
-	r := a.handle(ctx, h, req)
+	r := a.rt.Handle(ctx, h, req)
 	if err := deliver(ctx, r); err != nil {
 		a.log.Error("reply not delivered", "kind", req.Kind.String(), "channel", req.Channel, "user", req.User, "error", err.Error())
 		a.count(req.Kind, "error")
 		return
 	}
 	a.count(req.Kind, "ok")
-}
-
-// handle calls h, turning a panic into an apology and a log line.
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, req bot.Request) (r bot.Reply) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("handler panicked", "kind", req.Kind.String(), "channel", req.Channel, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			r = bot.Reply{Ephemeral: true, Title: "Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment."}
-		}
-	}()
-	return h.Handle(ctx, req)
 }
 
 func (a *Adapter) count(k bot.Kind, result string) {
@@ -241,43 +214,36 @@ func (a *Adapter) botUserID(ctx context.Context) string {
 	return a.botID.id
 }
 
-// seenSet remembers keys (event ids, message timestamps) for ttl, at most
-// max of them, oldest forgotten first.
-type seenSet struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	at    map[string]*list.Element
-	order *list.List // of seenEntry, oldest first
-}
-
-type seenEntry struct {
-	key string
-	at  time.Time
-}
-
-func newSeenSet(ttl time.Duration, max int) *seenSet {
-	return &seenSet{ttl: ttl, max: max, at: map[string]*list.Element{}, order: list.New()}
-}
-
-// first records key and reports whether it was not already there.
-func (s *seenSet) first(key string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for e := s.order.Front(); e != nil; e = s.order.Front() {
-		ent := e.Value.(seenEntry)
-		if now.Sub(ent.at) < s.ttl && s.order.Len() < s.max {
-			break
-		}
-		s.order.Remove(e)
-		delete(s.at, ent.key)
+// first reports whether the delivery key (an event id, a trigger id, a
+// message) is new, remembering it (durably when Config.Seen is the
+// store's) for seenTTL. When the record fails the delivery is answered:
+// twice is better than never.
+func (a *Adapter) first(ctx context.Context, key string) bool {
+	ok, err := a.seen.FirstSeen(ctx, platform+":"+key, seenTTL)
+	if err != nil {
+		a.log.Warn("could not check for a repeated delivery; answering it", "error", err.Error())
+		return true
 	}
-	if e, ok := s.at[key]; ok {
-		if now.Sub(e.Value.(seenEntry).at) < s.ttl {
-			return false
-		}
-		s.order.Remove(e)
+	return ok
+}
+
+// slackHost reports whether raw is a URL briefbot may post a reply to:
+// https on slack.com or slack-gov.com or a subdomain (response_urls are
+// https://hooks.slack.com/...), or on the host of the configured API URL
+// (a fake Slack in tests) with its scheme.
+func (a *Adapter) slackHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil {
+		return false
 	}
-	s.at[key] = s.order.PushBack(seenEntry{key: key, at: now})
-	return true
+	host := strings.ToLower(u.Hostname())
+	if u.Scheme == "https" {
+		for _, domain := range []string{"slack.com", "slack-gov.com"} {
+			if host == domain || strings.HasSuffix(host, "."+domain) {
+				return true
+			}
+		}
+	}
+	api, err := url.Parse(a.cfg.APIURL)
+	return err == nil && u.Scheme == api.Scheme && host == strings.ToLower(api.Hostname())
 }

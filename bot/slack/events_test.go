@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"briefbot/bot"
 )
@@ -28,40 +27,6 @@ func TestCleanText(t *testing.T) {
 	for _, tt := range tests {
 		if got := cleanText(tt.text, tt.self); got != tt.want {
 			t.Errorf("cleanText(%q, %q) = %q, want %q", tt.text, tt.self, got, tt.want)
-		}
-	}
-}
-
-func TestSeenSetForgetsAfterTTLAndBound(t *testing.T) {
-	s := newSeenSet(time.Hour, 3)
-	t0 := time.Unix(1700000000, 0)
-	steps := []struct {
-		key  string
-		at   time.Duration
-		want bool
-	}{
-		{"a", 0, true},
-		{"a", time.Minute, false},        // a retry
-		{"b", 2 * time.Minute, true},     //
-		{"a", 59 * time.Minute, false},   // still remembered
-		{"a", 61 * time.Minute, true},    // forgotten after the TTL
-		{"c", 62 * time.Minute, true},    //
-		{"d", 63 * time.Minute, true},    //
-		{"e", 64 * time.Minute, true},    // over the bound: the oldest (b) goes
-		{"b", 65 * time.Minute, true},    //
-		{"e", 65 * time.Minute, false},   //
-		{"e", 65 * time.Minute, false},   //
-		{"x", 300 * time.Minute, true},   //
-		{"e", 301 * time.Minute, true},   //
-		{"x", 301 * time.Minute, false},  //
-		{"new", 302 * time.Minute, true}, //
-	}
-	for i, st := range steps {
-		if got := s.first(st.key, t0.Add(st.at)); got != st.want {
-			t.Errorf("step %d: first(%q) = %v, want %v", i, st.key, got, st.want)
-		}
-		if len(s.at) != s.order.Len() || len(s.at) > 3 {
-			t.Fatalf("step %d: map %d, list %d entries", i, len(s.at), s.order.Len())
 		}
 	}
 }
@@ -89,8 +54,8 @@ func TestHandlerPanicBecomesAnApology(t *testing.T) {
 	body := eventBody("EvPanic", dmEvent("U0USER1", "ask anything", "1700000400.000100", ""))
 	serve(a.HTTPHandler(h), signed(t, "/slack/events", "application/json", body, testSecret, clock))
 	p := f.wait(t, 1)[0]
-	if len(p.Blocks) == 0 || p.Blocks[0] != "*Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment.*" {
-		t.Errorf("reply = %q", p.Blocks)
+	if len(p.BlockTexts()) == 0 || p.BlockTexts()[0] != "*Sorry, something went wrong on my side answering that. It has been logged; please try again in a moment.*" {
+		t.Errorf("reply = %q", p.BlockTexts())
 	}
 	idle(t, a)
 	if got := logs.String(); !strings.Contains(got, "handler panicked") || !strings.Contains(got, "boom") {

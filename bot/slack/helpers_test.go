@@ -3,23 +3,18 @@ package slack
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack/slacktest"
+
+	"briefbot/bot/slack/slackfake"
 
 	"briefbot/bot"
 )
@@ -55,131 +50,47 @@ func (r *recorder) requests() []bot.Request {
 	return append([]bot.Request(nil), r.reqs...)
 }
 
-// post is one message the fake Slack accepted (or refused).
-type post struct {
-	Method   string
-	Channel  string
-	User     string
-	ThreadTS string
-	TS       string
-	Text     string
-	Blocks   []string // each block's mrkdwn
-	Token    string   // the token the call was made with
-}
-
-// fakeSlack is slacktest's server with chat.postMessage, chat.postEphemeral
-// and auth.test answered by the test.
+// fakeSlack is slackfake's Slack with the bot user these tests use, and a
+// failure rule the tests set as a field before requests arrive.
 type fakeSlack struct {
-	srv *slacktest.Server
-
-	mu    sync.Mutex
-	posts []post
-	n     int            // calls to any method
-	calls map[string]int // calls by method
+	*slackfake.Server
 	// fail, when set, decides the response to the nth call of a method
-	// (1-based): status, Retry-After, and Slack error ("" = ok).
+	// (1-based): status, Retry-After, and Slack error (all zero: accept).
 	fail func(method string, n int) (status int, retryAfter string, slackErr string)
-	got  chan post
 }
 
-func newFakeSlack(t *testing.T, extra ...slacktest.Binder) *fakeSlack {
+func newFakeSlack(t *testing.T, binders ...slacktest.Binder) *fakeSlack {
 	t.Helper()
-	f := &fakeSlack{got: make(chan post, 100), calls: map[string]int{}}
-	binders := append([]slacktest.Binder{func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", f.chat("chat.postMessage"))
-		c.Handle("/chat.postEphemeral", f.chat("chat.postEphemeral"))
-		c.Handle("/auth.test", func(w http.ResponseWriter, _ *http.Request) {
-			fmt.Fprintf(w, `{"ok":true,"url":"https://example.slack.com/","team":"Example","user":"briefbot","team_id":"T0001","user_id":%q,"bot_id":"B0001"}`, testBotUser)
-		})
-	}}, extra...)
-	f.srv = slacktest.NewTestServer(binders...)
-	f.srv.Start()
-	t.Cleanup(f.srv.Stop)
+	f := &fakeSlack{}
+	f.Server = slackfake.New(t, slackfake.Options{BotUser: testBotUser, Binders: binders})
+	f.Fail(func(method string, n int) *slackfake.Failure {
+		if f.fail == nil {
+			return nil
+		}
+		status, retryAfter, slackErr := f.fail(method, n)
+		if status == 0 && slackErr == "" {
+			return nil
+		}
+		return &slackfake.Failure{Status: status, RetryAfter: retryAfter, Error: slackErr}
+	})
 	return f
 }
 
-func (f *fakeSlack) chat(method string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		f.mu.Lock()
-		token := r.PostForm.Get("token")
-		f.n++
-		f.calls[method]++
-		status, retryAfter, slackErr := 0, "", ""
-		if f.fail != nil {
-			status, retryAfter, slackErr = f.fail(method, f.calls[method])
-		}
-		p := post{
-			Method:   method,
-			Channel:  r.PostForm.Get("channel"),
-			User:     r.PostForm.Get("user"),
-			ThreadTS: r.PostForm.Get("thread_ts"),
-			TS:       fmt.Sprintf("1700000000.%06d", f.n),
-			Text:     r.PostForm.Get("text"),
-			Blocks:   blockTexts([]byte(r.PostForm.Get("blocks"))),
-			Token:    strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
-		}
-		if token != "" {
-			p.Token = token
-		}
-		ok := status == 0 && slackErr == ""
-		if ok {
-			f.posts = append(f.posts, p)
-		}
-		f.mu.Unlock()
-		switch {
-		case status == http.StatusTooManyRequests:
-			w.Header().Set("Retry-After", retryAfter)
-			w.WriteHeader(status)
-			return
-		case status != 0:
-			http.Error(w, "internal error", status)
-			return
-		case slackErr != "":
-			fmt.Fprintf(w, `{"ok":false,"error":%q}`, slackErr)
-			return
-		}
-		f.got <- p
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, p.TS)
-	}
-}
-
-// blockTexts returns the mrkdwn of each block in a Block Kit JSON array.
-func blockTexts(raw []byte) []string {
-	var blocks []struct {
-		Type string `json:"type"`
-		Text *struct {
-			Text string `json:"text"`
-		} `json:"text"`
-		Elements []struct {
-			Text string `json:"text"`
-		} `json:"elements"`
-	}
-	if len(raw) == 0 || json.Unmarshal(raw, &blocks) != nil {
-		return nil
-	}
-	var out []string
-	for _, b := range blocks {
-		switch {
-		case b.Text != nil:
-			out = append(out, b.Text.Text)
-		case len(b.Elements) > 0:
-			out = append(out, b.Elements[0].Text)
+// accepted returns the messages accepted on the Web API.
+func (f *fakeSlack) accepted() []slackfake.Post {
+	var out []slackfake.Post
+	for _, p := range f.Posts() {
+		if p.Method != "response_url" {
+			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func (f *fakeSlack) accepted() []post {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]post(nil), f.posts...)
-}
-
-// wait returns the next n accepted posts, failing the test after a deadline.
-func (f *fakeSlack) wait(t *testing.T, n int) []post {
+// wait returns the next n messages accepted on the Web API.
+func (f *fakeSlack) wait(t *testing.T, n int) []slackfake.Post {
 	t.Helper()
-	return waitN(t, f.got, n)
+	return f.WaitPosts(t, n)
 }
 
 func waitN[T any](t *testing.T, ch <-chan T, n int) []T {
@@ -197,50 +108,25 @@ func waitN[T any](t *testing.T, ch <-chan T, n int) []T {
 	return out
 }
 
-// response is one POST to a response_url.
-type response struct {
-	Path         string
-	ResponseType string   `json:"response_type"`
-	Text         string   `json:"text"`
-	Blocks       []string `json:"-"`
-}
-
-// responseServer receives response_url posts.
-type responseServer struct {
-	*httptest.Server
-	got    chan response
-	status int // when set, every post gets this status
-}
+// responseServer is a fake Slack used for its response_urls only.
+type responseServer struct{ *slackfake.Server }
 
 func newResponseServer(t *testing.T) *responseServer {
 	t.Helper()
-	rs := &responseServer{got: make(chan response, 100)}
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var resp response
-		var raw struct {
-			Blocks json.RawMessage `json:"blocks"`
-		}
-		if err := json.Unmarshal(body, &resp); err != nil || json.Unmarshal(body, &raw) != nil {
-			http.Error(w, "invalid_payload", http.StatusBadRequest)
-			return
-		}
-		if rs.status != 0 {
-			http.Error(w, "expired_url", rs.status)
-			return
-		}
-		resp.Path = r.URL.Path
-		resp.Blocks = blockTexts(raw.Blocks)
-		rs.got <- resp
-		fmt.Fprint(w, "ok")
-	}))
-	t.Cleanup(rs.Close)
-	return rs
+	return &responseServer{slackfake.New(t, slackfake.Options{})}
 }
 
 // hookURL is a response_url on rs.
-func (rs *responseServer) hookURL(id string) string {
-	return rs.URL + "/commands/T0001/" + id + "/SECRETHOOKPATH"
+func (rs *responseServer) hookURL(id string) string { return rs.ResponseURL(id) }
+
+// refuse makes every response_url post get status.
+func (rs *responseServer) refuse(status int) {
+	rs.Fail(func(method string, _ int) *slackfake.Failure {
+		if method == "response_url" {
+			return &slackfake.Failure{Status: status}
+		}
+		return nil
+	})
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -269,7 +155,7 @@ func newTestAdapter(t *testing.T, f *fakeSlack, cfg Config) (*Adapter, *syncBuff
 	logs := &syncBuffer{}
 	cfg.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if f != nil {
-		cfg.APIURL = f.srv.GetAPIURL()
+		cfg.APIURL = f.APIURL()
 		if cfg.BotToken == "" {
 			cfg.BotToken = testBotToken
 		}
@@ -290,7 +176,7 @@ func newTestAdapter(t *testing.T, f *fakeSlack, cfg Config) (*Adapter, *syncBuff
 	}
 	t.Cleanup(func() {
 		select {
-		case <-a.inflight.idle():
+		case <-a.rt.Idle():
 		case <-time.After(5 * time.Second):
 			t.Error("answers still in flight at the end of the test")
 		}
@@ -302,7 +188,7 @@ func newTestAdapter(t *testing.T, f *fakeSlack, cfg Config) (*Adapter, *syncBuff
 func idle(t *testing.T, a *Adapter) {
 	t.Helper()
 	select {
-	case <-a.inflight.idle():
+	case <-a.rt.Idle():
 	case <-time.After(5 * time.Second):
 		t.Fatal("answers still in flight after 5s")
 	}
@@ -311,14 +197,7 @@ func idle(t *testing.T, a *Adapter) {
 // signed returns a request signed as Slack signs it, at time at.
 func signed(t *testing.T, path, contentType, body, secret string, at time.Time) *http.Request {
 	t.Helper()
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	r.Header.Set("Content-Type", contentType)
-	r.Header.Set("X-Slack-Request-Timestamp", ts)
-	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	return r
+	return slackfake.SignedRequest(path, contentType, body, secret, at)
 }
 
 // commandBody is a slash command's form body.
@@ -354,4 +233,14 @@ func mentionEvent(user, text, ts, threadTS string) string {
 
 func dmEvent(user, text, ts, extra string) string {
 	return fmt.Sprintf(`{"type":"message","channel":"D0001","user":%q,"text":%q,"ts":%q,"event_ts":%q,"channel_type":"im"%s}`, user, text, ts, ts, extra)
+}
+
+// shortDrain returns a runtime like a's whose shutdown waits 10ms.
+func shortDrain(t *testing.T, a *Adapter) *bot.Runtime {
+	t.Helper()
+	rt, err := bot.NewRuntime(bot.RuntimeOptions{Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: workers, Queue: queue, Drain: 10 * time.Millisecond, Log: a.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt
 }

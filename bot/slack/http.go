@@ -57,15 +57,19 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, h bot.Han
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}
+	if !a.rt.Begin() {
+		a.refuse(w, "command")
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	a.m.ack.WithLabelValues("http").Observe(time.Since(start).Seconds())
-	a.onCommand(r.Context(), hh, command{
+	a.rt.Run(r.Context(), a.commandJob(hh, command{
 		Channel:     form.Get("channel_id"),
 		User:        form.Get("user_id"),
 		Text:        form.Get("text"),
 		ResponseURL: form.Get("response_url"),
 		TriggerID:   form.Get("trigger_id"),
-	})
+	}))
 }
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, h bot.Handler) {
@@ -109,6 +113,10 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, h bot.Hand
 		return
 	}
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err == nil && !a.rt.Begin() {
+		a.refuse(w, "event")
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 	a.m.ack.WithLabelValues("http").Observe(time.Since(start).Seconds())
 	if retry := r.Header.Get("X-Slack-Retry-Num"); retry != "" {
@@ -121,7 +129,15 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, h bot.Hand
 		return
 	}
 	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
-	a.dispatchEvent(r.Context(), hh, cb, ev.InnerEvent)
+	a.rt.Run(r.Context(), a.eventJob(hh, cb, ev.InnerEvent))
+}
+
+// refuse answers 503 to a request that arrived after shutdown began, so
+// Slack delivers it again (to another instance, or to this one restarted).
+func (a *Adapter) refuse(w http.ResponseWriter, kind string) {
+	a.m.requests.WithLabelValues(kind, "shutting_down").Inc()
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, "shutting down", http.StatusServiceUnavailable)
 }
 
 // verified reads the body and checks its signature; on failure it has

@@ -57,7 +57,7 @@ func TestCommandAcksAtOnceThenAnswersOnResponseURL(t *testing.T) {
 	}
 	close(release)
 
-	resp := waitN(t, rs.got, 1)[0]
+	resp := rs.WaitResponses(t, 1)[0]
 	if resp.ResponseType != "in_channel" {
 		t.Errorf("response_type = %q, want in_channel", resp.ResponseType)
 	}
@@ -65,8 +65,8 @@ func TestCommandAcksAtOnceThenAnswersOnResponseURL(t *testing.T) {
 		"*Export controls*",
 		"*<https://example.com/a?x=1&amp;y=2|Chips &amp; more>* · Example News · 3 Feb 2025\n> Limits on &lt;advanced&gt; chips tightened. [<https://example.com/a|1>]",
 	}
-	if strings.Join(resp.Blocks, "\n---\n") != strings.Join(wantBlocks, "\n---\n") {
-		t.Errorf("blocks =\n%s\nwant\n%s", strings.Join(resp.Blocks, "\n---\n"), strings.Join(wantBlocks, "\n---\n"))
+	if strings.Join(resp.BlockTexts(), "\n---\n") != strings.Join(wantBlocks, "\n---\n") {
+		t.Errorf("blocks =\n%s\nwant\n%s", strings.Join(resp.BlockTexts(), "\n---\n"), strings.Join(wantBlocks, "\n---\n"))
 	}
 	if !strings.Contains(resp.Text, "Limits on &lt;advanced&gt; chips tightened.") {
 		t.Errorf("fallback text %q lacks the answer", resp.Text)
@@ -87,12 +87,12 @@ func TestCommandEphemeralReply(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
 	}
-	resp := waitN(t, rs.got, 1)[0]
+	resp := rs.WaitResponses(t, 1)[0]
 	if resp.ResponseType != "ephemeral" {
 		t.Errorf("response_type = %q, want ephemeral", resp.ResponseType)
 	}
-	if len(resp.Blocks) != 2 || resp.Blocks[1] != "/brief ask &lt;question&gt;" {
-		t.Errorf("blocks = %q", resp.Blocks)
+	if len(resp.BlockTexts()) != 2 || resp.BlockTexts()[1] != "/brief ask &lt;question&gt;" {
+		t.Errorf("blocks = %q", resp.BlockTexts())
 	}
 }
 
@@ -153,7 +153,7 @@ func TestSignedRequestAtTheEdgeOfTheWindowIsAccepted(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200", w.Code)
 	}
-	waitN(t, rs.got, 1)
+	rs.WaitResponses(t, 1)
 }
 
 func TestURLVerification(t *testing.T) {
@@ -304,9 +304,9 @@ func TestLongCommandReplyFallsBackToResponseURL(t *testing.T) {
 	}
 	h := handlerFunc(func(context.Context, bot.Request) bot.Reply { return reply })
 	serve(a.HTTPHandler(h), signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("digest", rs.hookURL("5")), testSecret, clock))
-	got := waitN(t, rs.got, maxResponses)
+	got := rs.WaitResponses(t, maxResponses)
 	idle(t, a)
-	if len(rs.got) != 0 {
+	if rs.PendingResponses() != 0 {
 		t.Errorf("more than %d posts to one response_url", maxResponses)
 	}
 	for _, r := range got {
@@ -327,7 +327,7 @@ func TestMetricsCountRequestsAndAcks(t *testing.T) {
 	h := a.HTTPHandler(&recorder{})
 	serve(h, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("help", rs.hookURL("6")), testSecret, clock))
 	serve(h, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody("help", rs.hookURL("6")), "forged", clock))
-	waitN(t, rs.got, 1)
+	rs.WaitResponses(t, 1)
 	idle(t, a)
 
 	// A second adapter on the same registry shares the collectors.

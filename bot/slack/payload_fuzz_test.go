@@ -51,7 +51,7 @@ func fuzzSlackPost(t *testing.T, a *Adapter, h http.Handler, path, contentType, 
 		t.Fatalf("%s: status %d for %q", path, w.Code, body)
 	}
 	select {
-	case <-a.inflight.idle():
+	case <-a.rt.Idle():
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s: answers still in flight for %q", path, body)
 	}

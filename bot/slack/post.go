@@ -190,9 +190,8 @@ func (a *Adapter) retry(ctx context.Context, method, channel string, post func()
 			return fmt.Errorf("%s: %w", method, err)
 		}
 		a.m.posts.WithLabelValues(method, "rate_limited").Inc()
-		wait := min(max(rl.RetryAfter, time.Second), maxRetryAfter)
-		a.log.Warn("rate limited by Slack; retrying", "method", method, "channel", channel, "retry_after", wait.String(), "attempt", attempt)
-		if err := a.sleep(ctx, wait); err != nil {
+		a.log.Warn("rate limited by Slack; retrying", "method", method, "channel", channel, "retry_after", rl.RetryAfter.String(), "attempt", attempt)
+		if err := bot.RetryAfter(ctx, a.sleep, rl.RetryAfter); err != nil {
 			return fmt.Errorf("%s: rate limited, gave up waiting: %w", method, err)
 		}
 	}

@@ -35,11 +35,11 @@ func TestPostSplitsALongDigestIntoAThread(t *testing.T) {
 		if p.ThreadTS != wantThread {
 			t.Errorf("message %d thread_ts = %q, want %q", i+1, p.ThreadTS, wantThread)
 		}
-		if len(p.Blocks) == 0 || len(p.Blocks) > 50 || p.Text == "" {
-			t.Errorf("message %d: %d blocks, text %d chars", i+1, len(p.Blocks), len(p.Text))
+		if len(p.BlockTexts()) == 0 || len(p.BlockTexts()) > 50 || p.Text == "" {
+			t.Errorf("message %d: %d blocks, text %d chars", i+1, len(p.BlockTexts()), len(p.Text))
 		}
 		n := 0
-		for _, b := range p.Blocks {
+		for _, b := range p.BlockTexts() {
 			if c := utf8.RuneCountInString(b); c > 3000 {
 				t.Errorf("message %d has a %d-character block", i+1, c)
 			}
@@ -153,7 +153,7 @@ func TestSecretsNeverReachTheLog(t *testing.T) {
 	f := newFakeSlack(t)
 	f.fail = func(string, int) (int, string, string) { return 0, "", "invalid_auth" }
 	rs := newResponseServer(t)
-	rs.status = http.StatusNotFound
+	rs.refuse(http.StatusNotFound)
 	a, logs, _ := newTestAdapter(t, f, Config{AppToken: testAppToken, SigningSecret: testSecret, Now: fixedNow})
 	h := a.HTTPHandler(handlerFunc(func(context.Context, bot.Request) bot.Reply { return longReply(6, 5) }))
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"briefbot/bot"
+	"briefbot/bot/slack/slackfake"
 	"briefbot/briefing"
 	"briefbot/briefing/store"
 )
@@ -33,18 +34,18 @@ func TestRealRouterOverHTTP(t *testing.T) {
 	rs := newResponseServer(t)
 	a, _ := httpAdapter(t, f)
 	h := a.HTTPHandler(router)
-	command := func(text, id string) response {
+	command := func(text, id string) slackfake.Post {
 		t.Helper()
 		w := serve(h, signed(t, "/slack/commands", "application/x-www-form-urlencoded", commandBody(text, rs.hookURL(id)), testSecret, clock))
 		if w.Code != 200 || w.Body.Len() != 0 {
 			t.Fatalf("%q: ack %d %q", text, w.Code, w.Body.String())
 		}
-		return waitN(t, rs.got, 1)[0]
+		return rs.WaitResponses(t, 1)[0]
 	}
 
 	t.Run("ask answers in the channel with linked citations", func(t *testing.T) {
 		r := command("ask what happened to the apple blossoms?", "r1")
-		all := strings.Join(r.Blocks, "\n")
+		all := strings.Join(r.BlockTexts(), "\n")
 		if r.ResponseType != "in_channel" {
 			t.Errorf("response_type = %q", r.ResponseType)
 		}
@@ -64,7 +65,7 @@ func TestRealRouterOverHTTP(t *testing.T) {
 
 	t.Run("a bare question is an ask", func(t *testing.T) {
 		r := command("electric cranes at the port", "r2")
-		if all := strings.Join(r.Blocks, "\n"); !strings.Contains(all, "freight.example.net/valmora-electric-cranes|") {
+		if all := strings.Join(r.BlockTexts(), "\n"); !strings.Contains(all, "freight.example.net/valmora-electric-cranes|") {
 			t.Errorf("answer does not cite the crane article:\n%s", all)
 		}
 	})
@@ -80,7 +81,7 @@ func TestRealRouterOverHTTP(t *testing.T) {
 
 	t.Run("sources lists the corpus", func(t *testing.T) {
 		r := command("sources", "r4")
-		all := strings.Join(r.Blocks, "\n")
+		all := strings.Join(r.BlockTexts(), "\n")
 		for _, want := range []string{"Port of Valmora orders electric cranes", "Late frost damages apple blossoms"} {
 			if !strings.Contains(all, want) {
 				t.Errorf("sources lacks %q:\n%s", want, all)
@@ -95,7 +96,7 @@ func TestRealRouterOverHTTP(t *testing.T) {
 		if p.ThreadTS != "1700000200.000100" {
 			t.Errorf("thread_ts = %q", p.ThreadTS)
 		}
-		if all := strings.Join(p.Blocks, "\n"); !strings.Contains(all, "tarn-frost-2025|1>]") {
+		if all := strings.Join(p.BlockTexts(), "\n"); !strings.Contains(all, "tarn-frost-2025|1>]") {
 			t.Errorf("mention answer lacks a citation:\n%s", all)
 		}
 	})

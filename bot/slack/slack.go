@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,11 +22,12 @@ import (
 
 const (
 	platform      = "slack"
-	drainTimeout  = 10 * time.Second // how long Listen waits for in-flight answers
 	answerTimeout = 5 * time.Minute  // one answer, from request to the last post
+	answerReserve = 30 * time.Second // of answerTimeout, kept for delivering a reply
+	workers       = 8                // answers being built at once
+	queue         = 1000             // answers that may wait for a worker
 	maxBody       = 1 << 20          // largest HTTP request body accepted
 	maxAttempts   = 4                // posts tried per message when Slack says 429
-	maxRetryAfter = time.Minute      // longest Retry-After honoured per attempt
 	seenTTL       = time.Hour        // how long an event_id is remembered
 	seenMax       = 10000            // how many event_ids are remembered
 	maxResponses  = 5                // posts Slack accepts on one response_url
@@ -43,6 +43,10 @@ type Config struct {
 	Registerer                        prometheus.Registerer // may be nil: metrics are not registered
 	HTTPClient                        *http.Client          // may be nil
 	Now                               func() time.Time      // may be nil; for signature timestamps and dedupe
+	// Seen remembers event ids, command trigger ids and messages already
+	// taken, so a delivery Slack repeats is answered once; the store's
+	// (durable across restarts) in production. nil: in memory.
+	Seen bot.Seen
 }
 
 // Adapter is briefbot's Slack platform. It implements bot.Chat.
@@ -53,20 +57,17 @@ type Adapter struct {
 	http   *http.Client
 	api    *slack.Client // nil without a bot token
 	m      *metrics
-	seen   *seenSet
+	seen   bot.Seen
 	botID  botIdentity
 	listen atomic.Pointer[handlerBox] // the Handler Listen was given
+	rt     *bot.Runtime
 
-	inflight inflight
-	abort    chan struct{} // closed when shutdown stops waiting for answers
-	stopOnce sync.Once
-	sleep    func(ctx context.Context, d time.Duration) error // waits out a 429; a test double in tests
-	drain    time.Duration
+	sleep func(ctx context.Context, d time.Duration) error // waits out a 429; a test double in tests
 }
 
 type handlerBox struct{ h bot.Handler }
 
-var _ bot.Chat = (*Adapter)(nil)
+var _ bot.HTTPChat = (*Adapter)(nil)
 
 // New returns an Adapter. It does no I/O; tokens are first used by Listen,
 // Post and the HTTP endpoints.
@@ -90,21 +91,28 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rt, err := bot.NewRuntime(bot.RuntimeOptions{
+		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: workers, Queue: queue,
+		Drain: bot.ShutdownGrace, Log: log, Registerer: cfg.Registerer,
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	a := &Adapter{
 		cfg:   cfg,
-		log:   cfg.Log,
+		log:   log,
 		now:   cfg.Now,
 		http:  cfg.HTTPClient,
 		m:     m,
-		abort: make(chan struct{}),
-		sleep: sleepCtx,
-		drain: drainTimeout,
-	}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
+		rt:    rt,
+		sleep: bot.SleepContext,
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -112,7 +120,10 @@ func New(cfg Config) (*Adapter, error) {
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 30 * time.Second}
 	}
-	a.seen = newSeenSet(seenTTL, seenMax)
+	a.seen = cfg.Seen
+	if a.seen == nil {
+		a.seen = bot.NewMemorySeen(seenMax, a.now)
+	}
 	if cfg.BotToken != "" {
 		opts := []slack.Option{
 			slack.OptionAPIURL(cfg.APIURL),
@@ -129,8 +140,9 @@ func New(cfg Config) (*Adapter, error) {
 
 // Listen answers Slack through h. With a bot token and an app token it runs
 // Socket Mode, acknowledging every envelope at once; otherwise it records h
-// for HTTPHandler and waits. It blocks until ctx is done, then waits up to
-// 10 s for answers in flight (from either mode) before cancelling them.
+// for HTTPHandler and waits. It blocks until ctx is done, then refuses new
+// requests (HTTP 503) and waits up to bot.ShutdownGrace for answers in
+// flight (from either mode) before cancelling them.
 // It returns early with an error only when Socket Mode cannot connect for
 // good (a revoked or invalid token).
 func (a *Adapter) Listen(ctx context.Context, h bot.Handler) error {
@@ -144,28 +156,22 @@ func (a *Adapter) Listen(ctx context.Context, h bot.Handler) error {
 	} else {
 		<-ctx.Done()
 	}
-	a.shutdown()
+	a.rt.Shutdown()
 	return err
 }
 
-// shutdown waits (bounded) for answers in flight, then cancels the rest.
-func (a *Adapter) shutdown() {
-	t := time.NewTimer(a.drain)
-	defer t.Stop()
-	select {
-	case <-a.inflight.idle():
-		return
-	case <-t.C:
+// Name is "slack".
+func (a *Adapter) Name() string { return platform }
+
+// CanPost reports whether a bot token is configured.
+func (a *Adapter) CanPost() bool { return a.api != nil }
+
+// HTTPPrefix is "/slack/" when a signing secret is configured, else "".
+func (a *Adapter) HTTPPrefix() string {
+	if a.cfg.SigningSecret == "" {
+		return ""
 	}
-	a.stopOnce.Do(func() { close(a.abort) })
-	n := a.inflight.count()
-	a.log.Warn("shutdown: cancelled answers still in flight", "answers", n, "waited", a.drain.String())
-	t2 := time.NewTimer(time.Second)
-	defer t2.Stop()
-	select {
-	case <-a.inflight.idle():
-	case <-t2.C:
-	}
+	return "/slack/"
 }
 
 // handler returns h, or the Handler given to Listen.
@@ -198,60 +204,6 @@ func (a *Adapter) Post(ctx context.Context, to bot.Destination, r bot.Reply) err
 	return nil
 }
 
-// inflight counts answers being worked on.
-type inflight struct {
-	mu     sync.Mutex
-	n      int
-	idleCh chan struct{} // closed while n == 0
-}
-
-func (f *inflight) begin() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.n == 0 || f.idleCh == nil {
-		f.idleCh = make(chan struct{})
-	}
-	f.n++
-}
-
-func (f *inflight) end() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.n--
-	if f.n == 0 {
-		close(f.idleCh)
-	}
-}
-
-func (f *inflight) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.n
-}
-
-// idle returns a channel that is closed once no answer is in flight.
-func (f *inflight) idle() <-chan struct{} {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.n == 0 {
-		c := make(chan struct{})
-		close(c)
-		return c
-	}
-	return f.idleCh
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // metrics are the adapter's Prometheus collectors.
 type metrics struct {
 	requests *prometheus.CounterVec
@@ -275,36 +227,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Messages sent to Slack by method (chat.postMessage, chat.postEphemeral, response_url) and result (ok, error, rate_limited).",
 		}, []string{"method", "result"}),
 	}
-	if reg == nil {
-		return m, nil
-	}
 	var err error
-	m.requests, err = register(reg, m.requests)
-	if err != nil {
-		return nil, err
+	if m.requests, err = bot.Register(reg, m.requests); err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
 	}
-	m.ack, err = register(reg, m.ack)
-	if err != nil {
-		return nil, err
+	if m.ack, err = bot.Register(reg, m.ack); err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
 	}
-	m.posts, err = register(reg, m.posts)
-	if err != nil {
-		return nil, err
+	if m.posts, err = bot.Register(reg, m.posts); err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c, or returns the collector already registered under
-// its name (a second Adapter on the same registry shares the metrics).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old, nil
-			}
-		}
-		return c, fmt.Errorf("slack: register metrics: %w", err)
-	}
-	return c, nil
 }

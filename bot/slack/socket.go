@@ -86,7 +86,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, h b
 			return
 		}
 		cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
-		a.dispatchEvent(ctx, h, cb, ev.InnerEvent)
+		a.run(ctx, "event", a.eventJob(h, cb, ev.InnerEvent))
 	case socketmode.EventTypeSlashCommand:
 		start := time.Now()
 		if evt.Request != nil {
@@ -97,7 +97,7 @@ func (a *Adapter) onSocketEvent(ctx context.Context, smc *socketmode.Client, h b
 			a.m.requests.WithLabelValues("command", "bad_request").Inc()
 			return
 		}
-		a.onCommand(ctx, h, command{Channel: cmd.ChannelID, User: cmd.UserID, Text: cmd.Text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID})
+		a.run(ctx, "command", a.commandJob(h, command{Channel: cmd.ChannelID, User: cmd.UserID, Text: cmd.Text, ResponseURL: cmd.ResponseURL, TriggerID: cmd.TriggerID}))
 	case socketmode.EventTypeInteractive:
 		if evt.Request != nil {
 			a.ack(ctx, smc, evt.Request.EnvelopeID, time.Now())
@@ -112,4 +112,13 @@ func (a *Adapter) ack(ctx context.Context, smc *socketmode.Client, envelopeID st
 		return
 	}
 	a.m.ack.WithLabelValues("socket").Observe(time.Since(start).Seconds())
+}
+
+// run runs an acknowledged request's job on the runtime; once shutdown has
+// begun the request is dropped (Socket Mode is closing too).
+func (a *Adapter) run(ctx context.Context, kind string, job func(context.Context)) {
+	if !a.rt.Go(ctx, job) {
+		a.log.Warn("request dropped: shutting down", "kind", kind)
+		a.m.requests.WithLabelValues(kind, "error").Inc()
+	}
 }

@@ -9,63 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack/slacktest"
 
 	"briefbot/bot"
 )
-
-// fakeSocket is Slack's Socket Mode end: slacktest's /ws, driven by the test.
-type fakeSocket struct {
-	send chan string          // envelopes to write to the bot
-	acks chan json.RawMessage // what the bot wrote back
-}
-
-func newFakeSocket() *fakeSocket {
-	return &fakeSocket{send: make(chan string, 10), acks: make(chan json.RawMessage, 10)}
-}
-
-func (s *fakeSocket) bind(c slacktest.Customize) {
-	c.Handle("/ws", slacktest.Websocket(func(conn *websocket.Conn) {
-		closed := make(chan struct{})
-		go func() {
-			defer close(closed)
-			for {
-				_, msg, err := conn.ReadMessage()
-				if err != nil {
-					return
-				}
-				s.acks <- msg
-			}
-		}()
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"hello","num_connections":1,"debug_info":{"host":"test"},"connection_info":{"app_id":"A0001"}}`)); err != nil {
-			return
-		}
-		for {
-			select {
-			case m := <-s.send:
-				if err := conn.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
-					return
-				}
-			case <-closed:
-				return
-			}
-		}
-	}))
-}
-
-// ack waits for the bot's acknowledgement of an envelope.
-func (s *fakeSocket) ack(t *testing.T, envelopeID string) {
-	t.Helper()
-	msg := waitN(t, s.acks, 1)[0]
-	var got map[string]any
-	if err := json.Unmarshal(msg, &got); err != nil {
-		t.Fatalf("ack %s is not JSON: %v", msg, err)
-	}
-	if got["envelope_id"] != envelopeID || len(got) != 1 {
-		t.Fatalf("ack = %s, want {\"envelope_id\":%q}", msg, envelopeID)
-	}
-}
 
 func slashEnvelope(id, text, responseURL string) string {
 	payload, _ := json.Marshal(map[string]string{
@@ -80,8 +27,8 @@ func eventsEnvelope(id string, retry int, body string) string {
 }
 
 func TestSocketModeRoundTrip(t *testing.T) {
-	sock := newFakeSocket()
-	f := newFakeSlack(t, sock.bind)
+	f := newFakeSlack(t)
+	sock := socketOf(f)
 	rs := newResponseServer(t)
 	a, logs, _ := newTestAdapter(t, f, Config{AppToken: testAppToken, SigningSecret: testSecret, Now: fixedNow})
 	rec := &recorder{}
@@ -99,32 +46,32 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	go func() { done <- a.Listen(ctx, h) }()
 
 	// A slash command: acknowledged at once, answered on response_url.
-	sock.send <- slashEnvelope("env-1", "ask what about chips?", rs.hookURL("s1"))
+	sock.send(slashEnvelope("env-1", "ask what about chips?", rs.hookURL("s1")))
 	sock.ack(t, "env-1")
 	close(release)
-	resp := waitN(t, rs.got, 1)[0]
-	if resp.ResponseType != "in_channel" || len(resp.Blocks) != 1 || resp.Blocks[0] != "*you said: ask what about chips?*" {
+	resp := rs.WaitResponses(t, 1)[0]
+	if resp.ResponseType != "in_channel" || len(resp.BlockTexts()) != 1 || resp.BlockTexts()[0] != "*you said: ask what about chips?*" {
 		t.Errorf("command answer = %+v", resp)
 	}
 
 	// An @mention: acknowledged, answered in its thread.
 	mention := eventBody("EvS1", mentionEvent("U0USER1", "<@"+testBotUser+"> digest", "1700000100.000100", ""))
-	sock.send <- eventsEnvelope("env-2", 0, mention)
+	sock.send(eventsEnvelope("env-2", 0, mention))
 	sock.ack(t, "env-2")
 	p := f.wait(t, 1)[0]
-	if p.Channel != "C0001" || p.ThreadTS != "1700000100.000100" || p.Blocks[0] != "*you said: digest*" {
+	if p.Channel != "C0001" || p.ThreadTS != "1700000100.000100" || p.BlockTexts()[0] != "*you said: digest*" {
 		t.Errorf("mention answer = %+v", p)
 	}
 
 	// The same event again over Socket Mode (a retry) and over HTTP: acknowledged, not answered again.
-	sock.send <- eventsEnvelope("env-3", 1, mention)
+	sock.send(eventsEnvelope("env-3", 1, mention))
 	sock.ack(t, "env-3")
 	if w := serve(a.HTTPHandler(nil), signed(t, "/slack/events", "application/json", mention, testSecret, clock)); w.Code != http.StatusOK {
 		t.Errorf("HTTP delivery of the same event: status %d", w.Code)
 	}
 
 	// An envelope slack-go cannot parse is still acknowledged.
-	sock.send <- eventsEnvelope("env-4", 0, eventBody("EvS2", `{"type":"some_future_event","ts":"1.0"}`))
+	sock.send(eventsEnvelope("env-4", 0, eventBody("EvS2", `{"type":"some_future_event","ts":"1.0"}`)))
 	sock.ack(t, "env-4")
 
 	idle(t, a)
@@ -199,20 +146,18 @@ func TestListenWaitsForAnswersInFlight(t *testing.T) {
 	if err := waitN(t, done, 1)[0]; err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case r := <-rs.got:
-		if r.Blocks[0] != "*late but complete*" {
-			t.Errorf("answer = %q", r.Blocks)
-		}
-	default:
-		t.Error("Listen returned before the answer in flight was delivered")
+	if rs.PendingResponses() == 0 {
+		t.Fatal("Listen returned before the answer in flight was delivered")
+	}
+	if r := rs.WaitResponses(t, 1)[0]; r.BlockTexts()[0] != "*late but complete*" {
+		t.Errorf("answer = %q", r.BlockTexts())
 	}
 }
 
 func TestListenCancelsAnswersAfterTheDrainBound(t *testing.T) {
 	rs := newResponseServer(t)
 	a, logs, _ := newTestAdapter(t, newFakeSlack(t), Config{SigningSecret: testSecret, Now: fixedNow})
-	a.drain = 10 * time.Millisecond
+	a.rt = shortDrain(t, a)
 	started := make(chan struct{}, 1)
 	h := handlerFunc(func(ctx context.Context, _ bot.Request) bot.Reply {
 		started <- struct{}{}
@@ -229,7 +174,28 @@ func TestListenCancelsAnswersAfterTheDrainBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	idle(t, a)
-	if !strings.Contains(logs.String(), "cancelled answers still in flight") {
+	if !strings.Contains(logs.String(), "cancelling answers still in flight") {
 		t.Errorf("shutdown did not log the cancelled answer:\n%s", logs.String())
+	}
+}
+
+// socket drives f's Socket Mode connection.
+type socket struct{ f *fakeSlack }
+
+func socketOf(f *fakeSlack) socket { return socket{f} }
+
+func (s socket) send(envelope string) { s.f.SendEnvelope(envelope) }
+
+// ack waits for the bot's acknowledgement of an envelope: exactly
+// {"envelope_id": ID}.
+func (s socket) ack(t *testing.T, envelopeID string) {
+	t.Helper()
+	msg := s.f.NextAck(t)
+	var got map[string]any
+	if err := json.Unmarshal(msg, &got); err != nil {
+		t.Fatalf("ack %s is not JSON: %v", msg, err)
+	}
+	if got["envelope_id"] != envelopeID || len(got) != 1 {
+		t.Fatalf("ack = %s, want {\"envelope_id\":%q}", msg, envelopeID)
 	}
 }

@@ -58,6 +58,9 @@ type page struct {
 	source    string
 	url       string
 	published time.Time
+	// lateDate is a date the markup gives without saying it is the
+	// publication date (an HTML <time>): used when the text states none.
+	lateDate time.Time
 }
 
 // furniture reports whether r marks page furniture, as opposed to text used
@@ -110,6 +113,9 @@ func clean(pg *page) {
 	markAuthorLines(pg)
 	markTail(pg)
 	markRepeats(bs)
+	if pg.published.IsZero() {
+		footDate(pg)
+	}
 	if pg.source == "" {
 		for i := range bs {
 			switch bs[i].why {
@@ -308,7 +314,8 @@ func openingRule(s string, words int) reason {
 	}
 	for _, p := range [...]string{"related:", "read also:", "also read:", "read more:", "see also:", "recommended:",
 		"more:", "watch:", "listen:", "further reading:", "you may also like", "you might also like", "more from",
-		"more stories", "related stories", "related articles", "related posts", "read next", "up next"} {
+		"more stories", "related stories", "related articles", "related posts", "read next", "up next",
+		"next story:", "next article:", "next post:", "previous story:", "previous article:", "previous post:", "prev:"} {
 		if strings.HasPrefix(ls, p) {
 			if strings.Trim(ls[len(p):], " :-–—") != "" {
 				return rWidget // the teaser is on the same line
@@ -353,7 +360,8 @@ func isPrefixWord(w string) bool {
 		"caption", "courtesy", "reporting", "additional", "editing", "writing", "compiled", "file", "related",
 		"read", "also", "see", "recommended", "more", "watch", "listen", "further", "you", "up", "tags", "tagged",
 		"filed", "posted", "categories", "category", "topics", "advertisement", "sponsored", "story", "article",
-		"continue", "skip", "jump", "reading", "estimated", "disclaimer", "editor's", "editor’s", "scroll":
+		"continue", "skip", "jump", "reading", "estimated", "disclaimer", "editor's", "editor’s", "scroll",
+		"next", "previous", "prev":
 		return true
 	}
 	return false

@@ -247,3 +247,42 @@ func TestMayHoldNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLTimeElement checks that a <time datetime> in the article dates a
+// page whose text gives only a relative time, and that one in a sidebar
+// does not.
+func TestHTMLTimeElement(t *testing.T) {
+	const body = `<p>The council voted on Tuesday to rebuild the old pier, which storms damaged two winters ago, at a cost the town can meet from reserves.</p><p>Work will start in the spring and should take a year, officials said at the meeting.</p>`
+	for _, tt := range []struct{ name, page, want string }{
+		{"in the article", `<html><body><article><h1>Council votes to rebuild pier</h1><time datetime="2015-03-03T10:00:00Z">2 days ago</time>` + body + `</article></body></html>`, "2015-03-03"},
+		{"in a sidebar only", `<html><body><aside><time datetime="2014-11-02">Nov 2</time></aside><article><h1>Council votes to rebuild pier</h1>` + body + `</article></body></html>`, "0001-01-01"},
+	} {
+		d, err := Parse("pier.html", []byte(tt.page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Published.Format("2006-01-02"); got != tt.want {
+			t.Errorf("%s: Published %s, want %s", tt.name, got, tt.want)
+		}
+		if strings.Contains(d.Text, "days ago") {
+			t.Errorf("%s: relative time left in Text: %q", tt.name, d.Text)
+		}
+	}
+}
+
+// TestDateBelowArticle checks a page that gives its date and byline only
+// below the text.
+func TestDateBelowArticle(t *testing.T) {
+	page := "Ferry adds summer boat\n\nThe ferry company added a second boat on the island route for the summer, its manager said.\n\n" +
+		"Tickets for the extra crossings go on sale next week at the harbour office.\n\nPosted by Ana Costa on 4 May 2016\nNext story: Harbour fees rise\n"
+	d, err := Parse("ferry.txt", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Published.Format("2006-01-02") != "2016-05-04" || d.Author != "Ana Costa" {
+		t.Errorf("Published %v Author %q", d.Published, d.Author)
+	}
+	if strings.Contains(d.Text, "Posted by") || strings.Contains(d.Text, "Next story") {
+		t.Errorf("footer left in Text: %q", d.Text)
+	}
+}

@@ -3,6 +3,7 @@ package corpus
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -59,7 +60,7 @@ func pageHeadline(body *html.Node) string {
 			case atom.Article, atom.Main:
 				inMain = true
 			case atom.H1:
-				if !chrome && h1 == "" {
+				if !chrome && h1 == "" && !isLogo(n) {
 					h1 = normalize(nodeText(n))
 				}
 				return
@@ -79,6 +80,45 @@ func pageHeadline(body *html.Node) string {
 		return h1
 	}
 	return h2
+}
+
+// isLogo reports whether a heading is the site's name rather than a
+// headline: it links to the site's front page, or its class or id names a
+// logo, brand or masthead.
+func isLogo(n *html.Node) bool {
+	for _, k := range [...]string{"class", "id"} {
+		v := strings.ToLower(attr(n, k))
+		for _, w := range [...]string{"logo", "brand", "masthead", "site-title", "site-name", "sitename", "site_title"} {
+			if strings.Contains(v, w) {
+				return true
+			}
+		}
+	}
+	var link func(n *html.Node) bool
+	link = func(n *html.Node) bool {
+		if n.Type == html.ElementNode && n.DataAtom == atom.A {
+			if h := strings.TrimSpace(attr(n, "href")); h == "/" || h == "./" || strings.HasSuffix(h, "://"+hostOf(h)+"/") {
+				return true
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if link(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return link(n)
+}
+
+// hostOf returns the host of an absolute URL, or "".
+func hostOf(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return host
 }
 
 // nodeText is the text inside n.
@@ -120,14 +160,14 @@ func reconcileTitle(title, site string, m htmlMeta, h string) (string, string) {
 	if ft == fh {
 		return h, ""
 	}
-	if site := siteAround(title, h); site != "" {
+	if site := siteAround(title, h); site != "" && countWords(site) <= countWords(h) {
 		return h, site
 	}
 	if m.declared != "" && foldKey(m.declared) == ft {
 		return title, ""
 	}
-	if !strings.Contains(ft, fh) {
-		return h, ""
+	if !strings.Contains(ft, fh) && countWords(h) >= 3 {
+		return h, "" // a <title> of site and section names
 	}
 	return title, ""
 }
@@ -162,4 +202,41 @@ func siteAround(title, h string) string {
 		return rest
 	}
 	return ""
+}
+
+// pageTime returns the date of the first <time datetime="..."> of the page
+// outside the header, navigation, sidebars and footer (an article's own
+// header counts), or the zero time.
+func pageTime(body *html.Node) time.Time {
+	var found time.Time
+	var walk func(n *html.Node, inMain, chrome bool)
+	walk = func(n *html.Node, inMain, chrome bool) {
+		if !found.IsZero() {
+			return
+		}
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Header, atom.Nav, atom.Aside, atom.Footer:
+				if n.DataAtom != atom.Header || !inMain {
+					chrome = true
+				}
+			case atom.Article, atom.Main:
+				inMain = true
+			case atom.Time:
+				if !chrome {
+					if t, ok := parseDateValue(attr(n, "datetime")); ok {
+						found = t
+						return
+					}
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inMain, chrome)
+		}
+	}
+	if body != nil {
+		walk(body, false, false)
+	}
+	return found
 }

@@ -76,6 +76,7 @@ func htmlPage(data []byte) (page, error) {
 	if pg.title == "" {
 		pg.title = m.title
 	}
+	pg.lateDate = pageTime(body)
 	var site string
 	pg.title, site = reconcileTitle(pg.title, pg.source, m, pageHeadline(body))
 	if pg.source == "" {

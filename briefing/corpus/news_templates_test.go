@@ -18,6 +18,15 @@ type wrapper struct {
 	render func(title string, day time.Time, paras []string, other string) string
 }
 
+// templateChrome is the furniture the invented templates put around an
+// article; none of it may reach the text.
+var templateChrome = []string{"MORNING LANTERN", "Sign in", "Lantern Staff", "Related articles", "Breaking News",
+	"Updated 10:32", "Follow us", "Toggle navigation", "NEWS / WORLD", "Share this", "Like Loading", "Previous Post",
+	"Europe", "Listen", "min read", "Trending now", "All rights reserved", "More stories", "Skip to content",
+	"Harbour Times", "Popular", "Northgate Courier", "Most Read", "STAFF WRITER", "Share on", "Valley Post",
+	"RELATED", "You might also like", "What's On", "Fenland Echo", "Tidewater Notes", "Coastal Tribune", "Open Menu",
+	"Don't Miss", "Fellows Program", "Posted by", "Previous article", "Borough Gazette", "Your borough", "Recent Posts", "Filed on", "Next story", "Sections"}
+
 // inventedTemplates are site templates of our own making, unlike the five
 // the news corpus was saved in, to check that the title and date rules
 // carry over to pages laid out in other ways.
@@ -124,6 +133,22 @@ var inventedTemplates = []wrapper{
 		return "Open Menu\nPolitics Foreign Affairs Culture Fellows Program\nSubscribe\n\n" + title + "\n\nPosted by Editor on " +
 			day.Format("2 January 2006") + "\n\n" + strings.Join(paras, "\n\n") + "\n\nShare on Facebook\nPrevious article\n" + other + "\n"
 	}},
+	{".html", func(title string, day time.Time, paras []string, other string) string {
+		title, other, paras = escapeAll(title, other, paras)
+		var b strings.Builder
+		b.WriteString("<html><head><title>" + title + " | Borough Gazette</title></head><body>")
+		b.WriteString(`<div class="top"><h1 class="site-title"><a href="/">Borough Gazette</a></h1><p>Your borough, every day</p></div>`)
+		b.WriteString(`<div class="post"><h2 class="entry-title">` + title + `</h2><div class="meta">Posted on ` + day.Format("January 2, 2006") + ` by gazette</div>`)
+		for _, p := range paras {
+			b.WriteString("<p>" + p + "</p>")
+		}
+		b.WriteString(`</div><div class="widget"><h3>Recent Posts</h3><ul><li><a href="/r">` + other + `</a></li></ul></div></body></html>`)
+		return b.String()
+	}},
+	{".txt", func(title string, day time.Time, paras []string, other string) string {
+		return "Sections  |  Search\n\n" + title + "\n\n" + strings.Join(paras, "\n\n") + "\n\nFiled on " + day.Format("2 January 2006") +
+			" at 10:32\nTags: world, news\nNext story: " + other + "\n"
+	}},
 }
 
 // escapeAll escapes a title, another title and paragraphs for HTML.
@@ -183,6 +208,11 @@ func TestNewsInInventedTemplates(t *testing.T) {
 			}
 			if why := furnitureTitle(d.Title); why != "" {
 				t.Errorf("template %d: title %q is %s", k, d.Title, why)
+			}
+			for _, c := range templateChrome {
+				if strings.Contains(d.Text, c) && !strings.Contains(strings.Join(a.paras, "\n"), c) {
+					t.Errorf("template %d, %q: furniture %q left in the text", k, a.title, c)
+				}
 			}
 		}
 		t.Logf("template %d (%s): titles %d/%d, dates %d/%d", k, w.ext, titles, len(arts), dates, len(arts))

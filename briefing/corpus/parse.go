@@ -59,6 +59,9 @@ func Parse(p string, data []byte) (Document, error) {
 		return Document{}, fmt.Errorf("corpus: parse %s: %w", p, err)
 	}
 	clean(&pg)
+	if pg.published.IsZero() {
+		pg.published = pg.lateDate
+	}
 	text := joinKept(pg.blocks)
 	if text == "" {
 		return Document{}, fmt.Errorf("corpus: parse %s: %w", p, errNoText)

@@ -118,7 +118,7 @@ func isKicker(bs []block, i int, afterProse bool) bool {
 	if b.sh.words >= 5 {
 		return n.sh.lower > 0
 	}
-	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0
+	return n.sh.words >= 5 || n.sh.words > b.sh.words && n.sh.lower > 0 || nextIsMeta(bs, j)
 }
 
 // nextKeptIndex returns the index of the next block after bs[i] that is
@@ -370,4 +370,40 @@ func leadsToBody(bs []block, i int) bool {
 		}
 	}
 	return false
+}
+
+// footDate finds the publication date of a page that states it below the
+// article rather than above it: a date or byline line among the last
+// blocks ("Filed on 3 March 2005", "Posted by Jane Doe, March 3, 2005").
+func footDate(pg *page) {
+	bs := pg.blocks
+	for i, n := len(bs)-1, 0; i >= 0 && n < 12; i-- {
+		b := &bs[i]
+		if b.why != keep && !b.why.furniture() {
+			return // the head's metadata: the article is above
+		}
+		if b.sh.words > 14 {
+			n++
+			continue
+		}
+		n++
+		if t, ok := dateLine(b.text); ok && !isUpdateLine(b.text) {
+			pg.published, b.why = t, rDate
+			return
+		}
+		if a, _, t, ok := parseByline(b.text); ok && !t.IsZero() {
+			pg.published, b.why = t, rByline
+			if pg.author == "" {
+				pg.author = a
+			}
+			return
+		}
+		if a, t, ok := metaLine(b.text); ok {
+			pg.published, b.why = t, rByline
+			if pg.author == "" {
+				pg.author = a
+			}
+			return
+		}
+	}
 }

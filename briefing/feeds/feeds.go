@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ import (
 type Library interface {
 	PutArticles(ctx context.Context, in []briefing.Incoming) (briefing.Put, error)
 	DeleteArticles(ctx context.Context, prefix string, cutoff time.Time) (int, error)
+	SaveIndex(ctx context.Context) error // persists what the two above changed
 }
 
 // Options configure a Poller. Store and Fetcher are required; Library is
@@ -202,6 +204,9 @@ func (p *Poller) Remove(ctx context.Context, id int64) (Feed, error) {
 		return Feed{}, err
 	}
 	n, err := p.opt.Library.DeleteArticles(ctx, prefix(id), time.Time{})
+	if err == nil {
+		err = p.opt.Library.SaveIndex(ctx)
+	}
 	if err != nil {
 		return Feed{Feed: f}, fmt.Errorf("feeds: remove articles of feed %d: %w", id, err)
 	}
@@ -297,7 +302,11 @@ func (p *Poller) PollAll(ctx context.Context) (Round, error) {
 	}
 	pr, perr := p.prune(ctx)
 	r.Pruned = pr
-	return r, errors.Join(ctx.Err(), perr)
+	if list, err := p.opt.Store.Feeds(ctx); err == nil {
+		p.m.failing.Set(float64(countFailing(list)))
+	}
+	serr := p.opt.Library.SaveIndex(ctx)
+	return r, errors.Join(ctx.Err(), perr, serr)
 }
 
 // drain collects o and whatever other outcomes are ready, so that they
@@ -329,7 +338,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	inflight := map[int64]bool{}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	lastPrune := time.Time{}
+	lastPrune, lastSave := time.Time{}, time.Now()
 	var r Round
 	for {
 		select {
@@ -337,6 +346,9 @@ func (p *Poller) Run(ctx context.Context) error {
 			for len(inflight) > 0 { // let the workers finish; their work is dropped
 				o := <-results
 				delete(inflight, o.feed.ID)
+			}
+			if err := p.opt.Library.SaveIndex(context.WithoutCancel(ctx)); err != nil {
+				p.log.Error("saving the index failed", "error", err.Error())
 			}
 			return ctx.Err()
 		case <-p.wake:
@@ -347,6 +359,14 @@ func (p *Poller) Run(ctx context.Context) error {
 				delete(inflight, o.feed.ID)
 			}
 			p.commit(ctx, batch, &r)
+			// The index is written when the polls in flight are done, or
+			// every half minute while they keep coming.
+			if len(inflight) == 0 || time.Since(lastSave) > 30*time.Second {
+				lastSave = time.Now()
+				if err := p.opt.Library.SaveIndex(ctx); err != nil && ctx.Err() == nil {
+					p.log.Error("saving the index failed", "error", err.Error())
+				}
+			}
 		}
 		now := p.opt.Now()
 		if p.opt.Retention > 0 && now.Sub(lastPrune) >= time.Hour {
@@ -435,7 +455,7 @@ func (p *Poller) poll(ctx context.Context, f store.Feed) outcome {
 		return o
 	}
 	base := o.resp.URL
-	pf, err := parseFeed(o.resp.Body, base)
+	pf, err := parseFeed(decodeCharset(o.resp.Body, o.resp.ContentType), base)
 	o.resp.Body = nil
 	if err != nil {
 		o.err = err
@@ -561,6 +581,11 @@ func hostOf(urls ...string) string {
 // commit writes a batch of outcomes: the articles in one transaction, then
 // each feed's items and state.
 func (p *Poller) commit(ctx context.Context, batch []outcome, r *Round) {
+	// A feed removed while it was polled stays removed: its poll is dropped.
+	batch = slices.DeleteFunc(batch, func(o outcome) bool {
+		_, err := p.opt.Store.Feed(ctx, o.feed.ID)
+		return errors.Is(err, store.ErrNotFound)
+	})
 	var in []briefing.Incoming
 	for _, o := range batch {
 		in = append(in, o.incoming...)

@@ -129,7 +129,7 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP %d %s", e.Code, http.StatusText(e.Code))
 }
 
-// ErrTooLarge is returned for a body over FetcherOptions.MaxBytes.
+// errTooLarge is returned for a body over FetcherOptions.MaxBytes.
 var errTooLarge = errors.New("response too large")
 
 // Public reports whether a is an address the Fetcher may connect to

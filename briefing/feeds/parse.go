@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
 
 	"briefbot/briefing/corpus"
 )
@@ -271,4 +274,28 @@ func isTeaser(text string) bool {
 		}
 	}
 	return false
+}
+
+// decodeCharset returns body as UTF-8 when the Content-Type names another
+// character set and the document does not declare its own (an XML
+// declaration's encoding wins, as the XML parser honours it).
+func decodeCharset(body []byte, contentType string) []byte {
+	_, params, err := mime.ParseMediaType(contentType)
+	cs := strings.ToLower(strings.TrimSpace(params["charset"]))
+	if err != nil || cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" {
+		return body
+	}
+	head := body[:min(len(body), 256)]
+	if bytes.HasPrefix(bytes.TrimSpace(head), []byte("<?xml")) && bytes.Contains(head, []byte("encoding=")) {
+		return body
+	}
+	r, err := charset.NewReaderLabel(cs, bytes.NewReader(body))
+	if err != nil {
+		return body
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return body
+	}
+	return out
 }

@@ -58,7 +58,7 @@ type Index struct {
 	// its terms' word vectors (zero when none is known); see passageVector.
 	vecs []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
-	vbuf []float32
+	vbuf []int32
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
@@ -185,20 +185,27 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 		ix.fillTermLexicon()
 	}
 	if cap(ix.vbuf) < d {
-		ix.vbuf = make([]float32, d)
+		ix.vbuf = make([]int32, d)
 	}
 	v := ix.vbuf[:d]
 	clear(v)
 	known := false
-	for _, tid := range tids {
-		li := ix.tlex[tid]
+	for i := 0; i < len(tids); {
+		j := i + 1
+		for j < len(tids) && tids[j] == tids[i] {
+			j++
+		}
+		li := ix.tlex[tids[i]]
+		tf := j - i
+		i = j
 		if li < 0 {
 			continue
 		}
-		w := lx.weight(int(li)) / lx.norms[li]
+		// Fixed point: the unit vector times the stem's weight and count.
+		w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
 		row := lx.vecs[int(li)*d : int(li+1)*d]
-		for k := range v {
-			v[k] += w * float32(row[k])
+		for k, x := range row {
+			v[k] += w * int32(x)
 		}
 		known = true
 	}
@@ -220,21 +227,28 @@ func (ix *Index) fillTermLexicon() {
 }
 
 // appendQuantised appends v scaled to int8 (by its largest component).
-func appendQuantised(dst []int8, v []float32, nonzero bool) []int8 {
-	var m float32
+func appendQuantised(dst []int8, v []int32, nonzero bool) []int8 {
+	var m int64
 	if nonzero {
 		for _, x := range v {
-			m = max(m, x, -x)
+			m = max(m, int64(x), -int64(x))
 		}
 	}
 	for _, x := range v {
 		q := int8(0)
 		if m > 0 {
-			q = int8(math.Round(float64(x / m * 127)))
+			q = int8((int64(x)*127*2 + m*sign(x)) / (2 * m)) // rounded
 		}
 		dst = append(dst, q)
 	}
 	return dst
+}
+
+func sign(x int32) int64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
 }
 
 func (t *termInfo) add(slot, tf uint32) {

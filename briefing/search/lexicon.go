@@ -24,8 +24,8 @@ type Lexicon struct {
 	vecs  []int8 // dims per stem, row-major
 	norms []float32
 	wts   []float32 // weight of a stem in a passage vector, by rarity
-	exps  [][]Expansion
-	ants  [][]int32
+	data  []byte    // the asset; expansion records are decoded from it
+	offs  []int32   // stem -> offset of its expansion and antonym records
 	dims  int
 }
 
@@ -57,24 +57,36 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 	}
 	dims := int(binary.LittleEndian.Uint32(b[8:]))
 	n := int(binary.LittleEndian.Uint32(b[12:]))
+	if dims <= 0 || n <= 0 || n > len(b) {
+		return nil, errLexicon
+	}
 	p := 16
 	uv := func() (int, bool) {
 		v, k := binary.Uvarint(b[p:])
-		if k <= 0 {
+		if k <= 0 || v > uint64(len(b)) {
 			return 0, false
 		}
 		p += k
 		return int(v), true
 	}
-	lx := &Lexicon{dims: dims, names: make([]string, n), ids: make(map[string]int32, n)}
+	// The names, as substrings of one string.
+	type span struct{ off, n int }
+	spans := make([]span, n)
+	var sb []byte
 	for i := range n {
 		l, ok := uv()
 		if !ok || p+l > len(b) {
 			return nil, errLexicon
 		}
-		lx.names[i] = string(b[p : p+l])
-		lx.ids[lx.names[i]] = int32(i)
+		spans[i] = span{len(sb), l}
+		sb = append(sb, b[p:p+l]...)
 		p += l
+	}
+	all := string(sb)
+	lx := &Lexicon{dims: dims, data: b, names: make([]string, n), ids: make(map[string]int32, n)}
+	for i, sp := range spans {
+		lx.names[i] = all[sp.off : sp.off+sp.n]
+		lx.ids[lx.names[i]] = int32(i)
 	}
 	if p+n*dims > len(b) {
 		return nil, errLexicon
@@ -87,9 +99,9 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 	p += n * dims
 	lx.norms = make([]float32, n)
 	for i := range n {
-		var s float32
+		var s int32
 		for _, v := range lx.vecs[i*dims : (i+1)*dims] {
-			s += float32(v) * float32(v)
+			s += int32(v) * int32(v)
 		}
 		lx.norms[i] = float32(math.Sqrt(float64(s)))
 	}
@@ -97,9 +109,11 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 	for i := range lx.wts {
 		lx.wts[i] = float32(math.Log1p(float64(i) / rarityScale))
 	}
-	lx.exps = make([][]Expansion, n)
-	lx.ants = make([][]int32, n)
+	// Expansion and antonym records are checked here and decoded when asked
+	// for: each stem's starts at offs[i].
+	lx.offs = make([]int32, n)
 	for i := range n {
+		lx.offs[i] = int32(p)
 		c, ok := uv()
 		if !ok {
 			return nil, errLexicon
@@ -109,7 +123,6 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 			if !ok || to >= n || p+2 > len(b) {
 				return nil, errLexicon
 			}
-			lx.exps[i] = append(lx.exps[i], Expansion{Stem: lx.names[to], Sim: float64(b[p]) / 255, WordNet: b[p+1] == 1, Inflection: b[p+1] == 2})
 			p += 2
 		}
 		c, ok = uv()
@@ -121,13 +134,36 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 			if !ok || to >= n {
 				return nil, errLexicon
 			}
-			lx.ants[i] = append(lx.ants[i], int32(to))
 		}
 	}
 	if p != len(b) {
 		return nil, errLexicon
 	}
 	return lx, nil
+}
+
+// records decodes stem i's expansions and antonyms (checked by parseLexicon).
+func (lx *Lexicon) records(i int32) ([]Expansion, []int32) {
+	b := lx.data
+	p := int(lx.offs[i])
+	uv := func() int {
+		v, k := binary.Uvarint(b[p:])
+		p += k
+		return int(v)
+	}
+	c := uv()
+	exps := make([]Expansion, c)
+	for j := range exps {
+		to := uv()
+		exps[j] = Expansion{Stem: lx.names[to], Sim: float64(b[p]) / 255, WordNet: b[p+1] == 1, Inflection: b[p+1] == 2}
+		p += 2
+	}
+	c = uv()
+	ants := make([]int32, c)
+	for j := range ants {
+		ants[j] = int32(uv())
+	}
+	return exps, ants
 }
 
 // rarityScale sets how fast a stem's weight grows with its frequency rank:
@@ -153,7 +189,8 @@ func (lx *Lexicon) Expansions(stem string) []Expansion {
 	if !ok {
 		return nil
 	}
-	return lx.exps[i]
+	exps, _ := lx.records(i)
+	return exps
 }
 
 // Antonym reports whether the lexicon records a and b as opposites.
@@ -163,7 +200,8 @@ func (lx *Lexicon) Antonym(a, b string) bool {
 	if !ok || !ok2 {
 		return false
 	}
-	for _, x := range lx.ants[i] {
+	_, ants := lx.records(i)
+	for _, x := range ants {
 		if x == j {
 			return true
 		}

@@ -1,9 +1,11 @@
 // Package store keeps briefbot's durable state in one embedded SQLite
 // database (modernc.org/sqlite, pure Go): the articles and passages of the
-// corpus, the feeds articles come from, and small key/value metadata.
-// Other packages keep their own tables in the same database through DB
-// (briefing/schedule: subscriptions and deliveries). All methods are safe
-// for concurrent use.
+// corpus, the feeds articles come from, the content hashes of recently
+// deleted articles (tombstones), and small key/value metadata (among them
+// the corpus generation). Other packages keep their own tables in the same
+// database through DB (briefing/schedule: subscriptions and deliveries).
+// The data directory's locks (lock.go) let one serve and the CLI share it.
+// All methods are safe for concurrent use.
 package store
 
 import (

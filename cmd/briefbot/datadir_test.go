@@ -4,16 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
+	"briefbot/bot/slack/slackfake"
 	"briefbot/config"
 )
 
@@ -47,19 +44,7 @@ func TestSecondServeIsRefused(t *testing.T) {
 // `briefbot index` run while serve runs: serve answers from what it
 // indexed, without a restart (serve's own re-scan is an hour away).
 func TestIndexWhileServing(t *testing.T) {
-	var got capture
-	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add("response_url"+r.URL.Path, string(b))
-	}))
-	defer responses.Close()
-	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
-		})
-	})
-	fake.Start()
-	defer fake.Stop()
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	dir, data := t.TempDir(), t.TempDir()
 	write := func(name, text string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -68,7 +53,7 @@ func TestIndexWhileServing(t *testing.T) {
 	}
 	write("tram.md", "---\ntitle: Tram line opens to the airport\nsource: Transit Example\n---\nThe new tram line carried its first passengers to the airport terminal on Sunday morning.\n")
 	base, _ := startServe(t, map[string]string{
-		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_DATA_DIR": data, "BRIEFBOT_REFRESH": "1h",
 	}, io.Discard, serveHooks{})
 
@@ -77,8 +62,8 @@ func TestIndexWhileServing(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1 added") {
 		t.Fatalf("index beside serve: exit %d\n%s%s", code, out, errOut)
 	}
-	slackCommand(t, base, "ask how are the rooftop beehives doing?", responses.URL+"/q", time.Now(), false)
-	if answer := got.wait(t, "response_url/q", "", 10*time.Second); !strings.Contains(answer, "Rooftop beehives thrive") {
+	slackCommand(t, base, "ask how are the rooftop beehives doing?", fake.ResponseURL("q"), time.Now(), false)
+	if answer := response(t, fake, "q"); !strings.Contains(answer, "Rooftop beehives thrive") {
 		t.Errorf("serve does not answer from what index added:\n%s", answer)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -53,6 +54,8 @@ Usage:
 
 Every command takes --corpus DIR (default: BRIEFBOT_CORPUS_DIR, else the
 embedded sample corpus) and --data DIR (default: BRIEFBOT_DATA_DIR, else ./data).
+Flags may come before or after the arguments; after -- everything is an
+argument (a question that starts with a dash).
 
 Example:
   briefbot ask "what did sources say about export controls?"
@@ -216,6 +219,7 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 		return nil, nil, briefing.Changes{}, err
 	}
 	opt.Corpus = fsys
+	opt.CorpusID = corpusID(cfg.CorpusDir)
 	if opt.Log == nil {
 		opt.Log = cliLog(stderr)
 	}
@@ -233,6 +237,18 @@ func openLibrary(ctx context.Context, cfg config.Config, stderr io.Writer, opt b
 // cliLog logs warnings and errors (skipped files, LLM fallbacks) to stderr.
 func cliLog(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// corpusID names the corpus folder for briefing.Options.CorpusID: its
+// absolute path, or "sample" for the embedded corpus.
+func corpusID(dir string) string {
+	if dir == "" {
+		return "sample"
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 func corpusFS(dir string) (fs.FS, error) {

@@ -19,14 +19,32 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"briefbot/bot"
-	"briefbot/bot/discord"
-	"briefbot/bot/slack"
 	"briefbot/briefing"
+	"briefbot/briefing/feeds"
+	"briefbot/briefing/store"
 	"briefbot/config"
 )
 
-// shutdownGrace bounds how long in-flight answers may take after a signal.
-const shutdownGrace = 20 * time.Second
+// shutdownGrace bounds how long in-flight answers may take after a signal
+// (the platforms cancel what is left after bot.ShutdownGrace); serve waits
+// a little longer for the cancelled answers to return.
+const shutdownGrace = bot.ShutdownGrace + 5*time.Second
+
+// HTTP server timeouts: a client must send its headers within
+// readHeaderTimeout and its whole request within readTimeout; an idle
+// keep-alive connection is closed after idleTimeout. Slow or trickling
+// clients cannot hold connections (and goroutines) for longer.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+)
+
+// newHTTPServer returns serve's HTTP server for h.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
+}
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	var c common
@@ -90,12 +108,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s (BRIEFBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
-	// Platform routes are mounted once the library is loaded; until then
-	// they answer 503 so Slack and Discord retry.
-	var platform atomic.Pointer[http.Handler]
-	mux.HandleFunc("/slack/", func(w http.ResponseWriter, r *http.Request) { servePlatform(&platform, w, r) })
-	mux.HandleFunc("/discord/", func(w http.ResponseWriter, r *http.Request) { servePlatform(&platform, w, r) })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	seen := &seenLater{}
+	chats, err := platforms(cfg, log, reg, seen)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// Each platform's endpoints are mounted now and answer 503 (so Slack and
+	// Discord retry) until the library is loaded, and again once shutdown
+	// begins.
+	gates := map[bot.HTTPChat]*gate{}
+	for _, c := range chats {
+		if hc, ok := c.(bot.HTTPChat); ok && hc.HTTPPrefix() != "" {
+			g := &gate{}
+			gates[hc] = g
+			mux.Handle(hc.HTTPPrefix(), g)
+		}
+	}
+	srv := newHTTPServer(mux)
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	log.Info("http listening", "addr", ln.Addr().String())
@@ -119,42 +149,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
+	stSeen, err := store.OpenSeen(ctx, st, time.Now)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	seen.s.Store(stSeen)
 	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
 
-	// platformChat is a chat platform that also serves HTTP endpoints.
-	type platformChat interface {
-		bot.Chat
-		HTTPHandler(h bot.Handler) http.Handler
-	}
-	chats := map[string]platformChat{}
-	posters := map[string]bot.Chat{} // scheduled digests need a bot token
-	if cfg.Slack.Enabled() {
-		a, err := slack.New(slack.Config{
-			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-			APIURL: cfg.Slack.APIURL, Log: log.With("platform", "slack"), Registerer: reg,
-		})
-		if err != nil {
-			return fmt.Errorf("serve: slack: %w", err)
+	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post
+	for _, c := range chats {
+		if a, ok := c.(authChecker); ok {
+			if err := checkSlack(ctx, a, log.With("platform", c.Name())); err != nil {
+				return err
+			}
 		}
-		if err := checkSlack(ctx, a, log.With("platform", "slack")); err != nil {
-			return err
-		}
-		chats["slack"] = a
-		if cfg.Slack.BotToken != "" {
-			posters["slack"] = a
-		}
-	}
-	if cfg.Discord.Enabled() {
-		a, err := discord.New(discord.Config{
-			BotToken: cfg.Discord.BotToken, AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
-			GuildID: cfg.Discord.GuildID, APIURL: cfg.Discord.APIURL, Log: log.With("platform", "discord"), Registerer: reg,
-		})
-		if err != nil {
-			return fmt.Errorf("serve: discord: %w", err)
-		}
-		chats["discord"] = a
-		if cfg.Discord.BotToken != "" {
-			posters["discord"] = a
+		if c.CanPost() {
+			posters[c.Name()] = c
 		}
 	}
 	if len(chats) == 0 {
@@ -164,20 +174,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	if err != nil {
 		return err
 	}
+	// News feeds: polled in the background, managed from chat; a feed that
+	// starts failing is announced once in the digest channels.
+	poller, fetcher, err := newPoller(ctx, cfg, st, lib, log, reg, func(ctx context.Context, f feeds.Feed) {
+		bot.NotifyFailing(ctx, sched, posters, f, log.With("component", "feeds"))
+	})
+	if err != nil {
+		return err
+	}
+	defer fetcher.Close()
 	router := bot.NewRouter(bot.RouterOptions{
-		Briefer: lib, Subscriptions: subs, Log: log, Metrics: bot.NewMetrics(reg),
+		Briefer: lib, Subscriptions: subs, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
 	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
-	routes := http.NewServeMux()
-	if a, ok := chats["slack"]; ok && cfg.Slack.HTTPMode() {
-		routes.Handle("/slack/", a.HTTPHandler(chatHandler))
+	for hc, g := range gates {
+		g.open(hc.HTTPHandler(chatHandler))
 	}
-	if a, ok := chats["discord"]; ok && cfg.Discord.Interactions() {
-		routes.Handle("/discord/", a.HTTPHandler(chatHandler))
-	}
-	var h http.Handler = routes
-	platform.Store(&h)
 	loaded.Store(true) // healthy once commands can be answered
 	logModes(log, cfg, ln.Addr().String())
 
@@ -185,19 +198,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(chats)+2)
-	for name, chat := range chats {
+	for _, chat := range chats {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := chat.Listen(runCtx, chatHandler); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- fmt.Errorf("serve: %s: %w", name, err)
+				errs <- fmt.Errorf("serve: %s: %w", chat.Name(), err)
 			}
 		}()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		poller.Run(runCtx) // returns when runCtx is done
 	}()
 	go func() {
 		defer wg.Done()
@@ -209,13 +226,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	var runErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", "grace", shutdownGrace.String())
+		log.Info("shutting down", "grace", bot.ShutdownGrace.String())
 	case runErr = <-errs:
 		log.Error("platform stopped", "error", runErr.Error())
 	case err := <-srvErr:
 		runErr = fmt.Errorf("serve: http: %w", err)
 	}
 	stopping.Store(true)
+	for _, g := range gates {
+		g.close() // new requests get 503: the platform retries elsewhere
+	}
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -227,11 +247,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	return runErr
 }
 
-func servePlatform(p *atomic.Pointer[http.Handler], w http.ResponseWriter, r *http.Request) {
-	h := p.Load()
+// gate serves a platform's endpoints once opened, and 503 with
+// Retry-After before that (loading) and after close (shutting down).
+type gate struct {
+	h atomic.Pointer[http.Handler]
+}
+
+func (g *gate) open(h http.Handler) { g.h.Store(&h) }
+func (g *gate) close()              { g.h.Store(nil) }
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := g.h.Load()
 	if h == nil {
 		w.Header().Set("Retry-After", "5")
-		http.Error(w, "starting", http.StatusServiceUnavailable)
+		http.Error(w, "not taking requests now", http.StatusServiceUnavailable)
 		return
 	}
 	(*h).ServeHTTP(w, r)

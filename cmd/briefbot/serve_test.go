@@ -4,26 +4,22 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
+	"briefbot/bot/discord/discordfake"
+	"briefbot/bot/slack/slackfake"
 	"briefbot/briefing/llm/llmtest"
 	"briefbot/config"
 )
@@ -85,6 +81,31 @@ func (c *capture) count(prefix string) int {
 		}
 	}
 	return n
+}
+
+// waitPost waits until the fake Slack has accepted a message that match
+// accepts and returns its text and blocks; the deadline only stops a broken
+// test from hanging.
+func waitPost(t *testing.T, f *slackfake.Server, what string, match func(slackfake.Post) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		for _, p := range f.Posts() {
+			if match(p) {
+				return p.ResponseType + "\n" + p.Text + "\n" + p.Blocks
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s; posts: %+v", what, f.Posts())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// response waits for the reply posted to response_url id.
+func response(t *testing.T, f *slackfake.Server, id string) string {
+	t.Helper()
+	return waitPost(t, f, "reply on response_url "+id, func(p slackfake.Post) bool { return p.Hook == id })
 }
 
 // startServe runs serve with env and hooks (hooks.ready is set here) until
@@ -172,14 +193,6 @@ func (c *firstWaitClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-func signSlack(req *http.Request, body string, ts time.Time) {
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(slackSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-}
-
 func slackCommand(t *testing.T, base, text, responseURL string, ts time.Time, forge bool) *http.Response {
 	t.Helper()
 	form := url.Values{"command": {"/brief"}, "text": {text}, "response_url": {responseURL}, "channel_id": {"C0SERVE"},
@@ -187,7 +200,7 @@ func slackCommand(t *testing.T, base, text, responseURL string, ts time.Time, fo
 	body := form.Encode()
 	req, _ := http.NewRequest(http.MethodPost, base+"/slack/commands", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	signSlack(req, body, ts)
+	slackfake.Sign(req, body, slackSecret, ts)
 	if forge {
 		req.Header.Set("X-Slack-Signature", "v0="+strings.Repeat("0", 64))
 	}
@@ -203,30 +216,13 @@ func slackCommand(t *testing.T, base, text, responseURL string, ts time.Time, fo
 // slash commands (good, forged, stale), the answer on response_url, with an
 // LLM summary, and a schedule from config posting a digest to Slack.
 func TestServeSlackHTTPEndToEnd(t *testing.T) {
-	var got capture
-	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add("response_url"+r.URL.Path, string(b))
-	}))
-	defer responses.Close()
-	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			got.add("chat.postMessage/"+r.PostForm.Get("channel"), r.PostForm.Get("text")+"\n"+r.PostForm.Get("blocks"))
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, r.PostForm.Get("channel"))
-		})
-		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
-		})
-	})
-	fake.Start()
-	defer fake.Stop()
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	model := llmtest.NewServer(t)
 
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	clock := &firstWaitClock{now: time.Now()}
 	base, _ := startServe(t, map[string]string{
-		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
 		"BRIEFBOT_DIGEST_SCHEDULE": "@every 1m", "BRIEFBOT_DIGEST_CHANNELS": "slack:CDIGEST",
 		"OPENAI_BASE_URL": model.URL, "OPENAI_API_KEY": "sk-e2e-SECRET", "BRIEFBOT_LLM_MODEL": "e2e-model",
 	}, logs, serveHooks{now: clock.Now, after: clock.After})
@@ -241,38 +237,40 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 
 	// A good command is acknowledged at once; the answer follows on response_url.
 	start := time.Now()
-	resp := slackCommand(t, base, "ask what did sources say about export controls?", responses.URL+"/r1", time.Now(), false)
+	resp := slackCommand(t, base, "ask what did sources say about export controls?", fake.ResponseURL("r1"), time.Now(), false)
 	if resp.StatusCode != 200 {
 		t.Fatalf("signed command: %s", resp.Status)
 	}
 	if ack := time.Since(start); ack > 3*time.Second {
 		t.Errorf("ack took %s, Slack allows 3s", ack)
 	}
-	answer := got.wait(t, "response_url/r1", "export controls", 10*time.Second)
-	for _, want := range []string{`"response_type":"in_channel"`, "The Example Ledger", "e2e-model"} {
+	answer := response(t, fake, "r1")
+	for _, want := range []string{"in_channel", "export controls", "The Example Ledger", "e2e-model"} {
 		if !strings.Contains(answer, want) {
 			t.Errorf("answer lacks %q:\n%s", want, answer)
 		}
 	}
 
 	// Forged and stale requests get 401 and no answer.
-	if resp := slackCommand(t, base, "ask export controls", responses.URL+"/forged", time.Now(), true); resp.StatusCode != 401 {
+	if resp := slackCommand(t, base, "ask export controls", fake.ResponseURL("forged"), time.Now(), true); resp.StatusCode != 401 {
 		t.Errorf("forged: %s, want 401", resp.Status)
 	}
-	if resp := slackCommand(t, base, "ask export controls", responses.URL+"/stale", time.Now().Add(-6*time.Minute), false); resp.StatusCode != 401 {
+	if resp := slackCommand(t, base, "ask export controls", fake.ResponseURL("stale"), time.Now().Add(-6*time.Minute), false); resp.StatusCode != 401 {
 		t.Errorf("stale: %s, want 401", resp.Status)
 	}
 
 	// Bad input: usage, only to the asker.
-	slackCommand(t, base, "", responses.URL+"/r2", time.Now(), false)
-	usage := got.wait(t, "response_url/r2", "/brief ask", 10*time.Second)
-	if !strings.Contains(usage, `"response_type":"ephemeral"`) {
+	slackCommand(t, base, "", fake.ResponseURL("r2"), time.Now(), false)
+	usage := response(t, fake, "r2")
+	if !strings.Contains(usage, "/brief ask") || !strings.HasPrefix(usage, "ephemeral") {
 		t.Errorf("usage should be ephemeral:\n%s", usage)
 	}
 
 	// The configured schedule posts a digest of what is new at its first
 	// fire time, a minute later on the scheduler's clock.
-	digest := got.wait(t, "chat.postMessage/CDIGEST", "Briefing for", 10*time.Second)
+	digest := waitPost(t, fake, "digest in CDIGEST", func(p slackfake.Post) bool {
+		return p.Channel == "CDIGEST" && strings.Contains(p.Text+p.Blocks, "Briefing for")
+	})
 	if !strings.Contains(digest, "Washington tightens chip export controls again") {
 		t.Errorf("digest lacks the corpus's articles:\n%s", digest)
 	}
@@ -289,8 +287,10 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if got.count("response_url/forged")+got.count("response_url/stale") != 0 {
-		t.Error("a forged or stale command was answered")
+	for _, p := range fake.Posts() {
+		if p.Hook == "forged" || p.Hook == "stale" {
+			t.Error("a forged or stale command was answered")
+		}
 	}
 	for _, secret := range []string{slackSecret, slackToken, "sk-e2e-SECRET"} {
 		if strings.Contains(logs.String(), secret) {
@@ -303,67 +303,55 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 // serve: PING, a good command answered through the interaction webhook, and
 // forged and stale requests refused.
 func TestServeDiscordInteractions(t *testing.T) {
-	var got capture
-	rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add(r.Method+" "+r.URL.Path, string(b))
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":"900","channel_id":"42","content":""}`)
-	}))
-	defer rest.Close()
+	rest := discordfake.New(t, discordfake.Options{AppID: discordApp})
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	base, stop := startServe(t, map[string]string{
-		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL,
+		"DISCORD_APP_ID": discordApp, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub), "DISCORD_API_URL": rest.URL(),
 	}, io.Discard, serveHooks{})
 
-	send := func(body string, ts time.Time, key ed25519.PrivateKey) *http.Response {
-		stamp := strconv.FormatInt(ts.Unix(), 10)
-		req, _ := http.NewRequest(http.MethodPost, base+"/discord/interactions", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Signature-Timestamp", stamp)
-		req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(key, []byte(stamp+body))))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+	send := func(body string, ts time.Time, key ed25519.PrivateKey) (int, map[string]any) {
+		var v any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
 			t.Fatal(err)
 		}
-		return resp
-	}
-	decode := func(resp *http.Response) map[string]any {
-		defer resp.Body.Close()
+		status, raw := rest.PostInteraction(t, base+"/discord/interactions", key, ts, v)
 		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return m
+		json.Unmarshal(raw, &m)
+		return status, m
 	}
 
-	if resp := send(`{"type":1,"id":"1","application_id":"`+discordApp+`","token":"tok-ping"}`, time.Now(), priv); resp.StatusCode != 200 || decode(resp)["type"] != float64(1) {
-		t.Fatalf("PING: %s", resp.Status)
+	if status, resp := send(`{"type":1,"id":"1","application_id":"`+discordApp+`","token":"tok-ping"}`, time.Now(), priv); status != 200 || resp["type"] != float64(1) {
+		t.Fatalf("PING: %d %v", status, resp)
 	}
 	cmd := `{"type":2,"id":"77","application_id":"` + discordApp + `","token":"tok-ask","channel_id":"42","guild_id":"5",` +
 		`"member":{"user":{"id":"9","username":"ana"}},"data":{"id":"3","name":"brief","type":1,"options":[{"name":"ask","type":1,` +
 		`"options":[{"name":"question","type":3,"value":"what did sources say about export controls?"}]}]}}`
-	resp := send(cmd, time.Now(), priv)
-	if resp.StatusCode != 200 || decode(resp)["type"] != float64(5) {
-		t.Fatalf("command: %s, want 200 with a deferred response (type 5)", resp.Status)
+	if status, resp := send(cmd, time.Now(), priv); status != 200 || resp["type"] != float64(5) {
+		t.Fatalf("command: %d %v, want 200 with a deferred response (type 5)", status, resp)
 	}
-	answer := got.wait(t, "PATCH /api/v9/webhooks/"+discordApp+"/tok-ask", "export controls", 10*time.Second)
-	if !strings.Contains(answer, "The Example Ledger") || !strings.Contains(answer, "[1]") {
+	edit := "/api/v9/webhooks/" + discordApp + "/tok-ask/messages/@original"
+	cs := rest.WaitFor(t, "the answer through the webhook", func(cs []discordfake.Call) bool {
+		return len(discordfake.Matching(cs, "PATCH", edit)) > 0
+	})
+	answer := string(discordfake.Matching(cs, "PATCH", edit)[0].Body)
+	if !strings.Contains(answer, "export controls") || !strings.Contains(answer, "The Example Ledger") || !strings.Contains(answer, "[1]") {
 		t.Errorf("answer through the webhook lacks the cited source:\n%s", answer)
 	}
 
 	_, other, _ := ed25519.GenerateKey(nil)
 	forged := strings.Replace(cmd, "tok-ask", "tok-forged", 1)
-	if resp := send(forged, time.Now(), other); resp.StatusCode != 401 {
-		t.Errorf("forged: %s, want 401", resp.Status)
+	if status, _ := send(forged, time.Now(), other); status != 401 {
+		t.Errorf("forged: %d, want 401", status)
 	}
 	stale := strings.Replace(cmd, "tok-ask", "tok-stale", 1)
-	if resp := send(stale, time.Now().Add(-6*time.Minute), priv); resp.StatusCode != 401 {
-		t.Errorf("stale: %s, want 401", resp.Status)
+	if status, _ := send(stale, time.Now().Add(-6*time.Minute), priv); status != 401 {
+		t.Errorf("stale: %d, want 401", status)
 	}
 	// Once serve has stopped, every answer it started has been sent.
 	stop()
-	for _, tok := range []string{"tok-forged", "tok-stale"} {
-		if n := got.count("PATCH /api/v9/webhooks/" + discordApp + "/" + tok); n != 0 {
-			t.Errorf("a refused interaction (%s) was answered", tok)
+	for _, c := range rest.Calls() {
+		if strings.Contains(c.Path, "tok-forged") || strings.Contains(c.Path, "tok-stale") {
+			t.Errorf("a refused interaction was answered: %s", c)
 		}
 	}
 }
@@ -389,19 +377,7 @@ func (s *syncWriter) String() string {
 // TestServeRefreshesTheCorpus adds an article to the corpus folder while
 // serve runs: the next re-scan (BRIEFBOT_REFRESH) makes it answerable.
 func TestServeRefreshesTheCorpus(t *testing.T) {
-	var got capture
-	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add("response_url"+r.URL.Path, string(b))
-	}))
-	defer responses.Close()
-	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
-		})
-	})
-	fake.Start()
-	defer fake.Stop()
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	dir := t.TempDir()
 	write := func(name, text string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -410,16 +386,16 @@ func TestServeRefreshesTheCorpus(t *testing.T) {
 	}
 	write("ferry.md", "---\ntitle: Electric ferry enters service\nsource: Harbour Example\n---\nThe city's first battery ferry began carrying passengers across the bay on Monday, cutting the crossing's fuel bill.\n")
 	base, _ := startServe(t, map[string]string{
-		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms",
 	}, io.Discard, serveHooks{})
 
 	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; ; i++ {
-		path := fmt.Sprintf("/q%d", i)
-		slackCommand(t, base, "ask how far did the glacier retreat?", responses.URL+path, time.Now(), false)
-		answer := got.wait(t, "response_url"+path, "", 10*time.Second)
+		id := fmt.Sprintf("q%d", i)
+		slackCommand(t, base, "ask how far did the glacier retreat?", fake.ResponseURL(id), time.Now(), false)
+		answer := response(t, fake, id)
 		if strings.Contains(answer, "Alpine glacier retreats") {
 			break
 		}

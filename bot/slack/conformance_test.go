@@ -1,11 +1,8 @@
-package bottest_test
+package slack_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -13,19 +10,16 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gorilla/websocket"
-	"github.com/slack-go/slack/slacktest"
-
 	"briefbot/bot"
 	"briefbot/bot/bottest"
 	"briefbot/bot/slack"
+	"briefbot/bot/slack/slackfake"
 )
 
 // TestSlackHTTP runs the suite against Slack's HTTP mode: slash commands and
@@ -70,8 +64,7 @@ type slackHarness struct {
 	now    time.Time
 	a      *slack.Adapter
 	web    http.Handler // the adapter's HTTP endpoints
-	sock   *slackSocket // nil in HTTP mode
-	resp   *httptest.Server
+	f      *slackfake.Server
 	cancel context.CancelFunc
 	done   chan error // Listen's result
 	logs   *syncBuffer
@@ -79,45 +72,17 @@ type slackHarness struct {
 	once  sync.Once
 	mu    sync.Mutex
 	n     int
-	posts []slackPost
 	convs []*slackConv
 	over  bool // Replies was called: no more requests
-}
-
-// slackPost is one message the fakes accepted.
-type slackPost struct {
-	method    string // chat.postMessage, chat.postEphemeral or response_url
-	channel   string // "" for response_url
-	hook      string // the response_url's id
-	thread    string
-	ephemeral bool
-	text      string
-	blocks    string // Block Kit JSON
-	ts        string
 }
 
 func newSlackHarness(t *testing.T, h bot.Handler, socket bool) *slackHarness {
 	t.Helper()
 	sh := &slackHarness{socket: socket, now: time.Date(2025, 4, 10, 9, 30, 0, 0, time.UTC), done: make(chan error, 1), logs: &syncBuffer{}}
-	binders := []slacktest.Binder{func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", sh.chat("chat.postMessage"))
-		c.Handle("/chat.postEphemeral", sh.chat("chat.postEphemeral"))
-		c.Handle("/auth.test", func(w http.ResponseWriter, _ *http.Request) {
-			fmt.Fprintf(w, `{"ok":true,"url":"https://bottest.slack.com/","team":"Bottest","user":"briefbot","team_id":%q,"user_id":%q,"bot_id":%q}`, slackTeam, slackBotUser, slackBotID)
-		})
-	}}
-	if socket {
-		sh.sock = &slackSocket{send: make(chan []byte, 16), acks: make(chan string, 16)}
-		binders = append(binders, sh.sock.bind)
-	}
-	api := slacktest.NewTestServer(binders...)
-	api.Start()
-	t.Cleanup(api.Stop)
-	sh.resp = httptest.NewServer(http.HandlerFunc(sh.responseURL))
-	t.Cleanup(sh.resp.Close)
+	sh.f = slackfake.New(t, slackfake.Options{BotToken: slackBotToken, BotUser: slackBotUser, BotID: slackBotID, Team: slackTeam, EphemeralUser: slackAsker})
 
 	cfg := slack.Config{
-		BotToken: slackBotToken, SigningSecret: slackSecret, APIURL: api.GetAPIURL(),
+		BotToken: slackBotToken, SigningSecret: slackSecret, APIURL: sh.f.APIURL(),
 		Log: slog.New(slog.NewTextHandler(sh.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now: func() time.Time { return sh.now },
 	}
@@ -161,7 +126,7 @@ func (sh *slackHarness) id(t *testing.T) string {
 }
 
 // open records a conversation whose messages are those match accepts.
-func (sh *slackHarness) open(origin string, match func(slackPost) bool) *slackConv {
+func (sh *slackHarness) open(origin string, match func(slackfake.Post) bool) *slackConv {
 	c := &slackConv{h: sh, origin: origin, match: match}
 	sh.mu.Lock()
 	sh.convs = append(sh.convs, c)
@@ -173,12 +138,12 @@ func (sh *slackHarness) Command(t *testing.T, text string) bottest.Conversation 
 	t.Helper()
 	id := sh.id(t)
 	channel, hook := "C"+id, "R"+id
-	c := sh.open("", func(p slackPost) bool { return p.channel == channel || p.hook == hook })
+	c := sh.open("", func(p slackfake.Post) bool { return p.Channel == channel || p.Hook == hook })
 	form := url.Values{
 		"token": {"deprecated-verification-token"}, "team_id": {slackTeam}, "team_domain": {"bottest"},
 		"channel_id": {channel}, "channel_name": {"general"}, "user_id": {slackAsker}, "user_name": {"ada"},
 		"command": {"/brief"}, "text": {text}, "api_app_id": {slackApp},
-		"response_url": {sh.resp.URL + "/commands/" + slackTeam + "/" + hook + "/SECRET"},
+		"response_url": {sh.f.ResponseURL(hook)},
 		"trigger_id":   {"trigger-" + id},
 	}
 	if sh.socket {
@@ -186,7 +151,7 @@ func (sh *slackHarness) Command(t *testing.T, text string) bottest.Conversation 
 		for k := range form {
 			payload[k] = form.Get(k)
 		}
-		sh.sock.deliver(t, "slash_commands", "env-"+id, payload, true)
+		sh.f.Deliver(t, "slash_commands", "env-"+id, payload, true)
 		return c
 	}
 	sh.serve(t, "/slack/commands", "application/x-www-form-urlencoded", form.Encode())
@@ -197,7 +162,7 @@ func (sh *slackHarness) Mention(t *testing.T, text string) bottest.Conversation 
 	t.Helper()
 	id := sh.id(t)
 	channel, ts := "C"+id, "1712740000."+id+"00"
-	c := sh.open(ts, func(p slackPost) bool { return p.channel == channel })
+	c := sh.open(ts, func(p slackfake.Post) bool { return p.Channel == channel })
 	sh.event(t, id, map[string]any{
 		"type": "app_mention", "user": slackAsker, "text": "<@" + slackBotUser + "> " + text,
 		"ts": ts, "event_ts": ts, "channel": channel, "team": slackTeam,
@@ -209,7 +174,7 @@ func (sh *slackHarness) Direct(t *testing.T, text string) bottest.Conversation {
 	t.Helper()
 	id := sh.id(t)
 	channel, ts := "D"+id, "1712740000."+id+"00"
-	c := sh.open(ts, func(p slackPost) bool { return p.channel == channel })
+	c := sh.open(ts, func(p slackfake.Post) bool { return p.Channel == channel })
 	sh.event(t, id, map[string]any{
 		"type": "message", "channel_type": "im", "user": slackAsker, "text": text,
 		"ts": ts, "event_ts": ts, "channel": channel, "team": slackTeam,
@@ -223,7 +188,7 @@ func (sh *slackHarness) FromSelf(t *testing.T, text string) bottest.Conversation
 	t.Helper()
 	id := sh.id(t)
 	channel, ts := "D"+id, "1712740000."+id+"00"
-	c := sh.open(ts, func(p slackPost) bool { return p.channel == channel })
+	c := sh.open(ts, func(p slackfake.Post) bool { return p.Channel == channel })
 	sh.event(t, id, map[string]any{
 		"type": "message", "channel_type": "im", "user": slackBotUser, "bot_id": slackBotID, "app_id": slackApp,
 		"bot_profile": map[string]any{"id": slackBotID, "app_id": slackApp, "name": "briefbot"},
@@ -235,7 +200,7 @@ func (sh *slackHarness) FromSelf(t *testing.T, text string) bottest.Conversation
 func (sh *slackHarness) Post(t *testing.T, r bot.Reply) bottest.Conversation {
 	t.Helper()
 	channel := "C" + sh.id(t)
-	c := sh.open("", func(p slackPost) bool { return p.channel == channel })
+	c := sh.open("", func(p slackfake.Post) bool { return p.Channel == channel })
 	if err := sh.a.Post(context.Background(), bot.Destination{Channel: channel}, r); err != nil {
 		t.Errorf("Post: %v", err)
 	}
@@ -252,7 +217,7 @@ func (sh *slackHarness) event(t *testing.T, id string, inner map[string]any) {
 		"event":          inner,
 	}
 	if sh.socket {
-		sh.sock.deliver(t, "events_api", "env-"+id, body, false)
+		sh.f.Deliver(t, "events_api", "env-"+id, body, false)
 		return
 	}
 	b, err := json.Marshal(body)
@@ -266,98 +231,12 @@ func (sh *slackHarness) event(t *testing.T, id string, inner map[string]any) {
 // acknowledgement: 200 with an empty body.
 func (sh *slackHarness) serve(t *testing.T, path, contentType, body string) {
 	t.Helper()
-	ts := strconv.FormatInt(sh.now.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(slackSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	r.Header.Set("Content-Type", contentType)
-	r.Header.Set("X-Slack-Request-Timestamp", ts)
-	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	r := slackfake.SignedRequest(path, contentType, body, slackSecret, sh.now)
 	w := httptest.NewRecorder()
 	sh.web.ServeHTTP(w, r)
 	if w.Code != http.StatusOK || w.Body.Len() != 0 {
 		t.Fatalf("POST %s: acknowledged with %d %q, want 200 and an empty body", path, w.Code, w.Body.String())
 	}
-}
-
-// chat answers chat.postMessage and chat.postEphemeral, recording the post.
-func (sh *slackHarness) chat(method string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
-			return
-		}
-		token := r.PostForm.Get("token")
-		if token == "" {
-			token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		}
-		if token != slackBotToken {
-			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
-			return
-		}
-		p := slackPost{
-			method: method, channel: r.PostForm.Get("channel"), thread: r.PostForm.Get("thread_ts"),
-			ephemeral: method == "chat.postEphemeral", text: r.PostForm.Get("text"), blocks: r.PostForm.Get("blocks"),
-		}
-		if p.channel == "" || (p.text == "" && p.blocks == "") {
-			fmt.Fprint(w, `{"ok":false,"error":"no_text"}`)
-			return
-		}
-		if p.ephemeral && r.PostForm.Get("user") != slackAsker {
-			fmt.Fprint(w, `{"ok":false,"error":"user_not_in_channel"}`)
-			return
-		}
-		sh.mu.Lock()
-		p.ts = fmt.Sprintf("1712750000.%06d", len(sh.posts)+1)
-		sh.posts = append(sh.posts, p)
-		sh.mu.Unlock()
-		if p.ephemeral {
-			fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, p.ts)
-			return
-		}
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.channel, p.ts)
-	}
-}
-
-// responseURL answers posts to a slash command's response_url:
-// /commands/TEAM/HOOK/SECRET.
-func (sh *slackHarness) responseURL(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if r.Method != http.MethodPost || len(parts) != 4 || parts[0] != "commands" {
-		http.NotFound(w, r)
-		return
-	}
-	var m struct {
-		ResponseType    string          `json:"response_type"`
-		Text            string          `json:"text"`
-		Blocks          json.RawMessage `json:"blocks"`
-		ReplaceOriginal bool            `json:"replace_original"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil || (m.Text == "" && len(m.Blocks) == 0) {
-		http.Error(w, "invalid_payload", http.StatusBadRequest)
-		return
-	}
-	p := slackPost{method: "response_url", hook: parts[2], ephemeral: m.ResponseType != "in_channel", text: m.Text, blocks: string(m.Blocks)}
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	n := 0
-	last := -1
-	for i, q := range sh.posts {
-		if q.hook == p.hook {
-			n++
-			last = i
-		}
-	}
-	switch {
-	case n >= 5:
-		http.Error(w, "used_url", http.StatusNotFound) // five posts per response_url
-		return
-	case m.ReplaceOriginal && last >= 0:
-		sh.posts[last] = p
-	default:
-		sh.posts = append(sh.posts, p)
-	}
-	fmt.Fprint(w, "ok")
 }
 
 // finish stops the adapter once: Listen returns after the answers in flight
@@ -381,55 +260,55 @@ func (sh *slackHarness) finish(t *testing.T) {
 		}
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
-		for _, p := range sh.posts {
+		for _, p := range sh.f.Posts() {
 			checkSlackLimits(t, p)
 			owned := false
 			for _, c := range sh.convs {
 				owned = owned || c.match(p)
 			}
 			if !owned {
-				t.Errorf("a message went where no request came from (%s to channel %q):\n%s", p.method, p.channel, p.text)
+				t.Errorf("a message went where no request came from (%s to channel %q):\n%s", p.Method, p.Channel, p.Text)
 			}
 		}
 	})
 }
 
-func checkSlackLimits(t *testing.T, p slackPost) {
+func checkSlackLimits(t *testing.T, p slackfake.Post) {
 	t.Helper()
-	if n := utf8.RuneCountInString(p.text); n > slackMaxText {
-		t.Errorf("%s: text of %d characters > %d", p.method, n, slackMaxText)
+	if n := utf8.RuneCountInString(p.Text); n > slackMaxText {
+		t.Errorf("%s: text of %d characters > %d", p.Method, n, slackMaxText)
 	}
-	blocks, err := parseBlocks(p.blocks)
+	blocks, err := parseBlocks(p.Blocks)
 	if err != nil {
-		t.Errorf("%s: blocks: %v", p.method, err)
+		t.Errorf("%s: blocks: %v", p.Method, err)
 		return
 	}
 	if len(blocks) > slackMaxBlocks {
-		t.Errorf("%s: %d blocks > %d", p.method, len(blocks), slackMaxBlocks)
+		t.Errorf("%s: %d blocks > %d", p.Method, len(blocks), slackMaxBlocks)
 	}
 	for i, b := range blocks {
 		switch b.Type {
 		case "section":
 			if b.Text == nil && len(b.Fields) == 0 {
-				t.Errorf("%s: block %d: a section with neither text nor fields", p.method, i)
+				t.Errorf("%s: block %d: a section with neither text nor fields", p.Method, i)
 			}
 			if b.Text != nil {
 				if n := utf8.RuneCountInString(b.Text.Text); n > slackMaxSectionText || n == 0 {
-					t.Errorf("%s: block %d: section text of %d characters, want 1 to %d", p.method, i, n, slackMaxSectionText)
+					t.Errorf("%s: block %d: section text of %d characters, want 1 to %d", p.Method, i, n, slackMaxSectionText)
 				}
 			}
 		case "context":
 			if len(b.Elements) == 0 || len(b.Elements) > slackMaxContextEls {
-				t.Errorf("%s: block %d: context with %d elements, want 1 to %d", p.method, i, len(b.Elements), slackMaxContextEls)
+				t.Errorf("%s: block %d: context with %d elements, want 1 to %d", p.Method, i, len(b.Elements), slackMaxContextEls)
 			}
 			for _, e := range b.Elements {
 				if n := utf8.RuneCountInString(e.Text); n > slackMaxSectionText {
-					t.Errorf("%s: block %d: context text of %d characters > %d", p.method, i, n, slackMaxSectionText)
+					t.Errorf("%s: block %d: context text of %d characters > %d", p.Method, i, n, slackMaxSectionText)
 				}
 			}
 		case "divider":
 		default:
-			t.Errorf("%s: block %d: type %q the suite does not know", p.method, i, b.Type)
+			t.Errorf("%s: block %d: type %q the suite does not know", p.Method, i, b.Type)
 		}
 	}
 }
@@ -457,9 +336,9 @@ func parseBlocks(raw string) ([]slackBlock, error) {
 
 // message is p as the user sees it: its blocks (the text is then only the
 // notification fallback), else its text.
-func (p slackPost) message() bottest.Message {
+func message(p slackfake.Post) bottest.Message {
 	var parts []string
-	blocks, _ := parseBlocks(p.blocks)
+	blocks, _ := parseBlocks(p.Blocks)
 	for _, b := range blocks {
 		if b.Text != nil {
 			parts = append(parts, b.Text.Text)
@@ -472,10 +351,10 @@ func (p slackPost) message() bottest.Message {
 		}
 	}
 	if len(blocks) == 0 {
-		parts = []string{p.text}
+		parts = []string{p.Text}
 	}
 	text, links := slackPlain(strings.Join(parts, "\n"))
-	return bottest.Message{Text: text, Links: links, Ephemeral: p.ephemeral, Thread: p.thread}
+	return bottest.Message{Text: text, Links: links, Ephemeral: p.Ephemeral, Thread: p.ThreadTS}
 }
 
 var (
@@ -514,7 +393,7 @@ func slackPlain(s string) (string, []string) {
 type slackConv struct {
 	h      *slackHarness
 	origin string
-	match  func(slackPost) bool
+	match  func(slackfake.Post) bool
 }
 
 func (c *slackConv) Origin() string { return c.origin }
@@ -522,81 +401,13 @@ func (c *slackConv) Origin() string { return c.origin }
 func (c *slackConv) Replies(t *testing.T) []bottest.Message {
 	t.Helper()
 	c.h.finish(t)
-	c.h.mu.Lock()
-	defer c.h.mu.Unlock()
 	var out []bottest.Message
-	for _, p := range c.h.posts {
+	for _, p := range c.h.f.Posts() {
 		if c.match(p) {
-			out = append(out, p.message())
+			out = append(out, message(p))
 		}
 	}
 	return out
-}
-
-// slackSocket is Slack's end of Socket Mode on slacktest's /ws: hello, then
-// the envelopes the harness sends; it reports each acknowledgement.
-type slackSocket struct {
-	send chan []byte
-	acks chan string
-}
-
-func (s *slackSocket) bind(c slacktest.Customize) {
-	c.Handle("/ws", slacktest.Websocket(func(conn *websocket.Conn) {
-		closed := make(chan struct{})
-		go func() {
-			defer close(closed)
-			for {
-				_, msg, err := conn.ReadMessage()
-				if err != nil {
-					return
-				}
-				var ack struct {
-					EnvelopeID string `json:"envelope_id"`
-				}
-				if json.Unmarshal(msg, &ack) == nil && ack.EnvelopeID != "" {
-					s.acks <- ack.EnvelopeID
-				}
-			}
-		}()
-		hello := `{"type":"hello","num_connections":1,"debug_info":{"host":"bottest"},"connection_info":{"app_id":"` + slackApp + `"}}`
-		if conn.WriteMessage(websocket.TextMessage, []byte(hello)) != nil {
-			return
-		}
-		for {
-			select {
-			case m := <-s.send:
-				if conn.WriteMessage(websocket.TextMessage, m) != nil {
-					return
-				}
-			case <-closed:
-				return
-			}
-		}
-	}))
-}
-
-// deliver sends an envelope and waits for the adapter to acknowledge it.
-func (s *slackSocket) deliver(t *testing.T, typ, id string, payload any, acceptsResponse bool) {
-	t.Helper()
-	b, err := json.Marshal(map[string]any{
-		"envelope_id": id, "type": typ, "accepts_response_payload": acceptsResponse,
-		"retry_attempt": 0, "retry_reason": "", "payload": payload,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.send <- b
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case got := <-s.acks:
-			if got == id {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("socket mode: envelope %s (%s) not acknowledged", id, typ)
-		}
-	}
 }
 
 // syncBuffer is a log sink safe for concurrent writes.
