@@ -55,20 +55,50 @@ type Index struct {
 	// vectors for each passage's vector at Add time.
 	lex *Lexicon
 	// vecs holds one int8 vector of lex.dims a slot: the weighted mean of
-	// its terms' word vectors (zero when none is known); see passageVector.
-	vecs []int8
+	// its terms' word vectors (zero when none is known); see appendVector.
+	vecs vectors
+	vtmp []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
 	vbuf []int32
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
-func (ix *Index) vector(slot uint32) []int8 {
-	d := ix.lex.dims
-	if d == 0 || int(slot+1)*d > len(ix.vecs) {
+func (ix *Index) vector(slot uint32) []int8 { return ix.vecs.at(slot) }
+
+// vectors stores one int8 vector of dims a slot, in blocks of vecBlock
+// slots, so that adding passages never copies all the vectors.
+type vectors struct {
+	dims   int
+	n      int // slots
+	blocks [][]int8
+}
+
+const vecBlock = 1 << 14
+
+func (v *vectors) at(slot uint32) []int8 {
+	if v.dims == 0 || int(slot) >= v.n {
 		return nil
 	}
-	return ix.vecs[int(slot)*d : int(slot+1)*d]
+	b := v.blocks[slot/vecBlock]
+	i := int(slot%vecBlock) * v.dims
+	return b[i : i+v.dims : i+v.dims]
 }
+
+// push appends one vector (of dims values).
+func (v *vectors) push(x []int8) {
+	if v.dims == 0 {
+		return
+	}
+	if v.n%vecBlock == 0 {
+		v.blocks = append(v.blocks, make([]int8, 0, vecBlock*v.dims))
+	}
+	last := len(v.blocks) - 1
+	v.blocks[last] = append(v.blocks[last], x...)
+	v.n++
+}
+
+// size returns the number of bytes of vectors.
+func (v *vectors) size() int { return v.n * v.dims }
 
 // termInfo is one term's postings and statistics.
 type termInfo struct {
@@ -168,7 +198,11 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 		i = j
 	}
 	ix.addBuf = tids
-	ix.vecs = ix.appendVector(ix.vecs, tids)
+	if ix.lex.dims > 0 {
+		ix.vecs.dims = ix.lex.dims
+		ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+		ix.vecs.push(ix.vtmp)
+	}
 }
 
 // appendVector appends the vector of a passage with the given term numbers
@@ -326,7 +360,7 @@ func (ix *Index) Compact() {
 	}
 	newSlot := make([]uint32, len(ix.ids))
 	var ids, gslot, lens, gids []uint32
-	var vecs []int8
+	vecs := vectors{dims: ix.vecs.dims}
 	gmap := make(map[uint32]uint32)
 	for s := range ix.ids {
 		if ix.isDead(uint32(s)) {
@@ -343,7 +377,7 @@ func (ix *Index) Compact() {
 		}
 		gslot = append(gslot, g)
 		lens = append(lens, ix.lens[s])
-		vecs = append(vecs, ix.vector(uint32(s))...)
+		vecs.push(ix.vector(uint32(s)))
 	}
 	dict := termDict{extra: make(map[string]uint32, ix.dict.len())}
 	terms := make([]termInfo, 0, len(ix.terms))

@@ -140,7 +140,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		terms: uint64(len(ix.terms)), groups: uint64(len(ix.gids)), dims: uint64(ix.lex.dims),
 		namesLen: namesLen, postLen: postLen,
 	}
-	if uint64(len(ix.vecs)) != l.slots*l.dims {
+	if uint64(ix.vecs.size()) != l.slots*l.dims {
 		l.dims = 0 // no vectors (an index without a lexicon)
 	}
 	if !l.plan() {
@@ -198,7 +198,11 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	head := crc.Sum32()
 	table(l.post, len(order), func(i int) { b = append(b, ix.terms[order[i]].post...) })
 	if l.dims > 0 {
-		table(l.vecs, len(ix.vecs), func(i int) { b = append(b, byte(ix.vecs[i])) })
+		table(l.vecs, len(ix.vecs.blocks), func(i int) {
+			for _, v := range ix.vecs.blocks[i] {
+				b = append(b, byte(v))
+			}
+		})
 	}
 	b = binary.LittleEndian.AppendUint32(b[:0], head)
 	flush()
@@ -389,8 +393,16 @@ func openIndex(data []byte, full bool) (*Index, error) {
 	}
 	ix.gids = u32s(data, l.gids, l.groups)
 	if l.dims > 0 && n > 0 {
+		// The vectors' blocks point into data; appending to the last
+		// copies it (its capacity is its length).
 		v := data[l.vecs : l.vecs+n*l.dims]
-		ix.vecs = unsafe.Slice((*int8)(unsafe.Pointer(&v[0])), len(v))
+		all := unsafe.Slice((*int8)(unsafe.Pointer(&v[0])), len(v))
+		ix.vecs = vectors{dims: int(l.dims), n: int(n)}
+		step := vecBlock * int(l.dims)
+		for i := 0; i < len(all); i += step {
+			end := min(i+step, len(all))
+			ix.vecs.blocks = append(ix.vecs.blocks, all[i:end:end])
+		}
 	}
 
 	nameEnd := u32s(data, l.nameEnd, l.terms)

@@ -906,7 +906,7 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 // none of them.
 func (ix *Index) queryVector(q Query) []float32 {
 	lx := ix.lex
-	if lx.dims == 0 || len(ix.vecs) == 0 {
+	if lx.dims == 0 || ix.vecs.n == 0 {
 		return nil
 	}
 	v := make([]float32, lx.dims)
