@@ -112,3 +112,22 @@ type Stamp struct {
 // been removed, replaced by another file or truncated under the open store:
 // what the store reads and writes from then on is not the data it opened.
 var ErrStoreLost = errors.New("the database file was removed, replaced or truncated while open")
+
+// Nanos is how every table in the database keeps a time (briefing/store's
+// and briefing/schedule's alike): Unix nanoseconds, 0 for the zero time. It
+// lives here, with the stored types, so that the packages that keep tables
+// share one encoding without depending on each other.
+func Nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// FromNanos is the inverse of Nanos, in UTC.
+func FromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

@@ -359,7 +359,7 @@ func (ix *Index) absentWeight(t string) float64 {
 
 // present returns the term number of t when a live passage has it.
 func (ix *Index) present(t string) (uint32, bool) {
-	tid, ok := ix.dict[t]
+	tid, ok := ix.dict.lookup(t)
 	return tid, ok && ix.terms[tid].df > 0
 }
 
@@ -505,15 +505,15 @@ func (ix *Index) oneOff(t string) (string, bool) {
 		return "", false
 	}
 	best, bestDF := "", uint32(0)
-	for s, tid := range ix.dict {
+	ix.dict.each(func(s string, tid uint32) {
 		if len(s) < len(t)-1 || len(s) > len(t)+1 || s[0] != t[0] {
-			continue
+			return
 		}
 		if df := ix.terms[tid].df; df > bestDF && oneEdit(t, s) {
 			best, bestDF = s, df
 		}
-	}
-	return best, best != ""
+	})
+	return strings.Clone(best), best != ""
 }
 
 // oneEdit reports whether a and b differ by exactly one edit.
@@ -572,6 +572,7 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 		norm[c] = float32(k1 * (1 - bm + bm*codeLen(uint8(c))/avg))
 	}
 	accs, codes := sc.acc, ix.codes
+	nslots := uint32(len(ix.ids))
 	touched := sc.touched[:0]
 	// What each article matches, from its live passages.
 	dead, gslot, gmask := ix.dead, ix.gslot, sc.gmask
@@ -628,6 +629,9 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 					slot = v >> 1
 				} else {
 					slot += v >> 1
+				}
+				if slot >= nslots {
+					break // only in a damaged index
 				}
 				a := &accs[slot]
 				m := a.mask
@@ -715,16 +719,12 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 	return out
 }
 
-// getScratch takes an idle scratch or makes one. Idle scratches are kept
-// (unlike in a sync.Pool) across garbage collections: allocating and
-// faulting in a fresh one costs milliseconds on a large index.
+// getScratch takes an idle scratch, waiting while every one is in use
+// (see maxScratch). Scratches are kept (unlike in a sync.Pool) across
+// garbage collections: allocating and faulting in a fresh one costs
+// milliseconds on a large index.
 func (ix *Index) getScratch() *scratch {
-	var sc *scratch
-	select {
-	case sc = <-ix.idle:
-	default:
-		sc = &scratch{}
-	}
+	sc := <-ix.idle
 	if n := len(ix.ids); len(sc.acc) < n {
 		sc.acc = make([]acc, n+n/4)
 	}
@@ -735,10 +735,7 @@ func (ix *Index) getScratch() *scratch {
 }
 
 func (ix *Index) putScratch(sc *scratch) {
-	select {
-	case ix.idle <- sc:
-	default:
-	}
+	ix.idle <- sc
 }
 
 // candHeap is a min-heap on score: the weakest kept candidate on top.
@@ -909,7 +906,7 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 // none of them.
 func (ix *Index) queryVector(q Query) []float32 {
 	lx := ix.lex
-	if lx.dims == 0 || len(ix.vecs) == 0 {
+	if lx.dims == 0 || ix.vecs.n == 0 {
 		return nil
 	}
 	v := make([]float32, lx.dims)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"briefbot/briefing"
 	"briefbot/briefing/feeds"
 )
 
@@ -17,21 +18,11 @@ func (s *Store) DB() *sql.DB { return s.db }
 // feeds.ErrNotFound.
 var ErrNotFound = feeds.ErrNotFound
 
-// nanos stores t as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
+// Nanos is how a time is kept in a column (briefing.Nanos).
+func Nanos(t time.Time) int64 { return briefing.Nanos(t) }
 
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+// FromNanos is the inverse of Nanos (briefing.FromNanos).
+func FromNanos(n int64) time.Time { return briefing.FromNanos(n) }
 
 // tx runs fn in one write transaction, committed when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
