@@ -100,7 +100,7 @@ type serveProcess struct {
 	cmd  *exec.Cmd
 	base string
 	fake *slackfake.Server
-	seq  atomic.Int64 // command ids
+	seq  atomic.Int64 // command ids, from the start time: a reused data directory remembers ids
 }
 
 func startServeProcess(b *testing.B, bin, corpusDir, dataDir string) *serveProcess {
@@ -139,6 +139,7 @@ func startServeProcess(b *testing.B, bin, corpusDir, dataDir string) *serveProce
 		}
 	})
 	s := &serveProcess{cmd: cmd, base: "http://" + addr, fake: fake}
+	s.seq.Store(started.UnixNano())
 	for {
 		resp, err := http.Get(s.base + "/healthz")
 		if err == nil {
@@ -222,7 +223,7 @@ func (s *serveProcess) burst(b *testing.B, n, workers int, questions []string) b
 	first := s.seq.Add(int64(n)) - int64(n)
 	byKey := map[string]int{}
 	for i := range ids {
-		ids[i] = fmt.Sprintf("b%d", first+int64(i))
+		ids[i] = fmt.Sprintf("b%d", first+int64(i)) // unique: the data directory remembers trigger ids an hour
 		byKey[ids[i]] = i
 		byKey["C"+strings.ToUpper(ids[i])] = i
 	}
