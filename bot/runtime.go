@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"briefbot/briefing"
 )
 
 // ShutdownGrace is how long answers in flight may take to finish once
@@ -305,25 +307,6 @@ func RetryAfter(ctx context.Context, sleep func(context.Context, time.Duration) 
 	return sleep(ctx, wait)
 }
 
-// Register registers c with reg and returns it, or returns the collector
-// already registered under c's name (two adapters, or two Runtimes, on one
-// registry share their metrics). A nil reg registers nothing.
-func Register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if old, ok := are.ExistingCollector.(C); ok {
-				return old, nil
-			}
-		}
-		return c, fmt.Errorf("register metrics: %w", err)
-	}
-	return c, nil
-}
-
 // runtimeMetrics are a Runtime's collectors, shared by every platform.
 type runtimeMetrics struct {
 	panics  *prometheus.CounterVec
@@ -349,16 +332,16 @@ func newRuntimeMetrics(reg prometheus.Registerer) (*runtimeMetrics, error) {
 	}
 	var errs []error
 	var err error
-	if m.panics, err = Register(reg, m.panics); err != nil {
+	if m.panics, err = briefing.RegisterMetric(reg, m.panics); err != nil {
 		errs = append(errs, err)
 	}
-	if m.refused, err = Register(reg, m.refused); err != nil {
+	if m.refused, err = briefing.RegisterMetric(reg, m.refused); err != nil {
 		errs = append(errs, err)
 	}
-	if m.waiting, err = Register(reg, m.waiting); err != nil {
+	if m.waiting, err = briefing.RegisterMetric(reg, m.waiting); err != nil {
 		errs = append(errs, err)
 	}
-	if m.running, err = Register(reg, m.running); err != nil {
+	if m.running, err = briefing.RegisterMetric(reg, m.running); err != nil {
 		errs = append(errs, err)
 	}
 	return m, errors.Join(errs...)

@@ -281,21 +281,6 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func TestRegisterSharesCollectors(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	a, err := Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "x_total", Help: "x"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Register(reg, prometheus.NewCounter(prometheus.CounterOpts{Name: "x_total", Help: "x"}))
-	if err != nil || a != b {
-		t.Errorf("second Register = %v, %v; want the first collector", b, err)
-	}
-	if _, err := Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Name: "x_total", Help: "other"})); err == nil {
-		t.Error("a conflicting collector was accepted")
-	}
-}
-
 func TestMemorySeenForgetsAfterTTLAndBound(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)
 	now := t0

@@ -280,12 +280,12 @@ func readIndexFile(path string) (*search.Index, uint64, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
 	var hdr [16]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:8]) != indexMagic {
+	if _, err := io.ReadFull(f, hdr[:]); err != nil || string(hdr[:8]) != indexMagic {
 		return nil, 0, fmt.Errorf("briefing: %s is not a briefbot index", path)
 	}
-	ix, err := search.ReadIndex(r)
+	// The index is used where it lies (memory-mapped), not decoded whole.
+	ix, err := search.OpenIndexFile(f, int64(len(hdr)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("briefing: read %s: %w", path, err)
 	}

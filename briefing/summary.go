@@ -230,29 +230,15 @@ func newSummaryMetrics(reg prometheus.Registerer) summaryMetrics {
 			Help: "Links removed from LLM summaries because no cited passage contains them.",
 		}),
 	}
+	// A clashing metric of another type counts without being exported.
 	if reg != nil {
-		m.calls = registerSummaryMetric(reg, m.calls)
-		m.cacheHits = registerSummaryMetric(reg, m.cacheHits)
-		m.fallbacks = registerSummaryMetric(reg, m.fallbacks)
-		m.dropped = registerSummaryMetric(reg, m.dropped)
-		m.links = registerSummaryMetric(reg, m.links)
+		m.calls, _ = RegisterMetric(reg, m.calls)
+		m.cacheHits, _ = RegisterMetric(reg, m.cacheHits)
+		m.fallbacks, _ = RegisterMetric(reg, m.fallbacks)
+		m.dropped, _ = RegisterMetric(reg, m.dropped)
+		m.links, _ = RegisterMetric(reg, m.links)
 	}
 	return m
-}
-
-// registerSummaryMetric registers c, or returns the identical collector
-// already registered (a second Library on the same registry).
-func registerSummaryMetric[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// A clashing metric of another type: count without exporting.
-	}
-	return c
 }
 
 // summaryCache is a bounded LRU of finished results plus the requests in

@@ -313,7 +313,14 @@ func TestGroundedSummarize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := prometheus.NewPedanticRegistry()
-			g := newGrounded(tt.s, 50*time.Millisecond, 3000, reg, nil)
+			// Only the hanging summariser meets the deadline; the others
+			// answer at once, and a short deadline could pass first on a
+			// loaded machine (turning "error" into "timeout").
+			timeout := time.Minute
+			if tt.s == hang {
+				timeout = 50 * time.Millisecond
+			}
+			g := newGrounded(tt.s, timeout, 3000, reg, nil)
 			text, by := g.summarize(context.Background(), "answer", "what happened at the port?", ps)
 			if text != tt.wantText || by != tt.wantBy {
 				t.Errorf("summarize = %q, %q; want %q, %q", text, by, tt.wantText, tt.wantBy)

@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"briefbot/bot"
+	"briefbot/briefing"
 )
 
 const (
@@ -165,7 +166,7 @@ func New(cfg Config) (*Adapter, error) {
 		Name: "briefbot_discord_requests_total",
 		Help: "Discord requests by kind (command, mention, direct) and result (ok, ephemeral, failed: the answer was not delivered, unauthorized: a rejected HTTP interaction).",
 	}, []string{"kind", "result"})
-	if a.requests, err = bot.Register(cfg.Registerer, a.requests); err != nil {
+	if a.requests, err = briefing.RegisterMetric(cfg.Registerer, a.requests); err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
 	return a, nil

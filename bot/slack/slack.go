@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"briefbot/bot"
+	"briefbot/briefing"
 )
 
 const (
@@ -233,13 +234,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"method", "result"}),
 	}
 	var err error
-	if m.requests, err = bot.Register(reg, m.requests); err != nil {
+	if m.requests, err = briefing.RegisterMetric(reg, m.requests); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
-	if m.ack, err = bot.Register(reg, m.ack); err != nil {
+	if m.ack, err = briefing.RegisterMetric(reg, m.ack); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
-	if m.posts, err = bot.Register(reg, m.posts); err != nil {
+	if m.posts, err = briefing.RegisterMetric(reg, m.posts); err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
 	return m, nil

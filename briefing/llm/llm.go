@@ -392,24 +392,11 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Help: "LLM calls retried, by reason (rate_limited, server_error).",
 		}, []string{"reason"}),
 	}
+	// A clashing metric of another type counts without being exported.
 	if reg != nil {
-		m.promptTokens = register(reg, m.promptTokens)
-		m.completionTokens = register(reg, m.completionTokens)
-		m.retries = register(reg, m.retries)
+		m.promptTokens, _ = briefing.RegisterMetric(reg, m.promptTokens)
+		m.completionTokens, _ = briefing.RegisterMetric(reg, m.completionTokens)
+		m.retries, _ = briefing.RegisterMetric(reg, m.retries)
 	}
 	return m
-}
-
-// register registers c, or returns the identical collector already
-// registered (a second Client on the same registry).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-	}
-	return c
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"briefbot/briefing/store"
 )
 
 // The tables of scheduled digests: a subscription says where and when a
@@ -105,27 +107,13 @@ type Delivery struct {
 	PostedAt     time.Time // zero unless posted
 }
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 const subscriptionCols = `id, platform, channel, spec, tz, topic, created, last_until, active`
 
 func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) {
 	var s Subscription
 	var created, last int64
 	err := sc.Scan(&s.ID, &s.Platform, &s.Channel, &s.Spec, &s.TZ, &s.Topic, &created, &last, &s.Active)
-	s.Created, s.LastUntil = fromNanos(created), fromNanos(last)
+	s.Created, s.LastUntil = store.FromNanos(created), store.FromNanos(last)
 	return s, err
 }
 
@@ -142,7 +130,7 @@ func (s *tables) CreateSubscription(ctx context.Context, sub Subscription, now t
 			sub.ID = strconv.FormatInt(seq, 10)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions(id, platform, channel, spec, tz, topic, created) VALUES(?, ?, ?, ?, ?, ?, ?)`,
-			sub.ID, sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, nanos(sub.Created))
+			sub.ID, sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, store.Nanos(sub.Created))
 		return err
 	})
 	if err != nil {
@@ -253,7 +241,7 @@ func (s *tables) SyncSubscriptions(ctx context.Context, prefix string, subs []Su
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions(id, platform, channel, spec, tz, topic, created) VALUES(?, ?, ?, ?, ?, ?, ?)`,
-					sub.ID, sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, nanos(now))
+					sub.ID, sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, store.Nanos(now))
 			case err != nil:
 			case active:
 				_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET platform = ?, channel = ?, spec = ?, tz = ?, topic = ? WHERE id = ?`,
@@ -261,7 +249,7 @@ func (s *tables) SyncSubscriptions(ctx context.Context, prefix string, subs []Su
 			default:
 				_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET platform = ?, channel = ?, spec = ?, tz = ?, topic = ?,
 					created = ?, last_until = 0, active = 1 WHERE id = ?`,
-					sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, nanos(now), sub.ID)
+					sub.Platform, sub.Channel, sub.Spec, sub.TZ, sub.Topic, store.Nanos(now), sub.ID)
 			}
 			if err != nil {
 				return err
@@ -305,7 +293,7 @@ func scanDelivery(sc interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
 	var fire, since, until, posted int64
 	err := sc.Scan(&d.Subscription, &fire, &d.Status, &d.Reason, &since, &until, &d.Attempts, &d.LastError, &posted)
-	d.FireTime, d.Since, d.Until, d.PostedAt = fromNanos(fire), fromNanos(since), fromNanos(until), fromNanos(posted)
+	d.FireTime, d.Since, d.Until, d.PostedAt = store.FromNanos(fire), store.FromNanos(since), store.FromNanos(until), store.FromNanos(posted)
 	return d, err
 }
 
@@ -316,7 +304,7 @@ func (s *tables) LastFireTime(ctx context.Context, sub string) (time.Time, error
 	if err := s.db.QueryRowContext(ctx, `SELECT MAX(fire_time) FROM deliveries WHERE subscription = ?`, sub).Scan(&n); err != nil {
 		return time.Time{}, fmt.Errorf("schedule: last fire time of %s: %w", sub, err)
 	}
-	return fromNanos(n.Int64), nil
+	return store.FromNanos(n.Int64), nil
 }
 
 // windowStart is where the digest for a new fire time of sub starts: the
@@ -329,15 +317,15 @@ func windowStart(ctx context.Context, tx *sql.Tx, sub string, fire time.Time, fi
 		return time.Time{}, err
 	}
 	if last != 0 {
-		return fromNanos(last), nil
+		return store.FromNanos(last), nil
 	}
 	since := fire.Add(-firstWindow)
 	var earliest sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `SELECT MIN(since) FROM deliveries WHERE subscription = ?`, sub).Scan(&earliest); err != nil {
 		return time.Time{}, err
 	}
-	if earliest.Valid && fromNanos(earliest.Int64).Before(since) {
-		since = fromNanos(earliest.Int64)
+	if earliest.Valid && store.FromNanos(earliest.Int64).Before(since) {
+		since = store.FromNanos(earliest.Int64)
 	}
 	return since, nil
 }
@@ -355,14 +343,14 @@ func (s *tables) PlanDelivery(ctx context.Context, sub string, fire time.Time, f
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(subscription, fire_time, status, since, until) VALUES(?, ?, ?, ?, ?)`,
-			sub, nanos(fire), Pending, nanos(since), nanos(fire)); err != nil {
+			sub, store.Nanos(fire), Pending, store.Nanos(since), store.Nanos(fire)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, reason = ? WHERE subscription = ? AND status = ? AND fire_time < ?`,
-			Skipped, ReasonSuperseded, sub, Pending, nanos(fire)); err != nil {
+			Skipped, ReasonSuperseded, sub, Pending, store.Nanos(fire)); err != nil {
 			return err
 		}
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE subscription = ? AND fire_time = ?`, sub, nanos(fire)))
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM deliveries WHERE subscription = ? AND fire_time = ?`, sub, store.Nanos(fire)))
 		return err
 	})
 	if err != nil {
@@ -382,11 +370,11 @@ func (s *tables) SkipDelivery(ctx context.Context, sub string, fire time.Time, f
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries(subscription, fire_time, status, reason, since, until) VALUES(?, ?, ?, ?, ?, ?)`,
-			sub, nanos(fire), Skipped, reason, nanos(since), nanos(fire)); err != nil {
+			sub, store.Nanos(fire), Skipped, reason, store.Nanos(since), store.Nanos(fire)); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, reason = ? WHERE subscription = ? AND status = ? AND fire_time < ?`,
-			Skipped, ReasonSuperseded, sub, Pending, nanos(fire))
+			Skipped, ReasonSuperseded, sub, Pending, store.Nanos(fire))
 		return err
 	})
 	if err != nil {
@@ -435,7 +423,7 @@ var ErrNotPending = errors.New("schedule: delivery is not pending")
 // delivery must not be sent.
 func (s *tables) BeginPost(ctx context.Context, sub string, fire time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1 WHERE subscription = ? AND fire_time = ? AND status = ?`,
-		Posting, sub, nanos(fire), Pending)
+		Posting, sub, store.Nanos(fire), Pending)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
@@ -452,7 +440,7 @@ func (s *tables) BeginPost(ctx context.Context, sub string, fire time.Time) erro
 // platform refused it, so that it is tried again.
 func (s *tables) FailPost(ctx context.Context, sub string, fire time.Time, reason string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
-		Pending, reason, sub, nanos(fire), Posting)
+		Pending, reason, sub, store.Nanos(fire), Posting)
 	if err != nil {
 		return fmt.Errorf("schedule: fail post %s@%s: %w", sub, fire.UTC().Format(time.RFC3339), err)
 	}
@@ -465,7 +453,7 @@ func (s *tables) FailPost(ctx context.Context, sub string, fire time.Time, reaso
 func (s *tables) MarkPosted(ctx context.Context, sub string, fire, postedAt time.Time) error {
 	return s.finish(ctx, sub, fire, `UPDATE deliveries SET status = ?, posted_at = ?, last_error = ''
 		WHERE subscription = ? AND fire_time = ? AND status IN (?, ?)`,
-		Posted, nanos(postedAt), sub, nanos(fire), Posting, Uncertain)
+		Posted, store.Nanos(postedAt), sub, store.Nanos(fire), Posting, Uncertain)
 }
 
 // MarkEmpty records that a pending delivery had nothing to post (skipped,
@@ -473,7 +461,7 @@ func (s *tables) MarkPosted(ctx context.Context, sub string, fire, postedAt time
 // transaction.
 func (s *tables) MarkEmpty(ctx context.Context, sub string, fire time.Time) error {
 	return s.finish(ctx, sub, fire, `UPDATE deliveries SET status = ?, reason = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
-		Skipped, ReasonEmpty, sub, nanos(fire), Pending)
+		Skipped, ReasonEmpty, sub, store.Nanos(fire), Pending)
 }
 
 // finish runs update on one delivery and, when it changed it, advances the
@@ -491,7 +479,7 @@ func (s *tables) finish(ctx context.Context, sub string, fire time.Time, update 
 			return ErrNotPending
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE subscriptions SET last_until = max(last_until,
-			(SELECT until FROM deliveries WHERE subscription = ? AND fire_time = ?)) WHERE id = ?`, sub, nanos(fire), sub)
+			(SELECT until FROM deliveries WHERE subscription = ? AND fire_time = ?)) WHERE id = ?`, sub, store.Nanos(fire), sub)
 		return err
 	})
 	if err != nil {
@@ -509,7 +497,7 @@ func (s *tables) finish(ctx context.Context, sub string, fire time.Time, update 
 func (s *tables) MarkUncertain(ctx context.Context, sub string, fire time.Time, reason string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = ?, last_error = ? WHERE subscription = ? AND fire_time = ? AND status = ?`,
-			Uncertain, reason, sub, nanos(fire), Posting)
+			Uncertain, reason, sub, store.Nanos(fire), Posting)
 		if err != nil {
 			return err
 		}
@@ -577,7 +565,7 @@ func (s *tables) RecoverPosting(ctx context.Context) ([]Delivery, error) {
 func carriedOnce(ctx context.Context, tx *sql.Tx, sub string, fire time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE subscriptions SET last_until = max(last_until,
 		coalesce((SELECT max(until) FROM deliveries WHERE subscription = ? AND status = ? AND fire_time < ?), 0)) WHERE id = ?`,
-		sub, Uncertain, nanos(fire), sub)
+		sub, Uncertain, store.Nanos(fire), sub)
 	return err
 }
 

@@ -259,45 +259,68 @@ func BenchmarkBuild(b *testing.B) {
 	}
 }
 
-// BenchmarkReopen measures ReadIndex of a persisted index from a file.
+// BenchmarkReopen measures reopening a persisted index: "map" with
+// OpenIndexFile (the tables used where they lie) and then one Search, the
+// time until a first answer is possible; "read" with ReadIndex (decoded and
+// verified whole). index-MB is the heap the reopened index holds.
 func BenchmarkReopen(b *testing.B) {
 	for _, n := range benchSizes() {
-		b.Run(sizeName(n), func(b *testing.B) {
-			path := filepath.Join(b.TempDir(), "index")
-			f, err := os.Create(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			w := bufio.NewWriter(f)
-			size, err := indexOf(b, n).WriteTo(w)
-			if err == nil {
-				err = w.Flush()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			before := heapMB()
-			var ix *Index
-			b.ResetTimer()
-			for b.Loop() {
-				f, err := os.Open(path)
+		for _, mode := range []string{"map", "read"} {
+			b.Run(sizeName(n)+"/"+mode, func(b *testing.B) {
+				path := filepath.Join(b.TempDir(), "index")
+				f, err := os.Create(path)
 				if err != nil {
 					b.Fatal(err)
 				}
-				ix, err = ReadIndex(f)
-				f.Close()
+				w := bufio.NewWriter(f)
+				size, err := indexOf(b, n).WriteTo(w)
+				if err == nil {
+					err = w.Flush()
+				}
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(size)/(1<<20), "file-MB")
-			b.ReportMetric(heapMB()-before, "index-MB")
-			runtime.KeepAlive(ix)
-		})
+				q := ParseQuery(newSynth(b, 7).questions(1)[0])
+				before := heapMB()
+				var ix *Index
+				b.ResetTimer()
+				for b.Loop() {
+					f, err := os.Open(path)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if mode == "map" {
+						ix, err = OpenIndexFile(f, 0)
+					} else {
+						ix, err = ReadIndex(f)
+					}
+					f.Close()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if mode == "map" {
+						ix.Search(q, Options{K: 5})
+					}
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(size)/(1<<20), "file-MB")
+				b.ReportMetric(heapMB()-before, "index-MB")
+				runtime.KeepAlive(ix)
+			})
+		}
+	}
+}
+
+// BenchmarkLexicon measures parsing the embedded lexicon, which every
+// opened or new index does once.
+func BenchmarkLexicon(b *testing.B) {
+	for b.Loop() {
+		if _, err := LoadLexicon(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 )
 
 // Index is an in-memory BM25 inverted index over passages identified by
@@ -30,35 +31,74 @@ type Index struct {
 	dead  []uint64 // bitset of removed slots
 
 	gids []uint32          // dense group number -> caller's group
-	gmap map[uint32]uint32 // caller's group -> dense group number
+	gmap map[uint32]uint32 // caller's group -> dense group number; built by Add when nil
 
 	live     int    // live passages
 	totalLen uint64 // sum of lens over live passages
 
-	dict  map[string]uint32 // term -> term number
+	dict  termDict // term -> term number
 	terms []termInfo
 
-	idle   chan *scratch // Search's idle accumulators
-	addBuf []uint32      // Add's term numbers, reused
+	// idle holds Search's accumulators: a fixed number, taken and given
+	// back, so concurrent Searches beyond it wait rather than each
+	// allocating one the size of the index.
+	idle   chan *scratch
+	addBuf []uint32 // Add's term numbers, reused
+
+	// data is the persisted form the index was opened over (OpenIndex,
+	// ReadIndex), which the tables above may point into; nil for an index
+	// built by Add. layout is where its tables lie.
+	data   []byte
+	layout layout
 
 	// lex is the offline lexical asset: expansions at query time, word
 	// vectors for each passage's vector at Add time.
 	lex *Lexicon
 	// vecs holds one int8 vector of lex.dims a slot: the weighted mean of
-	// its terms' word vectors (zero when none is known); see passageVector.
-	vecs []int8
+	// its terms' word vectors (zero when none is known); see appendVector.
+	vecs vectors
+	vtmp []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
-	vbuf []float32
+	vbuf []int32
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
-func (ix *Index) vector(slot uint32) []int8 {
-	d := ix.lex.dims
-	if d == 0 || int(slot+1)*d > len(ix.vecs) {
+func (ix *Index) vector(slot uint32) []int8 { return ix.vecs.at(slot) }
+
+// vectors stores one int8 vector of dims a slot, in blocks of vecBlock
+// slots, so that adding passages never copies all the vectors.
+type vectors struct {
+	dims   int
+	n      int // slots
+	blocks [][]int8
+}
+
+const vecBlock = 1 << 14
+
+func (v *vectors) at(slot uint32) []int8 {
+	if v.dims == 0 || int(slot) >= v.n {
 		return nil
 	}
-	return ix.vecs[int(slot)*d : int(slot+1)*d]
+	b := v.blocks[slot/vecBlock]
+	i := int(slot%vecBlock) * v.dims
+	return b[i : i+v.dims : i+v.dims]
 }
+
+// push appends one vector (of dims values).
+func (v *vectors) push(x []int8) {
+	if v.dims == 0 {
+		return
+	}
+	if v.n%vecBlock == 0 {
+		v.blocks = append(v.blocks, make([]int8, 0, vecBlock*v.dims))
+	}
+	last := len(v.blocks) - 1
+	v.blocks[last] = append(v.blocks[last], x...)
+	v.n++
+}
+
+// size returns the number of bytes of vectors.
+func (v *vectors) size() int { return v.n * v.dims }
 
 // termInfo is one term's postings and statistics.
 type termInfo struct {
@@ -69,7 +109,7 @@ type termInfo struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{dict: make(map[string]uint32), gmap: make(map[uint32]uint32), idle: newIdle(), lex: builtinLexicon()}
+	return &Index{dict: newTermDict(), gmap: make(map[uint32]uint32), idle: newIdle(), lex: builtinLexicon()}
 }
 
 // builtinLexicon parses the embedded lexicon, or returns an empty one if
@@ -83,12 +123,18 @@ func builtinLexicon() *Lexicon {
 	return lx
 }
 
-// maxIdle bounds the idle Search accumulators an index keeps (each holds
-// 8 bytes a passage).
-const maxIdle = 4
+// maxScratch bounds the Search accumulators an index has (each holds 8
+// bytes a passage and 4 an article), and so the Searches that score at
+// once: scoring is CPU-bound, so more than one per CPU gains nothing.
+const maxScratch = 4
 
 func newIdle() chan *scratch {
-	return make(chan *scratch, min(maxIdle, runtime.GOMAXPROCS(0)))
+	n := max(1, min(maxScratch, runtime.GOMAXPROCS(0)))
+	idle := make(chan *scratch, n)
+	for range n {
+		idle <- &scratch{}
+	}
+	return idle
 }
 
 // Len returns the number of live passages.
@@ -104,6 +150,12 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 	}
 	slot := uint32(len(ix.ids))
 	ix.ids = append(ix.ids, id)
+	if ix.gmap == nil {
+		ix.gmap = make(map[uint32]uint32, len(ix.gids))
+		for g, group := range ix.gids {
+			ix.gmap[group] = uint32(g)
+		}
+	}
 	g, ok := ix.gmap[group]
 	if !ok {
 		g = uint32(len(ix.gids))
@@ -121,10 +173,10 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 
 	tids := ix.addBuf[:0]
 	for _, t := range terms {
-		tid, ok := ix.dict[t]
+		tid, ok := ix.dict.lookup(t)
 		if !ok {
 			tid = uint32(len(ix.terms))
-			ix.dict[t] = tid
+			ix.dict.add(t, tid)
 			ix.terms = append(ix.terms, termInfo{})
 			if len(ix.tlex) == int(tid) {
 				li, ok := ix.lex.ids[t]
@@ -146,7 +198,11 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 		i = j
 	}
 	ix.addBuf = tids
-	ix.vecs = ix.appendVector(ix.vecs, tids)
+	if ix.lex.dims > 0 {
+		ix.vecs.dims = ix.lex.dims
+		ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+		ix.vecs.push(ix.vtmp)
+	}
 }
 
 // appendVector appends the vector of a passage with the given term numbers
@@ -163,20 +219,27 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 		ix.fillTermLexicon()
 	}
 	if cap(ix.vbuf) < d {
-		ix.vbuf = make([]float32, d)
+		ix.vbuf = make([]int32, d)
 	}
 	v := ix.vbuf[:d]
 	clear(v)
 	known := false
-	for _, tid := range tids {
-		li := ix.tlex[tid]
+	for i := 0; i < len(tids); {
+		j := i + 1
+		for j < len(tids) && tids[j] == tids[i] {
+			j++
+		}
+		li := ix.tlex[tids[i]]
+		tf := j - i
+		i = j
 		if li < 0 {
 			continue
 		}
-		w := lx.weight(int(li)) / lx.norms[li]
+		// Fixed point: the unit vector times the stem's weight and count.
+		w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
 		row := lx.vecs[int(li)*d : int(li+1)*d]
-		for k := range v {
-			v[k] += w * float32(row[k])
+		for k, x := range row {
+			v[k] += w * int32(x)
 		}
 		known = true
 	}
@@ -189,30 +252,37 @@ func (ix *Index) fillTermLexicon() {
 	for i := range tl {
 		tl[i] = -1
 	}
-	for t, tid := range ix.dict {
+	ix.dict.each(func(t string, tid uint32) {
 		if i, ok := ix.lex.ids[t]; ok {
 			tl[tid] = i
 		}
-	}
+	})
 	ix.tlex = tl
 }
 
 // appendQuantised appends v scaled to int8 (by its largest component).
-func appendQuantised(dst []int8, v []float32, nonzero bool) []int8 {
-	var m float32
+func appendQuantised(dst []int8, v []int32, nonzero bool) []int8 {
+	var m int64
 	if nonzero {
 		for _, x := range v {
-			m = max(m, x, -x)
+			m = max(m, int64(x), -int64(x))
 		}
 	}
 	for _, x := range v {
 		q := int8(0)
 		if m > 0 {
-			q = int8(math.Round(float64(x / m * 127)))
+			q = int8((int64(x)*127*2 + m*sign(x)) / (2 * m)) // rounded
 		}
 		dst = append(dst, q)
 	}
 	return dst
+}
+
+func sign(x int32) int64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
 }
 
 func (t *termInfo) add(slot, tf uint32) {
@@ -253,7 +323,7 @@ func (ix *Index) Remove(id uint32, terms []string) {
 	ix.totalLen -= uint64(ix.lens[slot])
 	tids := ix.addBuf[:0]
 	for _, t := range terms {
-		if tid, ok := ix.dict[t]; ok {
+		if tid, ok := ix.dict.lookup(t); ok {
 			tids = append(tids, tid)
 		}
 	}
@@ -290,7 +360,7 @@ func (ix *Index) Compact() {
 	}
 	newSlot := make([]uint32, len(ix.ids))
 	var ids, gslot, lens, gids []uint32
-	var vecs []int8
+	vecs := vectors{dims: ix.vecs.dims}
 	gmap := make(map[uint32]uint32)
 	for s := range ix.ids {
 		if ix.isDead(uint32(s)) {
@@ -307,26 +377,26 @@ func (ix *Index) Compact() {
 		}
 		gslot = append(gslot, g)
 		lens = append(lens, ix.lens[s])
-		vecs = append(vecs, ix.vector(uint32(s))...)
+		vecs.push(ix.vector(uint32(s)))
 	}
-	dict := make(map[string]uint32, len(ix.dict))
+	dict := termDict{extra: make(map[string]uint32, ix.dict.len())}
 	terms := make([]termInfo, 0, len(ix.terms))
-	for term, tid := range ix.dict {
+	ix.dict.each(func(term string, tid uint32) {
 		old := &ix.terms[tid]
 		if old.df == 0 {
-			continue
+			return
 		}
 		var nt termInfo
-		it := postingIter{b: old.post}
+		it := postingIter{b: old.post, lim: uint32(len(ix.ids))}
 		for it.next() {
 			if !ix.isDead(it.slot) {
 				nt.add(newSlot[it.slot], it.tf)
 			}
 		}
 		nt.post = slices.Clip(nt.post)
-		dict[term] = uint32(len(terms))
+		dict.extra[strings.Clone(term)] = uint32(len(terms))
 		terms = append(terms, nt)
-	}
+	})
 	ix.ids, ix.gslot, ix.lens, ix.vecs = ids, gslot, lens, vecs
 	ix.tlex = nil // term numbers changed
 	ix.codes = lenCodes(lens)
@@ -363,9 +433,11 @@ func lenCodes(lens []uint32) []uint8 {
 	return out
 }
 
-// postingIter decodes a postings byte string.
+// postingIter decodes a postings byte string, stopping at a slot at or
+// beyond lim (possible only in a damaged index).
 type postingIter struct {
 	b    []byte
+	lim  uint32
 	i    int
 	slot uint32
 	tf   uint32
@@ -382,6 +454,10 @@ func (it *postingIter) next() bool {
 		it.slot = gap
 	} else {
 		it.slot += gap
+	}
+	if it.slot >= it.lim || (it.n > 0 && gap == 0) {
+		it.i = len(it.b)
+		return false
 	}
 	it.n++
 	it.tf = 1

@@ -14,11 +14,19 @@ func TestReadIndexBoundsAllocations(t *testing.T) {
 	var head []byte
 	head = append(head, magic...)
 	head = binary.LittleEndian.AppendUint32(head, formatVersion)
-	head = binary.LittleEndian.AppendUint32(head, 0xFFFFFFF0) // slots
-	head = binary.LittleEndian.AppendUint32(head, 1)          // live
-	head = binary.LittleEndian.AppendUint64(head, 1)          // total length
-	head = binary.LittleEndian.AppendUint32(head, 0xFFFFFFF0) // terms
-	head = binary.LittleEndian.AppendUint32(head, 0xFFFFFFF0) // groups
+	head = binary.LittleEndian.AppendUint32(head, 0)
+	for _, v := range []uint64{
+		0xFFFFFFF0, // slots
+		1,          // live
+		1,          // total length
+		0xFFFFFFF0, // terms
+		0xFFFFFFF0, // groups
+		0,          // dims
+		0xFFFFFFF0, // names
+		1 << 40,    // postings
+	} {
+		head = binary.LittleEndian.AppendUint64(head, v)
+	}
 	tests := []struct {
 		name string
 		data []byte

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"math"
 	"testing"
 )
 
@@ -28,8 +29,28 @@ func FuzzReadIndex(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, fixSum bool) {
 		if fixSum && len(data) >= 4 {
 			data = bytes.Clone(data)
+			if l, err := parseHeader(data); err == nil && l.end == uint64(len(data)) {
+				binary.LittleEndian.PutUint32(data[l.crcHead:], crc32.Checksum(data[:l.post], castagnoli))
+			}
 			sum := crc32.Checksum(data[:len(data)-4], castagnoli)
 			binary.LittleEndian.PutUint32(data[len(data)-4:], sum)
+		}
+		// OpenIndex checks less than ReadIndex, but what it accepts must
+		// be as safe to use.
+		if mapped, err := OpenIndex(bytes.Clone(data)); err == nil {
+			for _, q := range []string{"harbour fees", "strike", "freight rates week"} {
+				mapped.Search(ParseQuery(q), Options{K: 3})
+			}
+			if n := len(mapped.ids); n == 0 || mapped.ids[n-1] < math.MaxUint32 {
+				next := uint32(1)
+				if n > 0 {
+					next = mapped.ids[n-1] + 1
+				}
+				mapped.Add(next, 5, Analyze("Harbour fees fell."))
+			}
+			mapped.Remove(3, Analyze("Harbour fees rose by 12 percent on Monday."))
+			mapped.Compact()
+			mapped.Search(ParseQuery("fees"), Options{K: 3})
 		}
 		got, err := ReadIndex(bytes.NewReader(data))
 		if err != nil {

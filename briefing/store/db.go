@@ -15,16 +15,17 @@ func (s *Store) DB() *sql.DB { return s.db }
 // ErrNotFound is returned for a row that does not exist.
 var ErrNotFound = errors.New("store: not found")
 
-// nanos stores t as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
+// Nanos is how a time is kept in a column: Unix nanoseconds, 0 for the
+// zero time. Tables of other packages in DB use it too (briefing/schedule).
+func Nanos(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return t.UnixNano()
 }
 
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(n int64) time.Time {
+// FromNanos is the inverse of Nanos, in UTC.
+func FromNanos(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}

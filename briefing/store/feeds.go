@@ -75,7 +75,7 @@ func scanFeed(sc interface{ Scan(...any) error }) (Feed, error) {
 	var f Feed
 	var added, poll, ok, next int64
 	err := sc.Scan(&f.ID, &f.URL, &f.Title, &f.SiteURL, &f.ETag, &f.LastModified, &added, &poll, &ok, &next, &f.Failures, &f.LastError, &f.Failing, &f.Notified)
-	f.Added, f.LastPoll, f.LastOK, f.NextPoll = fromNanos(added), fromNanos(poll), fromNanos(ok), fromNanos(next)
+	f.Added, f.LastPoll, f.LastOK, f.NextPoll = FromNanos(added), FromNanos(poll), FromNanos(ok), FromNanos(next)
 	return f, err
 }
 
@@ -87,7 +87,7 @@ func (s *Store) AddFeed(ctx context.Context, url string, next, now time.Time) (f
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err // found (nil) or failed; a failed insert would use up an id
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds(url, added, next_poll) VALUES(?, ?, ?)`, url, nanos(now), nanos(next)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds(url, added, next_poll) VALUES(?, ?, ?)`, url, Nanos(now), Nanos(next)); err != nil {
 			return err
 		}
 		created = true
@@ -153,7 +153,7 @@ func (s *Store) RemoveFeed(ctx context.Context, id int64) error {
 // Added. Saving a URL another feed has is an error.
 func (s *Store) SaveFeedState(ctx context.Context, f Feed) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE feeds SET url=?, title=?, site_url=?, etag=?, last_modified=?, last_poll=?, last_ok=?, next_poll=?, failures=?, last_error=?, failing=?, notified=? WHERE id=?`,
-		f.URL, f.Title, f.SiteURL, f.ETag, f.LastModified, nanos(f.LastPoll), nanos(f.LastOK), nanos(f.NextPoll), f.Failures, f.LastError, f.Failing, f.Notified, f.ID)
+		f.URL, f.Title, f.SiteURL, f.ETag, f.LastModified, Nanos(f.LastPoll), Nanos(f.LastOK), Nanos(f.NextPoll), f.Failures, f.LastError, f.Failing, f.Notified, f.ID)
 	if err != nil {
 		return fmt.Errorf("store: save feed %d: %w", f.ID, err)
 	}
@@ -186,7 +186,7 @@ func (s *Store) FeedItems(ctx context.Context, feed int64, keys, hashes []string
 					rows.Close()
 					return nil, fmt.Errorf("store: feed items: %w", err)
 				}
-				it.Published, it.Seen = fromNanos(pub), fromNanos(seen)
+				it.Published, it.Seen = FromNanos(pub), FromNanos(seen)
 				out[it.Key] = it
 			}
 			err = rows.Err()
@@ -231,7 +231,7 @@ func (s *Store) PutFeedItems(ctx context.Context, feed int64, items []FeedItem) 
 		}
 		defer st.Close()
 		for _, it := range items {
-			if _, err := st.ExecContext(ctx, feed, it.Key, it.Hash, nanos(it.Published), nanos(it.Seen)); err != nil {
+			if _, err := st.ExecContext(ctx, feed, it.Key, it.Hash, Nanos(it.Published), Nanos(it.Seen)); err != nil {
 				return fmt.Errorf("store: put feed items: %w", err)
 			}
 		}

@@ -2,21 +2,17 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
+	"briefbot/bot/slack/slackfake"
 )
 
 // TestServeFeedAcrossKill runs the real binary: a feed added from Slack is
@@ -34,73 +30,9 @@ func TestServeFeedAcrossKill(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 
-	var mu sync.Mutex
-	items := []string{"Quarry lake swimming ban lifted after water tests"}
-	var feed *httptest.Server
-	feed = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		var b strings.Builder
-		fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>Upland Gazette</title><link>%s/</link>`, feed.URL)
-		for i, title := range items {
-			fmt.Fprintf(&b, `<item><guid>g%d</guid><title>%s</title><link>%s/p/%d</link><pubDate>%s</pubDate><description>%s</description></item>`,
-				i, title, feed.URL, i, time.Now().Add(-time.Hour).UTC().Format(time.RFC1123Z),
-				strings.Repeat(title+" was reported by the council on Tuesday evening after a long meeting. ", 12))
-		}
-		b.WriteString(`</channel></rss>`)
-		io.WriteString(w, b.String())
-	}))
-	defer feed.Close()
-	var got capture
-	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add("response_url"+r.URL.Path, string(b))
-	}))
-	defer responses.Close()
-	var postsMu sync.Mutex
-	var posts []string
-	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			r.ParseForm()
-			if r.PostForm.Get("channel") == "CDIGEST" {
-				postsMu.Lock()
-				posts = append(posts, r.PostForm.Get("text")+"\n"+r.PostForm.Get("blocks"))
-				postsMu.Unlock()
-			}
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, r.PostForm.Get("channel"))
-		})
-		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
-		})
-	})
-	fake.Start()
-	defer fake.Stop()
-	numPosts := func() int { postsMu.Lock(); defer postsMu.Unlock(); return len(posts) }
-	waitPosts := func(n int) []string {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			postsMu.Lock()
-			p := append([]string(nil), posts...)
-			postsMu.Unlock()
-			if len(p) >= n {
-				return p
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d digests posted, want %d", len(p), n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	count := func(ps []string, title string) int {
-		n := 0
-		for _, p := range ps {
-			if strings.Contains(p, title) {
-				n++
-			}
-		}
-		return n
-	}
+	first := "Quarry lake swimming ban lifted after water tests"
+	feed := newUplandFeed(t, first)
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -110,7 +42,7 @@ func TestServeFeedAcrossKill(t *testing.T) {
 	ln.Close()
 	env := append(os.Environ()[:0:0],
 		"PATH="+os.Getenv("PATH"), "HOME="+dir,
-		"SLACK_SIGNING_SECRET="+slackSecret, "SLACK_BOT_TOKEN="+slackToken, "SLACK_API_URL="+fake.GetAPIURL(),
+		"SLACK_SIGNING_SECRET="+slackSecret, "SLACK_BOT_TOKEN="+slackToken, "SLACK_API_URL="+fake.APIURL(),
 		"BRIEFBOT_DIGEST_SCHEDULE=@every 2s", "BRIEFBOT_DIGEST_CHANNELS=slack:CDIGEST", "BRIEFBOT_DIGEST_EMPTY=post",
 		"BRIEFBOT_FEEDS_ALLOW_PRIVATE=true", "BRIEFBOT_CORPUS_DIR="+t.TempDir(), "BRIEFBOT_DATA_DIR="+filepath.Join(dir, "data"),
 		"BRIEFBOT_HTTP_ADDR="+addr,
@@ -145,21 +77,20 @@ func TestServeFeedAcrossKill(t *testing.T) {
 	}
 
 	cmd := start()
-	slackCommand(t, "http://"+addr, "feeds add "+feed.URL+"/rss.xml", responses.URL+"/add", time.Now(), false)
-	got.wait(t, "response_url/add", "Added feed #1", 30*time.Second)
-	first := items[0]
-	for count(waitPosts(numPosts()+1), first) == 0 {
+	defer kill(cmd) // on failure; killing twice is harmless
+	slackCommand(t, "http://"+addr, "feeds add "+feed.URL(), fake.ResponseURL("add"), time.Now(), false)
+	if r := response(t, fake, "add"); !strings.Contains(r, "Added feed #1") {
+		t.Fatalf("feeds add: %s", r)
 	}
+	waitDigestWith(t, fake, "CDIGEST", first)
 	// One more digest, so that the first one's delivery is recorded: a kill
 	// while a post is in flight is the scheduler's business (it is then not
 	// sent again and its articles go to the next digest).
-	waitPosts(numPosts() + 1)
+	waitDigests(t, fake, "CDIGEST", len(digests(fake, "CDIGEST"))+1)
 	kill(cmd)
 
-	mu.Lock()
 	second := "Footbridge over the weir reopens to walkers"
-	items = append(items, second)
-	mu.Unlock()
+	feed.add(second)
 	poll := exec.Command(bin, "feeds", "poll")
 	poll.Env, poll.Dir = env, dir
 	if out, err := poll.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("1 articles added")) {
@@ -168,10 +99,10 @@ func TestServeFeedAcrossKill(t *testing.T) {
 
 	cmd = start()
 	defer kill(cmd)
-	for count(waitPosts(numPosts()+1), second) == 0 {
-	}
-	ps := waitPosts(numPosts() + 2)
-	if c1, c2 := count(ps, first), count(ps, second); c1 != 1 || c2 != 1 {
+	waitDigestWith(t, fake, "CDIGEST", second)
+	ps := waitDigests(t, fake, "CDIGEST", len(digests(fake, "CDIGEST"))+2)
+	kill(cmd) // before reading its log
+	if c1, c2 := countIn(ps, first), countIn(ps, second); c1 != 1 || c2 != 1 {
 		t.Errorf("across kill -9: %q in %d digests, %q in %d; want 1 each\n%s", first, c1, second, c2, logs.String())
 	}
 }

@@ -259,7 +259,17 @@ func corpusFS(dir string) (fs.FS, error) {
 	if err != nil || !st.IsDir() {
 		return nil, usageError{fmt.Sprintf("corpus %s: not a readable directory of articles", dir)}
 	}
-	if _, err := os.ReadDir(dir); err != nil {
+	// Reading one entry shows the folder is readable without listing and
+	// sorting all of it (the scan that follows does that once).
+	f, err := os.Open(dir)
+	if err == nil {
+		_, err = f.ReadDir(1)
+		f.Close()
+		if errors.Is(err, io.EOF) {
+			err = nil // empty, but readable
+		}
+	}
+	if err != nil {
 		return nil, usageError{fmt.Sprintf("corpus %s: cannot be read: %v", dir, errors.Unwrap(err))}
 	}
 	return os.DirFS(dir), nil

@@ -4,17 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/slacktest"
-
 	"briefbot/bot"
+	"briefbot/bot/slack/slackfake"
 	"briefbot/briefing"
 )
 
@@ -23,28 +20,16 @@ import (
 func TestServeRepliesCarryNoSecret(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "leak.md"), []byte("---\ntitle: Tidal plant wiki leak\n---\nThe tidal power plant's engineers pasted "+slackToken+" into the plant's public wiki on Monday, the operator said.\n"), 0o644)
-	var got capture
-	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got.add("response_url"+r.URL.Path, string(b))
-	}))
-	defer responses.Close()
-	fake := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, `{"ok":true,"user_id":"UBOT","bot_id":"B1","team_id":"T1"}`)
-		})
-	})
-	fake.Start()
-	defer fake.Stop()
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	base, _ := startServe(t, map[string]string{
-		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.GetAPIURL(),
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
 		"BRIEFBOT_CORPUS_DIR": dir,
 	}, io.Discard, serveHooks{})
-	if resp := slackCommand(t, base, "ask tidal power plant wiki", responses.URL+"/leak", time.Now(), false); resp.StatusCode != 200 {
+	if resp := slackCommand(t, base, "ask tidal power plant wiki", fake.ResponseURL("leak"), time.Now(), false); resp.StatusCode != 200 {
 		t.Fatalf("command: %s", resp.Status)
 	}
-	body := got.wait(t, "response_url/leak", "redacted", 10*time.Second)
-	if strings.Contains(body, slackToken) {
+	body := response(t, fake, "leak")
+	if strings.Contains(body, slackToken) || !strings.Contains(body, "redacted") {
 		t.Errorf("the reply carries the token:\n%s", body)
 	}
 }

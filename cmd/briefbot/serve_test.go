@@ -30,65 +30,12 @@ const (
 	discordApp  = "111122223333"
 )
 
-// capture records request bodies by path, for the fakes.
-type capture struct {
-	mu   sync.Mutex
-	hits map[string][]string
-}
-
-func (c *capture) add(path, body string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.hits == nil {
-		c.hits = map[string][]string{}
-	}
-	c.hits[path] = append(c.hits[path], body)
-}
-
-// wait polls until some recorded path matching prefix has a body containing
-// want, or fails after the deadline.
-func (c *capture) wait(t *testing.T, prefix, want string, within time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		for p, bodies := range c.hits {
-			if strings.HasPrefix(p, prefix) {
-				for _, b := range bodies {
-					if strings.Contains(b, want) {
-						c.mu.Unlock()
-						return b
-					}
-				}
-			}
-		}
-		c.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t.Fatalf("no request to %s containing %q within %s; got %v", prefix, want, within, c.hits)
-	return ""
-}
-
-func (c *capture) count(prefix string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for p, bodies := range c.hits {
-		if strings.HasPrefix(p, prefix) {
-			n += len(bodies)
-		}
-	}
-	return n
-}
-
 // waitPost waits until the fake Slack has accepted a message that match
 // accepts and returns its text and blocks; the deadline only stops a broken
 // test from hanging.
 func waitPost(t *testing.T, f *slackfake.Server, what string, match func(slackfake.Post) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		for _, p := range f.Posts() {
 			if match(p) {
@@ -148,7 +95,7 @@ func startServe(t *testing.T, env map[string]string, logs io.Writer, hooks serve
 		})
 	}
 	t.Cleanup(stop)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // only stops a broken test from hanging
 	for {
 		resp, err := http.Get(base + "/healthz")
 		if err == nil {
@@ -235,14 +182,15 @@ func TestServeSlackHTTPEndToEnd(t *testing.T) {
 		resp.Body.Close()
 	}
 
-	// A good command is acknowledged at once; the answer follows on response_url.
-	start := time.Now()
+	// A good command is acknowledged before it is answered: the model
+	// replies only once the ack is in, so an ack that waited for the answer
+	// would see the summary time out and the answer lack the model's name.
+	acked := make(chan struct{})
+	model.Respond(func(r llmtest.Request) llmtest.Reply { <-acked; return llmtest.Echo(r) })
 	resp := slackCommand(t, base, "ask what did sources say about export controls?", fake.ResponseURL("r1"), time.Now(), false)
+	close(acked)
 	if resp.StatusCode != 200 {
 		t.Fatalf("signed command: %s", resp.Status)
-	}
-	if ack := time.Since(start); ack > 3*time.Second {
-		t.Errorf("ack took %s, Slack allows 3s", ack)
 	}
 	answer := response(t, fake, "r1")
 	for _, want := range []string{"in_channel", "export controls", "The Example Ledger", "e2e-model"} {

@@ -1,0 +1,65 @@
+package search
+
+import "strings"
+
+// termDict maps terms to term numbers. A reopened index keeps its terms
+// where they lie: base holds their names concatenated in sorted order (term
+// number i ends at ends[i]), found by binary search, so opening does not
+// build a map of every term. Terms added later go to extra.
+type termDict struct {
+	base  string
+	ends  []uint32
+	extra map[string]uint32
+}
+
+func newTermDict() termDict { return termDict{extra: make(map[string]uint32)} }
+
+// baseName returns the name of base term i.
+func (d *termDict) baseName(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = d.ends[i-1]
+	}
+	return d.base[start:d.ends[i]]
+}
+
+// lookup returns t's term number.
+func (d *termDict) lookup(t string) (uint32, bool) {
+	lo, hi := 0, len(d.ends)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := strings.Compare(d.baseName(m), t); {
+		case c == 0:
+			return uint32(m), true
+		case c < 0:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	tid, ok := d.extra[t]
+	return tid, ok
+}
+
+// add records t (not yet known) as term number tid.
+func (d *termDict) add(t string, tid uint32) {
+	if d.extra == nil {
+		d.extra = make(map[string]uint32)
+	}
+	d.extra[t] = tid
+}
+
+// len returns the number of terms.
+func (d *termDict) len() int { return len(d.ends) + len(d.extra) }
+
+// each calls fn for every term: base terms in sorted order, then the rest
+// in no particular order. A base name may point into a mapped file: fn
+// must clone it to keep it beyond the index's life.
+func (d *termDict) each(fn func(t string, tid uint32)) {
+	for i := range d.ends {
+		fn(d.baseName(i), uint32(i))
+	}
+	for t, tid := range d.extra {
+		fn(t, tid)
+	}
+}
