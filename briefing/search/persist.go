@@ -315,7 +315,7 @@ func (ix *Index) Verify() error {
 
 // littleEndian reports whether the host stores integers as the file does,
 // so that its tables can be used in place.
-var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+func littleEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) == 1 }
 
 // u32s returns n uint32s at off in data: in place when the host and the
 // alignment allow, decoded otherwise. The slice's capacity is its length, so
@@ -325,7 +325,7 @@ func u32s(data []byte, off, n uint64) []uint32 {
 		return nil
 	}
 	b := data[off : off+4*n]
-	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
+	if littleEndian() && uintptr(unsafe.Pointer(&b[0]))%4 == 0 {
 		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
 	}
 	out := make([]uint32, n)
@@ -340,7 +340,7 @@ func u64s(data []byte, off, n uint64) []uint64 {
 		return nil
 	}
 	b := data[off : off+8*n]
-	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
+	if littleEndian() && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
 		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
 	}
 	out := make([]uint64, n)

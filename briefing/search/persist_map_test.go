@@ -129,3 +129,24 @@ func TestOpenIndexChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenIndexUnaligned checks the way tables are decoded when they cannot
+// be used in place (data not aligned, as on a big-endian host).
+func TestOpenIndexUnaligned(t *testing.T) {
+	f := loadFixture(t)
+	var buf bytes.Buffer
+	buf.WriteByte(0)
+	if _, err := f.ix.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := OpenIndex(buf.Bytes()[1:])
+	if err != nil {
+		t.Fatalf("OpenIndex: %v", err)
+	}
+	if err := got.Verify(); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	if a, b := searchAll(got, f.text), searchAll(f.ix, f.text); !reflect.DeepEqual(a, b) {
+		t.Errorf("unaligned index:\n got %+v\nwant %+v", a, b)
+	}
+}
