@@ -13,6 +13,7 @@
 package discord
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -63,6 +64,10 @@ type Config struct {
 	// Discord (or a replay) delivers again is answered once; the store's
 	// (durable across restarts) in production. nil: in memory.
 	Seen bot.Seen
+	// Workers is how many answers are built at once (0: 8). Answers that
+	// only search are CPU-bound: more workers than CPUs slow the
+	// acknowledgements without answering sooner.
+	Workers int
 }
 
 // Adapter is briefbot on Discord. It implements bot.Chat.
@@ -96,7 +101,7 @@ func New(cfg Config) (*Adapter, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	rt, err := bot.NewRuntime(bot.RuntimeOptions{
-		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: workers, Queue: queue,
+		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: cmp.Or(max(cfg.Workers, 0), workers), Queue: queue,
 		Drain: bot.ShutdownGrace, Log: a.log, Registerer: cfg.Registerer,
 	})
 	if err != nil {

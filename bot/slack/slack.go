@@ -5,6 +5,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,10 @@ type Config struct {
 	// taken, so a delivery Slack repeats is answered once; the store's
 	// (durable across restarts) in production. nil: in memory.
 	Seen bot.Seen
+	// Workers is how many answers are built at once (0: 8). Answers that
+	// only search are CPU-bound: more workers than CPUs slow the
+	// acknowledgements without answering sooner.
+	Workers int
 }
 
 // Adapter is briefbot's Slack platform. It implements bot.Chat.
@@ -97,7 +102,7 @@ func New(cfg Config) (*Adapter, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	rt, err := bot.NewRuntime(bot.RuntimeOptions{
-		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: workers, Queue: queue,
+		Platform: platform, Timeout: answerTimeout, Reserve: answerReserve, Workers: cmp.Or(max(cfg.Workers, 0), workers), Queue: queue,
 		Drain: bot.ShutdownGrace, Log: log, Registerer: cfg.Registerer,
 	})
 	if err != nil {

@@ -36,16 +36,17 @@ func platforms(cfg config.Config, log *slog.Logger, reg prometheus.Registerer, s
 		chats = append(chats, c)
 	}
 
+	workers := answerWorkers(cfg, cpus())
 	add("slack", cfg.Slack.Enabled(), func(log *slog.Logger) (bot.Chat, error) {
 		return chat(slack.New(slack.Config{
 			BotToken: cfg.Slack.BotToken, AppToken: cfg.Slack.AppToken, SigningSecret: cfg.Slack.SigningSecret,
-			APIURL: cfg.Slack.APIURL, Log: log, Registerer: reg, Seen: seen,
+			APIURL: cfg.Slack.APIURL, Log: log, Registerer: reg, Seen: seen, Workers: workers,
 		}))
 	})
 	add("discord", cfg.Discord.Enabled(), func(log *slog.Logger) (bot.Chat, error) {
 		return chat(discord.New(discord.Config{
 			BotToken: cfg.Discord.BotToken, AppID: cfg.Discord.AppID, PublicKey: cfg.Discord.PublicKey,
-			GuildID: cfg.Discord.GuildID, APIURL: cfg.Discord.APIURL, Log: log, Registerer: reg, Seen: seen,
+			GuildID: cfg.Discord.GuildID, APIURL: cfg.Discord.APIURL, Log: log, Registerer: reg, Seen: seen, Workers: workers,
 		}))
 	})
 	return chats, errors.Join(errs...)
