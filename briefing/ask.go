@@ -65,7 +65,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 		ps, err := l.st.Passages(ctx, []int64{int64(id)})
 		p, ok := ps[int64(id)]
 		return p.Text, err == nil && ok
-	}})
+	}, Now: l.now(), Dates: l.articleDates(ctx)})
 	l.mu.RUnlock()
 
 	if len(hits) == 0 {

@@ -19,7 +19,7 @@ import "time"
 // ParserVersion names the rules Parse and Split apply. It changes whenever
 // their output for the same file changes (titles, metadata, furniture), so
 // that a store of documents parsed by older rules is parsed again.
-const ParserVersion = "2026-12-01.4"
+const ParserVersion = "2026-12-01.5"
 
 // Document is one article after cleaning.
 type Document struct {

@@ -45,20 +45,50 @@ type Index struct {
 	// vectors for each passage's vector at Add time.
 	lex *Lexicon
 	// vecs holds one int8 vector of lex.dims a slot: the weighted mean of
-	// its terms' word vectors (zero when none is known); see passageVector.
-	vecs []int8
+	// its terms' word vectors (zero when none is known); see appendVector.
+	vecs vectors
+	vtmp []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
-	vbuf []float32
+	vbuf []int32
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
-func (ix *Index) vector(slot uint32) []int8 {
-	d := ix.lex.dims
-	if d == 0 || int(slot+1)*d > len(ix.vecs) {
+func (ix *Index) vector(slot uint32) []int8 { return ix.vecs.at(slot) }
+
+// vectors stores one int8 vector of dims a slot, in blocks of vecBlock
+// slots, so that adding passages never copies all the vectors.
+type vectors struct {
+	dims   int
+	n      int // slots
+	blocks [][]int8
+}
+
+const vecBlock = 1 << 14
+
+func (v *vectors) at(slot uint32) []int8 {
+	if v.dims == 0 || int(slot) >= v.n {
 		return nil
 	}
-	return ix.vecs[int(slot)*d : int(slot+1)*d]
+	b := v.blocks[slot/vecBlock]
+	i := int(slot%vecBlock) * v.dims
+	return b[i : i+v.dims : i+v.dims]
 }
+
+// push appends one vector (of dims values).
+func (v *vectors) push(x []int8) {
+	if v.dims == 0 {
+		return
+	}
+	if v.n%vecBlock == 0 {
+		v.blocks = append(v.blocks, make([]int8, 0, vecBlock*v.dims))
+	}
+	last := len(v.blocks) - 1
+	v.blocks[last] = append(v.blocks[last], x...)
+	v.n++
+}
+
+// size returns the number of bytes of vectors.
+func (v *vectors) size() int { return v.n * v.dims }
 
 // termInfo is one term's postings and statistics.
 type termInfo struct {
@@ -146,7 +176,11 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 		i = j
 	}
 	ix.addBuf = tids
-	ix.vecs = ix.appendVector(ix.vecs, tids)
+	if ix.lex.dims > 0 {
+		ix.vecs.dims = ix.lex.dims
+		ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+		ix.vecs.push(ix.vtmp)
+	}
 }
 
 // appendVector appends the vector of a passage with the given term numbers
@@ -163,20 +197,27 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 		ix.fillTermLexicon()
 	}
 	if cap(ix.vbuf) < d {
-		ix.vbuf = make([]float32, d)
+		ix.vbuf = make([]int32, d)
 	}
 	v := ix.vbuf[:d]
 	clear(v)
 	known := false
-	for _, tid := range tids {
-		li := ix.tlex[tid]
+	for i := 0; i < len(tids); {
+		j := i + 1
+		for j < len(tids) && tids[j] == tids[i] {
+			j++
+		}
+		li := ix.tlex[tids[i]]
+		tf := j - i
+		i = j
 		if li < 0 {
 			continue
 		}
-		w := lx.weight(int(li)) / lx.norms[li]
+		// Fixed point: the unit vector times the stem's weight and count.
+		w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
 		row := lx.vecs[int(li)*d : int(li+1)*d]
-		for k := range v {
-			v[k] += w * float32(row[k])
+		for k, x := range row {
+			v[k] += w * int32(x)
 		}
 		known = true
 	}
@@ -198,21 +239,28 @@ func (ix *Index) fillTermLexicon() {
 }
 
 // appendQuantised appends v scaled to int8 (by its largest component).
-func appendQuantised(dst []int8, v []float32, nonzero bool) []int8 {
-	var m float32
+func appendQuantised(dst []int8, v []int32, nonzero bool) []int8 {
+	var m int64
 	if nonzero {
 		for _, x := range v {
-			m = max(m, x, -x)
+			m = max(m, int64(x), -int64(x))
 		}
 	}
 	for _, x := range v {
 		q := int8(0)
 		if m > 0 {
-			q = int8(math.Round(float64(x / m * 127)))
+			q = int8((int64(x)*127*2 + m*sign(x)) / (2 * m)) // rounded
 		}
 		dst = append(dst, q)
 	}
 	return dst
+}
+
+func sign(x int32) int64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
 }
 
 func (t *termInfo) add(slot, tf uint32) {
@@ -290,7 +338,7 @@ func (ix *Index) Compact() {
 	}
 	newSlot := make([]uint32, len(ix.ids))
 	var ids, gslot, lens, gids []uint32
-	var vecs []int8
+	vecs := vectors{dims: ix.vecs.dims}
 	gmap := make(map[uint32]uint32)
 	for s := range ix.ids {
 		if ix.isDead(uint32(s)) {
@@ -307,7 +355,7 @@ func (ix *Index) Compact() {
 		}
 		gslot = append(gslot, g)
 		lens = append(lens, ix.lens[s])
-		vecs = append(vecs, ix.vector(uint32(s))...)
+		vecs.push(ix.vector(uint32(s)))
 	}
 	dict := make(map[string]uint32, len(ix.dict))
 	terms := make([]termInfo, 0, len(ix.terms))

@@ -91,11 +91,10 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	for _, t := range ix.terms {
 		bw.Write(t.post)
 	}
-	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(len(ix.vecs))))
-	for i := 0; i < len(ix.vecs); i += 1 << 16 {
-		chunk := ix.vecs[i:min(i+1<<16, len(ix.vecs))]
+	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(ix.vecs.size())))
+	for _, blk := range ix.vecs.blocks {
 		b = b[:0]
-		for _, v := range chunk {
+		for _, v := range blk {
 			b = append(b, byte(v))
 		}
 		bw.Write(b)
@@ -222,9 +221,15 @@ func readIndex(r io.Reader) (*Index, error) {
 	if len(vecs) != nSlots*ix.lex.dims {
 		return nil, fmt.Errorf("passage vectors of another lexicon: %w", ErrFormat)
 	}
-	ix.vecs = make([]int8, len(vecs))
-	for i, c := range vecs {
-		ix.vecs[i] = int8(c)
+	if d := ix.lex.dims; d > 0 {
+		ix.vecs.dims = d
+		row := make([]int8, d)
+		for s := range nSlots {
+			for k, c := range vecs[s*d : (s+1)*d] {
+				row[k] = int8(c)
+			}
+			ix.vecs.push(row)
+		}
 	}
 	sum := s.crc.Sum32()
 	var tail [4]byte

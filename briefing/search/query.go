@@ -34,6 +34,10 @@ type Query struct {
 	// one ("Hugging Face" gives hug, face and huggingfac), so that a
 	// passage spelling the name joined (or split) still matches.
 	Joins []Join
+	// When is the time the question asks about ("this week", "since
+	// Monday", "in January 2025", "latest"); the words of a relative
+	// window are not Terms.
+	When When
 }
 
 // Join is two adjacent query terms and the term of their words joined.
@@ -78,7 +82,19 @@ func ParseQuery(question string) Query {
 		}
 		break
 	}
-	end := cut + trimTrailingFraming(all[cut:], shouting)
+	// The time asked about; a trailing relative window ("… since Monday")
+	// is no part of the subject.
+	norms := make([]string, len(all))
+	for i, w := range all {
+		norms[i] = w.norm
+	}
+	var drop map[int]bool
+	q.When, drop = parseWhen(norms)
+	last := len(all)
+	for last > cut && drop[last-1] && (q.When.Relative() || q.When.Latest) {
+		last--
+	}
+	end := cut + trimTrailingFraming(all[cut:last], shouting)
 	if cut >= end {
 		// All framing: no subject to search for.
 		q.Topic = strings.TrimRightFunc(strings.TrimSpace(question), isTrailingPunct)
@@ -89,6 +105,13 @@ func ParseQuery(question string) Query {
 	q.Topic = strings.TrimLeftFunc(strings.TrimRightFunc(q.Topic, isTrailingPunct), isQuote)
 
 	seen := make(map[string]bool)
+	for i := range drop {
+		if q.When.Relative() || q.When.Latest {
+			for _, t := range Analyze(all[i].norm) {
+				seen[t] = true // a time phrase, not the subject
+			}
+		}
+	}
 	for _, t := range Analyze(q.Topic) {
 		if !framingStems[t] && !seen[t] {
 			seen[t] = true

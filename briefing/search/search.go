@@ -1,20 +1,30 @@
 // Package search ranks passages for a question: query analysis (question
-// framing and stop words dropped, stemming, phrases kept together) and an
-// in-memory BM25 inverted index that can be persisted and reopened quickly.
+// framing and stop words dropped, stemming, accents folded, phrases and
+// names kept together) and an in-memory BM25 inverted index that can be
+// persisted and reopened quickly.
 //
 // Ranking is BM25 (k1 1.2, b 0.75) over the query's concepts: a term and, at
-// a discount, its synonyms from a small table of general news vocabulary.
-// Relevance is decided by idf-weighted coverage, not by score: each concept
-// weighs its idf (a term absent from the corpus weighs the most), and a
-// passage is relevant when it covers at least half of the query's weight
-// (a concept its article has elsewhere counts half) and misses fewer than
-// half of the significant concepts. So a passage that matches only "world"
-// of "FIFA World Cup" is not relevant, a two-word query needs both words
-// unless one is common, and a question about something the corpus lacks
-// gets no hits rather than the least bad ones. Relevant passages score
-// BM25 × coverage, damped when very short (headings); the best are reranked
-// on their text when it is at hand (query phrases with adjacent words, a
-// stated amount for "how much" questions) and spread over articles.
+// a discount, what may stand in for it: its form joined with the next word
+// or split in two ("Hugging Face", "HuggingFace"), for a name a spelling one
+// letter off, a small table of news synonyms, and from the offline Lexicon
+// (WordNet and GloVe, embedded) its synonyms, irregular forms and same-root
+// neighbours, never an antonym. Relevance is decided by idf-weighted
+// coverage, not by score: each concept weighs its idf (a term absent from
+// the corpus weighs the most, unless it is a common word that the articles
+// evidently word otherwise), and a passage is relevant when it covers at
+// least half of the query's weight (a concept its article has elsewhere
+// counts half), or 0.3 of it when its vector is close to the question's;
+// a short question's passage must also miss fewer than half of its
+// significant concepts. A name the question is about that the corpus lacks
+// ("Nokia", "Super Bowl") means nothing is relevant. So a passage that
+// matches only "world" of "FIFA World Cup" is not relevant, and a question
+// about something the corpus lacks gets no hits rather than the least bad
+// ones. Relevant passages score BM25 × coverage, damped when very short
+// (headings), fused with the cosine of the passage's and the question's
+// vectors (rarity-weighted means of word vectors); the best are reranked on
+// their text when it is at hand (query phrases with adjacent words, a
+// stated amount for "how much" questions), cut below a relevance floor and
+// spread over articles.
 package search
 
 import (
@@ -23,6 +33,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Ranking parameters.
@@ -86,6 +97,11 @@ const (
 	// maxShort is the most concepts of a question whose passages must not
 	// miss half of its significant concepts.
 	maxShort = 3
+	// timeBoost favours passages of articles dated in the month or year a
+	// question names; latestBoost the newest articles when it asks for the
+	// latest.
+	timeBoost   = 0.3
+	latestBoost = 0.5
 	// maxConcepts bounds the query terms used (the rarest are kept); it
 	// fits half a uint32 mask.
 	maxConcepts = 16
@@ -107,6 +123,14 @@ type Options struct {
 	// reranked on it (query phrases found with their words adjacent). It
 	// must be safe to call from concurrent Searches.
 	Text func(id uint32) (string, bool)
+	// Dates, when set, returns the publication dates (first-seen when
+	// unknown) of groups, so that a question's time (Query.When) can
+	// restrict or order its passages (a nil map: they are unavailable,
+	// and the time is ignored); Now is the time relative windows
+	// count back from (time.Now when zero). Dates must be safe to call from
+	// concurrent Searches.
+	Dates func(groups []uint32) map[uint32]time.Time
+	Now   time.Time
 }
 
 // concept is one query term with its synonyms, scored as one.
@@ -169,7 +193,62 @@ func (ix *Index) Search(q Query, opt Options) []Hit {
 	if opt.Text != nil && (len(q.Phrases) > 0 || q.Quantity) {
 		ix.rerank(cands, q, opt.Text)
 	}
+	if !q.When.Zero() && opt.Dates != nil {
+		now := opt.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		cands = ix.inTime(cands, q.When, now, opt.Dates)
+	}
 	return ix.spread(cands, k, q.AboutSources)
+}
+
+// inTime applies the question's time to cands: a relative window ("this
+// week") keeps only passages of articles dated inside it; an absolute month
+// or year favours them by timeBoost; "latest" favours newer articles, up to
+// latestBoost for the newest. It re-sorts what it keeps.
+func (ix *Index) inTime(cands []candidate, w When, now time.Time, dates func([]uint32) map[uint32]time.Time) []candidate {
+	var groups []uint32
+	for _, c := range cands {
+		g := ix.gids[ix.gslot[c.slot]]
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	ds := dates(groups)
+	if ds == nil {
+		return cands // dates unavailable: answer without the time
+	}
+	date := func(c candidate) time.Time { return ds[ix.gids[ix.gslot[c.slot]]] }
+	if from, to, ok := w.Window(now); ok {
+		kept := cands[:0]
+		for _, c := range cands {
+			d := date(c)
+			in := !d.IsZero() && !d.Before(from) && d.Before(to)
+			switch {
+			case w.Relative() && !in:
+				continue
+			case in:
+				c.score *= 1 + timeBoost
+			}
+			kept = append(kept, c)
+		}
+		cands = kept
+	}
+	if w.Latest && len(cands) > 1 {
+		order := slices.Clone(groups)
+		slices.SortStableFunc(order, func(a, b uint32) int { return ds[b].Compare(ds[a]) })
+		rank := make(map[uint32]int, len(order))
+		for i, g := range order {
+			rank[g] = i
+		}
+		for i := range cands {
+			r := rank[ix.gids[ix.gslot[cands[i].slot]]]
+			cands[i].score *= 1 + latestBoost*(1-float64(r)/float64(len(order)))
+		}
+	}
+	sortCandidates(cands)
+	return cands
 }
 
 // concepts resolves the query terms against the dictionary, each with its
@@ -830,7 +909,7 @@ func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
 // none of them.
 func (ix *Index) queryVector(q Query) []float32 {
 	lx := ix.lex
-	if lx.dims == 0 || len(ix.vecs) == 0 {
+	if lx.dims == 0 || ix.vecs.n == 0 {
 		return nil
 	}
 	v := make([]float32, lx.dims)

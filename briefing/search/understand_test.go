@@ -103,3 +103,51 @@ func TestSameRootAndOneEdit(t *testing.T) {
 		}
 	}
 }
+
+func TestFuse(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []candidate
+		want []uint32 // slots, best first
+	}{
+		{"lexical order kept when vectors agree", []candidate{{1, 10, 0.8}, {2, 5, 0.4}}, []uint32{1, 2}},
+		{"a close vector lifts a slightly weaker lexical match", []candidate{{1, 10, 0.1}, {2, 9, 0.9}}, []uint32{2, 1}},
+		{"a close vector does not lift a far weaker match", []candidate{{1, 10, 0.1}, {2, 4, 0.9}}, []uint32{1, 2}},
+		{"negative cosine counts as zero", []candidate{{1, 10, -0.5}, {2, 10, 0}}, []uint32{1, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := slices.Clone(tt.in)
+			fuse(cs)
+			var got []uint32
+			for _, c := range cs {
+				got = append(got, c.slot)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("fuse order %v, want %v (%+v)", got, tt.want, cs)
+			}
+		})
+	}
+}
+
+// No slot is filled below the relevance floor, and for "what did sources
+// say" every article comes before any article's second passage.
+func TestSpreadFloorAndEverySource(t *testing.T) {
+	ix := index("a", "b", "c", "d")
+	for i := range 4 {
+		ix.Add(uint32(10+i), 1, Analyze("a")) // more passages of group 1
+	}
+	slotOf := func(id uint32) uint32 { s, _ := ix.slotOf(id); return s }
+	cands := []candidate{
+		{slotOf(1), 1.0, 0}, {slotOf(10), 0.95, 0}, {slotOf(11), 0.9, 0},
+		{slotOf(2), 0.6, 0}, {slotOf(3), 0.5, 0}, {slotOf(4), 0.1, 0},
+	}
+	hits := ix.spread(cands, 5, true)
+	var groups []uint32
+	for _, h := range hits {
+		groups = append(groups, h.Group)
+	}
+	if want := []uint32{1, 2, 3, 1, 1}; !slices.Equal(groups, want) {
+		t.Errorf("groups %v, want %v (every article first; group 4 is below the floor)", groups, want)
+	}
+}
