@@ -227,7 +227,11 @@ func normalizeForQuote(s string) string {
 func splitSummarySentences(s string) []string {
 	var out []string
 	for _, r := range corpus.SentencesWith(s, corpus.SentenceOptions{Trailer: citationTrailer}) {
-		out = append(out, s[r[0]:r[1]])
+		// The corpus splitter trims ASCII blanks and NBSP only; a form
+		// feed or another Unicode space is trimmed here.
+		if t := strings.TrimSpace(s[r[0]:r[1]]); t != "" {
+			out = append(out, t)
+		}
 	}
 	return out
 }

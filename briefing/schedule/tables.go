@@ -571,15 +571,7 @@ func carriedOnce(ctx context.Context, tx *sql.Tx, sub string, fire time.Time) er
 
 // tx runs fn in one write transaction, committed when fn returns nil.
 func (s *tables) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return store.WithTx(ctx, s.db, fn)
 }
 
 func placeholders(n int) string {

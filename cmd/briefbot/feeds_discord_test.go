@@ -67,7 +67,7 @@ func TestServeFeedFromDiscord(t *testing.T) {
 	send("tok-add", "feeds", `{"name":"add","type":3,"value":"`+feed.URL+`/rss.xml"}`)
 	wait("PATCH", "/api/v9/webhooks/"+discordApp+"/tok-add", "Added feed #1")
 	// Polled at once: the list shows it checked, with its title.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; ; i++ {
 		tok := fmt.Sprintf("tok-list-%d", i)
 		send(tok, "feeds", "")

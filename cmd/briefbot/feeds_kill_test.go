@@ -54,7 +54,7 @@ func TestServeFeedAcrossKill(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for {
 			resp, err := http.Get("http://" + addr + "/readyz")
 			if err == nil {

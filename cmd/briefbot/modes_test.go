@@ -71,7 +71,7 @@ func TestServeLogsEachPlatformMode(t *testing.T) {
 		`msg="discord started" mode=http`,
 		`msg="scheduled digests" platform=slack channel=CDIGEST`,
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		missing := ""
 		for _, w := range want {

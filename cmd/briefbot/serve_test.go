@@ -339,7 +339,7 @@ func TestServeRefreshesTheCorpus(t *testing.T) {
 	}, io.Discard, serveHooks{})
 
 	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; ; i++ {
 		id := fmt.Sprintf("q%d", i)
 		slackCommand(t, base, "ask how far did the glacier retreat?", fake.ResponseURL(id), time.Now(), false)
