@@ -65,7 +65,7 @@ func TestFeedsCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewRouter(RouterOptions{Briefer: lib, Feeds: p, Now: func() time.Time { return now }})
+	r := mustRouter(RouterOptions{Briefer: lib, Feeds: p, Now: func() time.Time { return now }})
 	do := func(text string) Reply {
 		return r.Handle(ctx, Request{Platform: "slack", Kind: Command, Channel: "C1", User: "U1", Text: text})
 	}
@@ -123,7 +123,7 @@ func TestFeedsCommands(t *testing.T) {
 	if len(notices) != 1 || !strings.Contains(feedsText(notices[0]), "News feed #2 is failing") || !strings.Contains(feedsText(notices[0]), "HTTP 502") {
 		t.Errorf("notices %+v, want one", notices)
 	}
-	none := NewRouter(RouterOptions{Briefer: lib})
+	none := mustRouter(RouterOptions{Briefer: lib})
 	if rep := none.Handle(ctx, Request{Text: "feeds"}); !strings.Contains(rep.Title, "not available") {
 		t.Errorf("without feeds: %+v", rep)
 	}

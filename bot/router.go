@@ -36,10 +36,10 @@ type RouterOptions struct {
 	Feeds         Feeds         // nil: feeds commands say they are unavailable
 	Log           *slog.Logger
 	Metrics       *Metrics
-	Location      *time.Location   // for digest headings; default UTC
+	Location      *time.Location   // for digest headings (config's BRIEFBOT_TIMEZONE); required
 	Now           func() time.Time // default time.Now
-	DigestWindow  time.Duration    // what "/brief digest" covers by default; default 24h
-	K             int              // passages per answer; default 5
+	DigestWindow  time.Duration    // what "/brief digest" covers by default (config's BRIEFBOT_DIGEST_FIRST_WINDOW); required
+	K             int              // passages per answer; 0: briefing's default
 }
 
 // Router is the platform-neutral /brief command handler.
@@ -52,19 +52,14 @@ type Router struct {
 // NewRouter returns the /brief router. In tests, drive it over a real
 // library: st, _ := store.Open(ctx, t.TempDir()); lib, _, _ :=
 // briefing.Open(ctx, st, briefing.Options{Corpus: corpus.Sample()});
-// bot.NewRouter(bot.RouterOptions{Briefer: lib}).
-func NewRouter(opt RouterOptions) *Router {
-	if opt.Location == nil {
-		opt.Location = time.UTC
+// bot.NewRouter(bot.RouterOptions{Briefer: lib, Location: time.UTC, DigestWindow: 24 * time.Hour}).
+func NewRouter(opt RouterOptions) (*Router, error) {
+	if opt.Briefer == nil || opt.Location == nil || opt.DigestWindow <= 0 {
+		return nil, fmt.Errorf("bot: a router needs a Briefer, a Location and a positive DigestWindow (got %v, %v, %s)",
+			opt.Briefer != nil, opt.Location, opt.DigestWindow)
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
-	}
-	if opt.DigestWindow <= 0 {
-		opt.DigestWindow = 24 * time.Hour
-	}
-	if opt.K <= 0 {
-		opt.K = 5
 	}
 	r := &Router{opt: opt, log: opt.Log, m: opt.Metrics}
 	if r.log == nil {
@@ -73,7 +68,7 @@ func NewRouter(opt RouterOptions) *Router {
 	if r.m == nil {
 		r.m = NewMetrics(nil)
 	}
-	return r
+	return r, nil
 }
 
 var commands = []string{"ask", "digest", "sources", "subscribe", "unsubscribe", "subscriptions", "feeds", "help"}

@@ -33,7 +33,7 @@ func FuzzRouter(f *testing.F) {
 		f.Fatal(err)
 	}
 	now := time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
-	r := NewRouter(RouterOptions{Briefer: lib, Now: func() time.Time { return now }})
+	r := mustRouter(RouterOptions{Briefer: lib, Now: func() time.Time { return now }})
 	f.Fuzz(func(t *testing.T, text string) {
 		if len(text) > 2000 {
 			return // chat platforms bound a command's text

@@ -30,7 +30,7 @@ func newRouter(t *testing.T, now time.Time) (*Router, *Metrics, *store.Store) {
 		t.Fatal(err)
 	}
 	m := NewMetrics(nil)
-	return NewRouter(RouterOptions{Briefer: lib, Metrics: m, Now: func() time.Time { return now.Add(time.Hour) }}), m, st
+	return mustRouter(RouterOptions{Briefer: lib, Metrics: m, Now: func() time.Time { return now.Add(time.Hour) }}), m, st
 }
 
 func TestRouter(t *testing.T) {
@@ -98,5 +98,24 @@ func TestRouterInternalError(t *testing.T) {
 				t.Errorf("errors_total{kind=internal} rose by %v, want 1", got)
 			}
 		})
+	}
+}
+
+// NewRouter refuses the zero values config gives defaults to, instead of
+// defaulting them a second time.
+func TestNewRouterRefusesZeroValues(t *testing.T) {
+	r, _, _ := newRouter(t, time.Now())
+	lib := r.opt.Briefer
+	for name, opt := range map[string]RouterOptions{
+		"no briefer":       {Location: time.UTC, DigestWindow: time.Hour},
+		"no location":      {Briefer: lib, DigestWindow: time.Hour},
+		"no digest window": {Briefer: lib, Location: time.UTC},
+	} {
+		if _, err := NewRouter(opt); err == nil {
+			t.Errorf("%s: NewRouter accepted it", name)
+		}
+	}
+	if _, err := NewRouter(RouterOptions{Briefer: lib, Location: time.UTC, DigestWindow: time.Hour}); err != nil {
+		t.Errorf("complete options refused: %v", err)
 	}
 }

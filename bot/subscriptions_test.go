@@ -129,7 +129,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 
 func TestSubscriptionCommands(t *testing.T) {
 	e := newEnv(t, mustZone(t, "Europe/Berlin"), schedule.Schedule{})
-	router := NewRouter(RouterOptions{Briefer: e.lib, Subscriptions: e.cmds, Now: func() time.Time { return e.now }})
+	router := mustRouter(RouterOptions{Briefer: e.lib, Subscriptions: e.cmds, Now: func() time.Time { return e.now }})
 	e.now = time.Date(2025, 6, 2, 5, 30, 0, 0, time.UTC) // 07:30 in Berlin
 	ctx := context.Background()
 	say := func(channel, text string) Reply {

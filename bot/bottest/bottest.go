@@ -159,7 +159,10 @@ func newSuite(t *testing.T) *suite {
 	if err != nil {
 		t.Fatalf("open library: %v", err)
 	}
-	router := bot.NewRouter(bot.RouterOptions{Briefer: lib, Now: func() time.Time { return now }})
+	router, err := bot.NewRouter(bot.RouterOptions{Briefer: lib, Now: func() time.Time { return now }, Location: time.UTC, DigestWindow: 24 * time.Hour})
+	if err != nil {
+		t.Fatalf("router: %v", err)
+	}
 	return &suite{router: router, articles: arts, long: longReply()}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"briefbot/bot"
 	"briefbot/bot/discord/discordfake"
@@ -27,7 +28,10 @@ func TestRouterOverInteractions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := bot.NewRouter(bot.RouterOptions{Briefer: lib})
+	router, err := bot.NewRouter(bot.RouterOptions{Briefer: lib, Location: time.UTC, DigestWindow: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := newInteractionsServer(t, router)
 
 	send := func(id, token, sub string, opts map[string]string) {

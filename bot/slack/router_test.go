@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"briefbot/bot"
 	"briefbot/bot/slack/slackfake"
@@ -25,7 +26,11 @@ func newRouter(t *testing.T) *bot.Router {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bot.NewRouter(bot.RouterOptions{Briefer: lib})
+	router, err := bot.NewRouter(bot.RouterOptions{Briefer: lib, Location: time.UTC, DigestWindow: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return router
 }
 
 func TestRealRouterOverHTTP(t *testing.T) {

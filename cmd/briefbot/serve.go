@@ -183,10 +183,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	defer fetcher.Close()
-	router := bot.NewRouter(bot.RouterOptions{
+	router, err := bot.NewRouter(bot.RouterOptions{
 		Briefer: lib, Subscriptions: subs, Feeds: poller, Log: log, Metrics: bot.NewMetrics(reg),
 		Location: cfg.Timezone, DigestWindow: cfg.DigestFirstWindow,
 	})
+	if err != nil {
+		return err
+	}
 	chatHandler := redactHandler(router, configSecrets(cfg)) // no reply carries a secret
 	for hc, g := range gates {
 		g.open(hc.HTTPHandler(chatHandler))
