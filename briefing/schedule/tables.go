@@ -570,8 +570,18 @@ func carriedOnce(ctx context.Context, tx *sql.Tx, sub string, fire time.Time) er
 }
 
 // tx runs fn in one write transaction, committed when fn returns nil.
+// (A copy of the store's: schedule does not import briefing/store, so that
+// bot, which uses schedule, does not depend on the storage package.)
 func (s *tables) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return store.WithTx(ctx, s.db, fn)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func placeholders(n int) string {
