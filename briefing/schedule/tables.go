@@ -570,8 +570,8 @@ func carriedOnce(ctx context.Context, tx *sql.Tx, sub string, fire time.Time) er
 }
 
 // tx runs fn in one write transaction, committed when fn returns nil.
-// (briefing/store has the same helper; importing it would make every chat
-// package depend on the storage technology.)
+// (A copy of the store's: schedule does not import briefing/store, so that
+// bot, which uses schedule, does not depend on the storage package.)
 func (s *tables) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -25,12 +25,8 @@ func Nanos(t time.Time) int64 { return briefing.Nanos(t) }
 func FromNanos(n int64) time.Time { return briefing.FromNanos(n) }
 
 // tx runs fn in one write transaction, committed when fn returns nil.
-func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error { return withTx(ctx, s.db, fn) }
-
-// withTx runs fn in one transaction on db (the store's DB: a write
-// transaction), committed when fn returns nil and rolled back otherwise.
-func withTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
