@@ -213,6 +213,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	type batch struct {
 		ps    []StoredPassage
 		terms [][]string
+		vecs  [][]int8
 		done  chan struct{}
 	}
 	arts, err := l.st.Articles(ctx)
@@ -230,11 +231,13 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			pv := search.NewPassageVectors()
 			for b := range jobs {
 				b.terms = make([][]string, len(b.ps))
 				for i, p := range b.ps {
 					b.terms[i] = passageTerms(titles[p.Article], p.Seq, p.Text)
 				}
+				b.vecs = passageVectors(pv, b.terms)
 				close(b.done)
 			}
 		})
@@ -246,7 +249,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 		for b := range queue {
 			<-b.done
 			for i, p := range b.ps {
-				ix.Add(uint32(p.ID), uint32(p.Article), b.terms[i])
+				ix.AddVector(uint32(p.ID), uint32(p.Article), b.terms[i], b.vecs[i])
 			}
 		}
 	}()
@@ -337,6 +340,7 @@ type parsed struct {
 	doc      corpus.Document
 	passages []corpus.Passage
 	terms    [][]string
+	vecs     [][]int8 // the passages' vectors (search.PassageVectors)
 	err      error
 }
 
@@ -766,7 +770,7 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 			l.ix.Remove(uint32(id), o.removed[i])
 		}
 		for j := range o.sp {
-			l.ix.Add(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j])
+			l.ix.AddVector(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j], o.r.vecs[j])
 		}
 	}
 	if gen != 0 && gen == l.gen+1 {
@@ -876,8 +880,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pv := search.NewPassageVectors()
 			for i := range jobs {
-				slots[i] <- parseOne(l.fsys, files[i])
+				slots[i] <- parseOne(l.fsys, files[i], pv)
 			}
 		}()
 	}
@@ -924,7 +929,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 	}
 }
 
-func parseOne(fsys fs.FS, f corpus.File) parsed {
+// parseOne reads, parses, splits and analyses one file, and computes its
+// passages' vectors with pv.
+func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors) parsed {
 	r := parsed{file: f}
 	data, err := fs.ReadFile(fsys, f.Path)
 	if err != nil {
@@ -940,7 +947,26 @@ func parseOne(fsys fs.FS, f corpus.File) parsed {
 	for i, p := range r.passages {
 		r.terms[i] = passageTerms(r.doc.Title, p.Seq, p.Text)
 	}
+	r.vecs = passageVectors(pv, r.terms)
 	return r
+}
+
+// passageVectors computes the vectors of passages with terms, as slices of
+// one allocation, so that the index's single adder does not.
+func passageVectors(pv *search.PassageVectors, terms [][]string) [][]int8 {
+	flat := make([]int8, 0, len(terms)*pv.Dims())
+	ends := make([]int, len(terms))
+	for i, t := range terms {
+		flat = pv.Append(flat, t)
+		ends[i] = len(flat)
+	}
+	vecs := make([][]int8, len(terms))
+	start := 0
+	for i, end := range ends {
+		vecs[i] = flat[start:end:end]
+		start = end
+	}
+	return vecs
 }
 
 // passageTerms are the index terms of a passage. An article's title is

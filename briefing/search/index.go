@@ -118,7 +118,7 @@ func NewIndex() *Index {
 func builtinLexicon() *Lexicon {
 	lx, err := LoadLexicon()
 	if err != nil {
-		return &Lexicon{ids: map[string]int32{}, dims: 0}
+		return &Lexicon{}
 	}
 	return lx
 }
@@ -144,7 +144,13 @@ func (ix *Index) Len() int { return ix.live }
 // increase from one call to the next, across removals too; Add panics
 // otherwise, as a caller's bug that would corrupt the index. A passage
 // with no terms is counted but can never match.
-func (ix *Index) Add(id, group uint32, terms []string) {
+func (ix *Index) Add(id, group uint32, terms []string) { ix.AddVector(id, group, terms, nil) }
+
+// AddVector is Add with the passage's vector computed beforehand by a
+// PassageVectors (on another goroutine: computing it is most of the cost of
+// adding a passage). A vec of another length than the lexicon's vectors
+// (nil) is computed here, as Add does.
+func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 	if n := len(ix.ids); n > 0 && id <= ix.ids[n-1] {
 		panic(fmt.Sprintf("search: Add id %d after id %d: ids must increase", id, ix.ids[n-1]))
 	}
@@ -178,8 +184,8 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 			tid = uint32(len(ix.terms))
 			ix.dict.add(t, tid)
 			ix.terms = append(ix.terms, termInfo{})
-			if len(ix.tlex) == int(tid) {
-				li, ok := ix.lex.ids[t]
+			if len(ix.tlex) == int(tid) && len(vec) != ix.lex.dims {
+				li, ok := ix.lex.id(t)
 				if !ok {
 					li = -1
 				}
@@ -200,8 +206,74 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 	ix.addBuf = tids
 	if ix.lex.dims > 0 {
 		ix.vecs.dims = ix.lex.dims
-		ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
-		ix.vecs.push(ix.vtmp)
+		if len(vec) != ix.lex.dims {
+			ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+			vec = ix.vtmp
+		}
+		ix.vecs.push(vec)
+	}
+}
+
+// PassageVectors computes the vectors of passages from their terms, as
+// Index.Add would, so that the work can be spread over the goroutines that
+// analyse passages (see Index.AddVector). A PassageVectors is not safe for
+// concurrent use: one a goroutine.
+type PassageVectors struct {
+	lex  *Lexicon
+	acc  []int32
+	stem []int32
+}
+
+// NewPassageVectors returns a PassageVectors over the embedded lexicon,
+// the one every Index uses.
+func NewPassageVectors() *PassageVectors { return &PassageVectors{lex: builtinLexicon()} }
+
+// Dims returns the length of the vectors Append appends (0 without a
+// lexicon).
+func (pv *PassageVectors) Dims() int { return pv.lex.dims }
+
+// Append appends to dst the vector of a passage with terms (as given to
+// Add): the same bytes Add would compute.
+func (pv *PassageVectors) Append(dst []int8, terms []string) []int8 {
+	lx := pv.lex
+	d := lx.dims
+	if d == 0 {
+		return dst
+	}
+	stems := pv.stem[:0]
+	for _, t := range terms {
+		if li, ok := lx.id(t); ok {
+			stems = append(stems, li)
+		}
+	}
+	// Distinct terms are distinct stems: a run of one stem is one term's
+	// occurrences, as Add groups them.
+	slices.Sort(stems)
+	pv.stem = stems
+	if cap(pv.acc) < d {
+		pv.acc = make([]int32, d)
+	}
+	v := pv.acc[:d]
+	clear(v)
+	for i := 0; i < len(stems); {
+		j := i + 1
+		for j < len(stems) && stems[j] == stems[i] {
+			j++
+		}
+		lx.accumulate(v, stems[i], j-i)
+		i = j
+	}
+	return appendQuantised(dst, v, len(stems) > 0)
+}
+
+// accumulate adds to v stem li's unit vector times its weight and count tf,
+// in the fixed point of passage vectors.
+func (lx *Lexicon) accumulate(v []int32, li int32, tf int) {
+	d := lx.dims
+	w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
+	row := lx.vecs[int(li)*d : int(li+1)*d]
+	for k, x := range row {
+		v[k] += w * int32(x)
 	}
 }
 
@@ -235,12 +307,7 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 		if li < 0 {
 			continue
 		}
-		// Fixed point: the unit vector times the stem's weight and count.
-		w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
-		row := lx.vecs[int(li)*d : int(li+1)*d]
-		for k, x := range row {
-			v[k] += w * int32(x)
-		}
+		lx.accumulate(v, li, tf)
 		known = true
 	}
 	return appendQuantised(dst, v, known)
@@ -253,7 +320,7 @@ func (ix *Index) fillTermLexicon() {
 		tl[i] = -1
 	}
 	ix.dict.each(func(t string, tid uint32) {
-		if i, ok := ix.lex.ids[t]; ok {
+		if i, ok := ix.lex.id(t); ok {
 			tl[tid] = i
 		}
 	})

@@ -912,7 +912,7 @@ func (ix *Index) queryVector(q Query) []float32 {
 	v := make([]float32, lx.dims)
 	known := false
 	for _, t := range q.Terms {
-		i, ok := lx.ids[t]
+		i, ok := lx.id(t)
 		if !ok {
 			continue
 		}
