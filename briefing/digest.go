@@ -477,6 +477,16 @@ type themeCand struct {
 	count        int   // occurrences over all stories
 	name         bool  // mostly capitalised mid-sentence: a proper noun or acronym
 	score        float64
+
+	names    int            // occurrences capitalised mid-sentence
+	surfaces []surfaceCount // how many articles first wrote it so; usually one
+}
+
+// surfaceCount is one written form of a phrase and the articles that first
+// wrote it so.
+type surfaceCount struct {
+	surface string
+	n       int
 }
 
 // themeCands gathers the one- and two-word phrases of the stories that could
@@ -485,19 +495,16 @@ type themeCand struct {
 func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	topicStems := strings.Join(search.Analyze(topic), " ")
 	byKey := map[string]*themeCand{}
-	names := map[string]int{}
-	surfaces := map[string]map[string]int{} // key -> how many articles first wrote it so
 	for i, it := range items {
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
-				names[key] += d.names[key]
 				c := byKey[key]
 				if c == nil {
 					c = &themeCand{key: key}
 					byKey[key] = c
-					surfaces[key] = map[string]int{}
 				}
-				surfaces[key][d.phrases[key]]++
+				c.names += d.names[key]
+				c.addSurface(d.phrases[key])
 				c.count += n
 				if len(c.stories) == 0 || c.stories[len(c.stories)-1] != i {
 					c.stories = append(c.stories, i)
@@ -516,20 +523,24 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	}
 	var out []*themeCand
 	for key, c := range byKey {
+		if len(c.stories) < 2 {
+			continue // not shared
+		}
 		if !strings.Contains(key, " ") && 5*inPair[key] >= 2*c.count {
 			continue // "States" is largely "United States": the phrase, not the word
 		}
-		for surface, n := range surfaces[key] {
-			best := surfaces[key][c.surface]
+		best := 0
+		for _, sc := range c.surfaces {
+			surface, n := sc.surface, sc.n
 			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {
-				c.surface = surface
+				c.surface, best = surface, n
 			}
 		}
-		c.name = 2*names[key] >= c.count && names[key] > 0
+		c.name = 2*c.names >= c.count && c.names > 0
 		bigram := strings.Contains(key, " ")
 		switch {
-		case len(c.stories) < 2, key == topicStems:
-			continue // not shared, or the topic itself
+		case key == topicStems:
+			continue // the topic itself
 		case !bigram && !c.name:
 			continue // a lone common word is not a theme; names (Nvidia, DeepSeek) are
 		case bigram && possessive(c.surface):
@@ -543,6 +554,17 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 		out = append(out, c)
 	}
 	return out
+}
+
+// addSurface counts one article that first wrote the phrase as surface.
+func (c *themeCand) addSurface(surface string) {
+	for i := range c.surfaces {
+		if c.surfaces[i].surface == surface {
+			c.surfaces[i].n++
+			return
+		}
+	}
+	c.surfaces = append(c.surfaces, surfaceCount{surface, 1})
 }
 
 // concentration is how often the stories that use a phrase use it: a
