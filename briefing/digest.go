@@ -3,7 +3,6 @@ package briefing
 import (
 	"context"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -161,24 +160,54 @@ func (d *digestDoc) passageAbout() (string, bool) {
 	return "", false
 }
 
-var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
+// wordSpans appends to dst the [start, end) byte offsets of the words of s:
+// the matches of [\p{L}\p{N}][\p{L}\p{N}'’\-]*, found without a regexp
+// (the corpus overview reads hundreds of articles word by word).
+func wordSpans(dst [][2]int, s string) [][2]int {
+	inWord := false
+	start := 0
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			if !inWord {
+				inWord, start = true, i
+			}
+		case inWord && (r == '\'' || r == '’' || r == '-'):
+		default:
+			if inWord {
+				dst = append(dst, [2]int{start, i})
+				inWord = false
+			}
+		}
+	}
+	if inWord {
+		dst = append(dst, [2]int{start, len(s)})
+	}
+	return dst
+}
 
 func newDigestDoc(a Article, ps []StoredPassage) *digestDoc {
-	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}, names: map[string]int{}}
+	// Sized for a news article (a few hundred words), so that the maps
+	// rarely grow.
+	d := &digestDoc{article: a, passages: ps, tf: make(map[string]float64, 256), phrases: make(map[string]string, 512),
+		phraseCnt: make(map[string]int, 512), names: make(map[string]int, 32)}
+	var terms []string
 	for _, p := range ps {
-		for _, t := range search.Analyze(p.Text) {
+		terms = search.AppendTerms(terms[:0], p.Text)
+		for _, t := range terms {
 			d.tf[t]++
 		}
 		for _, s := range corpus.Sentences(p.Text) {
-			d.addPhrases(p.Text[s[0]:s[1]])
+			terms = d.addPhrases(p.Text[s[0]:s[1]], terms)
 		}
 	}
 	return d
 }
 
-// addPhrases records the one- and two-word key phrases of a sentence.
-func (d *digestDoc) addPhrases(sentence string) {
-	words := wordRE.FindAllStringIndex(sentence, -1)
+// addPhrases records the one- and two-word key phrases of a sentence; buf
+// is scratch space for terms, returned for reuse.
+func (d *digestDoc) addPhrases(sentence string, buf []string) []string {
+	words := wordSpans(nil, sentence)
 	prevStem, prevShown := "", ""
 	prevEnd := -1
 	for i, w := range words {
@@ -189,7 +218,8 @@ func (d *digestDoc) addPhrases(sentence string) {
 				surface, owner = base, true
 			}
 		}
-		stems := search.Analyze(surface)
+		stems := search.AppendTerms(buf[:0], surface)
+		buf = stems
 		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
 			continue
@@ -220,6 +250,7 @@ func (d *digestDoc) addPhrases(sentence string) {
 			prevStem, prevEnd = "", -1
 		}
 	}
+	return buf
 }
 
 // generic words are too common in news to carry a theme, alone or in a pair.
@@ -260,7 +291,11 @@ func isNumber(s string) bool {
 }
 
 func idfOf(docs []*digestDoc) map[string]float64 {
-	df := map[string]int{}
+	keys := 0
+	for _, d := range docs {
+		keys += len(d.tf) + len(d.phraseCnt)
+	}
+	df := make(map[string]int, keys/4) // words and phrases recur across documents
 	for _, d := range docs {
 		for t := range d.tf {
 			df[t]++
@@ -494,7 +529,13 @@ type surfaceCount struct {
 // possessive fragment, not the topic itself.
 func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	topicStems := strings.Join(search.Analyze(topic), " ")
-	byKey := map[string]*themeCand{}
+	keys := 0
+	for _, it := range items {
+		for _, d := range it {
+			keys += len(d.phraseCnt)
+		}
+	}
+	byKey := make(map[string]*themeCand, keys/4) // phrases recur across stories
 	for i, it := range items {
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
