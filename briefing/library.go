@@ -283,7 +283,13 @@ func readIndexFile(path string) (*search.Index, uint64, error) {
 	}
 	defer f.Close()
 	var hdr [16]byte
-	if _, err := io.ReadFull(f, hdr[:]); err != nil || string(hdr[:8]) != indexMagic {
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return nil, 0, fmt.Errorf("briefing: %s is truncated (%w): not a briefbot index", path, err)
+	}
+	if magic := string(hdr[:8]); magic != indexMagic {
+		if magic[:4] == indexMagic[:4] {
+			return nil, 0, fmt.Errorf("briefing: %s is an index of format %q, written by another version of briefbot; this one reads %q", path, magic, indexMagic)
+		}
 		return nil, 0, fmt.Errorf("briefing: %s is not a briefbot index", path)
 	}
 	// The index is used where it lies (memory-mapped), not decoded whole.
