@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Index is an in-memory BM25 inverted index over passages identified by
@@ -221,12 +222,29 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 type PassageVectors struct {
 	lex  *Lexicon
 	acc  []int32
-	stem []int32
+	tf   []uint32 // per lexicon stem: its count in the passage at hand
+	seen []int32  // the stems counted in tf
+	memo [memoSlots]termStem
 }
+
+// termStem memoises a term's lexicon stem by the term's bytes' address:
+// Analyze returns the same string for every occurrence of a word, so most
+// terms are found here without hashing. Equal address and length mean
+// equal strings.
+type termStem struct {
+	p    *byte
+	n    int
+	stem int32 // -1: not in the lexicon
+}
+
+const memoSlots = 1 << 15
 
 // NewPassageVectors returns a PassageVectors over the embedded lexicon,
 // the one every Index uses.
-func NewPassageVectors() *PassageVectors { return &PassageVectors{lex: builtinLexicon()} }
+func NewPassageVectors() *PassageVectors {
+	lx := builtinLexicon()
+	return &PassageVectors{lex: lx, tf: make([]uint32, lx.Len())}
+}
 
 // Dims returns the length of the vectors Append appends (0 without a
 // lexicon).
@@ -240,37 +258,55 @@ func (pv *PassageVectors) Append(dst []int8, terms []string) []int8 {
 	if d == 0 {
 		return dst
 	}
-	stems := pv.stem[:0]
+	// Count each known term's occurrences: distinct terms are distinct
+	// stems, so a stem's count is its term's, as Add groups them.
+	seen := pv.seen[:0]
 	for _, t := range terms {
-		if li, ok := lx.id(t); ok {
-			stems = append(stems, li)
+		li := pv.stemOf(t)
+		if li < 0 {
+			continue
 		}
+		if pv.tf[li] == 0 {
+			seen = append(seen, li)
+		}
+		pv.tf[li]++
 	}
-	// Distinct terms are distinct stems: a run of one stem is one term's
-	// occurrences, as Add groups them.
-	slices.Sort(stems)
-	pv.stem = stems
+	pv.seen = seen
 	if cap(pv.acc) < d {
 		pv.acc = make([]int32, d)
 	}
 	v := pv.acc[:d]
 	clear(v)
-	for i := 0; i < len(stems); {
-		j := i + 1
-		for j < len(stems) && stems[j] == stems[i] {
-			j++
-		}
-		lx.accumulate(v, stems[i], j-i)
-		i = j
+	for _, li := range seen {
+		lx.accumulate(v, li, int(pv.tf[li])) // integer sums: any order
+		pv.tf[li] = 0
 	}
-	return appendQuantised(dst, v, len(stems) > 0)
+	return appendQuantised(dst, v, len(seen) > 0)
+}
+
+// stemOf returns t's lexicon stem, -1 when the lexicon does not know it.
+func (pv *PassageVectors) stemOf(t string) int32 {
+	if len(t) == 0 {
+		return -1
+	}
+	p := unsafe.StringData(t)
+	m := &pv.memo[(uintptr(unsafe.Pointer(p))>>3)&(memoSlots-1)]
+	if m.p == p && m.n == len(t) {
+		return m.stem
+	}
+	li, ok := pv.lex.id(t)
+	if !ok {
+		li = -1
+	}
+	*m = termStem{p: p, n: len(t), stem: li}
+	return li
 }
 
 // accumulate adds to v stem li's unit vector times its weight and count tf,
 // in the fixed point of passage vectors.
 func (lx *Lexicon) accumulate(v []int32, li int32, tf int) {
 	d := lx.dims
-	w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
+	w := int32(lx.scale(li) * float32(tf) * (1 << 16))
 	row := lx.vecs[int(li)*d : int(li+1)*d]
 	for k, x := range row {
 		v[k] += w * int32(x)

@@ -2,6 +2,7 @@ package search
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,15 @@ func TestAddVectorSameAsAdd(t *testing.T) {
 		vec = pv.Append(vec[:0], terms)
 		if len(vec) != pv.Dims() {
 			t.Fatalf("passage %d: vector of %d, want %d", i, len(vec), pv.Dims())
+		}
+		if i%5 == 0 { // the same words in other strings: the same vector
+			cloned := make([]string, len(terms))
+			for j, t := range terms {
+				cloned[j] = strings.Clone(t)
+			}
+			if again := pv.Append(nil, cloned); !bytes.Equal(toBytes(again), toBytes(vec)) {
+				t.Fatalf("passage %d: vector differs for the same terms in other strings", i)
+			}
 		}
 		byAdd.Add(uint32(i+1), c.groups[i], terms)
 		byVector.AddVector(uint32(i+1), c.groups[i], terms, vec)

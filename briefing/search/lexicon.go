@@ -23,9 +23,11 @@ var lexiconData []byte
 //	  names length uint32, records length uint32, 0 uint32
 //	name ends: n × uint32 (stem i's name ends there in the names)
 //	norms: n × float32, the Euclidean norm of each stem's vector
+//	scales: n × float32, each stem's weight in a passage vector divided by
+//	  its norm: float32(log1p(rank/200)) / norm, in float32
 //	record ends: n × uint32 (stem i's records end there in the records)
-//	hash: slots × uint32, a power of two: stem+1 or 0 (empty), placed by
-//	  FNV-1a of the name with linear probing
+//	hash: slots (a power of two) × (FNV-1a of the name uint32, stem+1
+//	  uint32), stem+1 0 when empty, placed by the hash with linear probing
 //	vectors: n × dims int8
 //	names: the stems' names concatenated
 //	records: per stem, uvarint count, then per expansion uvarint stem,
@@ -49,9 +51,10 @@ type Lexicon struct {
 	nameEnd []uint32 // stem -> end of its name in names
 	vecs    []int8   // dims per stem, row-major
 	norms   []float32
-	recEnd  []uint32 // stem -> end of its records in recs
+	scales  []float32 // stem -> weight / norm
+	recEnd  []uint32  // stem -> end of its records in recs
 	recs    []byte
-	hash    []uint32 // FNV-1a slot -> stem+1, 0 when empty
+	hash    []uint32 // per slot: FNV-1a of the name, stem+1 (0: empty)
 	dims    int
 }
 
@@ -107,7 +110,7 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 		off += pad8(size)
 		return at
 	}
-	nameEnd, norms, recEnd, hash := next(4*n), next(4*n), next(4*n), next(4*slots)
+	nameEnd, norms, scales, recEnd, hash := next(4*n), next(4*n), next(4*n), next(4*n), next(8*slots)
 	vecs, names, recs := next(n*dims), next(namesLen), next(recsLen)
 	if off != uint64(len(b)) {
 		return nil, errLexicon
@@ -116,8 +119,9 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 		dims:    int(dims),
 		nameEnd: u32s(b, nameEnd, n),
 		recEnd:  u32s(b, recEnd, n),
-		hash:    u32s(b, hash, slots),
+		hash:    u32s(b, hash, 2*slots),
 		norms:   f32s(b, norms, n),
+		scales:  f32s(b, scales, n),
 		recs:    b[recs : recs+recsLen : recs+recsLen],
 	}
 	v := b[vecs : vecs+n*dims]
@@ -134,8 +138,8 @@ func parseLexicon(b []byte) (*Lexicon, error) {
 	if uint64(ne) != namesLen || uint64(re) != recsLen {
 		return nil, errLexicon
 	}
-	for _, s := range lx.hash {
-		if uint64(s) > n {
+	for i := 1; i < len(lx.hash); i += 2 {
+		if uint64(lx.hash[i]) > n {
 			return nil, errLexicon
 		}
 	}
@@ -170,13 +174,15 @@ func (lx *Lexicon) id(t string) (int32, bool) {
 	if len(lx.hash) == 0 {
 		return 0, false
 	}
-	mask := uint32(len(lx.hash) - 1)
-	for h, probes := lexHash(t)&mask, 0; probes < len(lx.hash); h, probes = (h+1)&mask, probes+1 {
-		s := lx.hash[h]
+	slots := len(lx.hash) / 2
+	mask := uint32(slots - 1)
+	hv := lexHash(t)
+	for h, probes := hv&mask, 0; probes < slots; h, probes = (h+1)&mask, probes+1 {
+		s := lx.hash[2*h+1]
 		if s == 0 {
 			return 0, false
 		}
-		if lx.name(int32(s-1)) == t {
+		if lx.hash[2*h] == hv && lx.name(int32(s-1)) == t {
 			return int32(s - 1), true
 		}
 	}
@@ -233,6 +239,10 @@ func (lx *Lexicon) records(i int32) ([]Expansion, []int32) {
 const rarityScale = 200
 
 func (lx *Lexicon) weight(i int) float32 { return float32(math.Log1p(float64(i) / rarityScale)) }
+
+// scale returns stem i's weight divided by its norm (as float32, like
+// weight(i) / norms[i]), read from the asset.
+func (lx *Lexicon) scale(i int32) float32 { return lx.scales[i] }
 
 // Len returns the number of stems the lexicon knows.
 func (lx *Lexicon) Len() int { return len(lx.nameEnd) }

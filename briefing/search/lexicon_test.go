@@ -42,7 +42,7 @@ func TestParseLexiconRejectsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	hashAt := uintptr(unsafe.Pointer(unsafe.SliceData(lx.hash))) - uintptr(unsafe.Pointer(unsafe.SliceData(badSlot)))
-	binary.LittleEndian.PutUint32(badSlot[hashAt:], uint32(lx.Len()+1))
+	binary.LittleEndian.PutUint32(badSlot[hashAt+4:], uint32(lx.Len()+1)) // slot 0's stem
 	for name, b := range map[string][]byte{
 		"empty": nil, "old format": []byte("BBLEX001"), "half": lexiconData[:len(lexiconData)/2],
 		"magic": append([]byte("XXLEX001"), lexiconData[8:]...), "longer": append(slices.Clone(lexiconData), 0),

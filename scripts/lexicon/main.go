@@ -563,13 +563,14 @@ func encode(names []string, vecs []int8, recs [][]byte) []byte {
 	for slots < 2*n {
 		slots <<= 1
 	}
-	hash := make([]uint32, slots)
+	hash := make([]uint32, 2*slots) // per slot: the name's hash, stem+1
 	for i, name := range names {
-		h := fnv1a(name) & uint32(slots-1)
-		for hash[h] != 0 {
+		hv := fnv1a(name)
+		h := hv & uint32(slots-1)
+		for hash[2*h+1] != 0 {
 			h = (h + 1) & uint32(slots-1)
 		}
-		hash[h] = uint32(i + 1)
+		hash[2*h], hash[2*h+1] = hv, uint32(i+1)
 	}
 	namesLen, recsLen := 0, 0
 	for i := range names {
@@ -593,12 +594,21 @@ func encode(names []string, vecs []int8, recs [][]byte) []byte {
 		b = le.AppendUint32(b, uint32(end))
 	}
 	pad()
+	norms := make([]float32, n)
 	for i := range n {
 		var s int32
 		for _, v := range vecs[i*dims : (i+1)*dims] {
 			s += int32(v) * int32(v)
 		}
-		b = le.AppendUint32(b, math.Float32bits(float32(math.Sqrt(float64(s)))))
+		norms[i] = float32(math.Sqrt(float64(s)))
+		b = le.AppendUint32(b, math.Float32bits(norms[i]))
+	}
+	pad()
+	for i := range n {
+		// A stem's weight in a passage vector grows with its rarity (its
+		// rank): log(1 + rank/200), over its norm, as the reader expects.
+		w := float32(math.Log1p(float64(i) / 200))
+		b = le.AppendUint32(b, math.Float32bits(w/norms[i]))
 	}
 	pad()
 	end = 0
