@@ -308,8 +308,16 @@ func (lx *Lexicon) accumulate(v []int32, li int32, tf int) {
 	d := lx.dims
 	w := int32(lx.scale(li) * float32(tf) * (1 << 16))
 	row := lx.vecs[int(li)*d : int(li+1)*d]
-	for k, x := range row {
-		v[k] += w * int32(x)
+	v = v[:len(row)] // one bounds check for the loop
+	k := 0
+	for ; k+4 <= len(row); k += 4 {
+		v[k] += w * int32(row[k])
+		v[k+1] += w * int32(row[k+1])
+		v[k+2] += w * int32(row[k+2])
+		v[k+3] += w * int32(row[k+3])
+	}
+	for ; k < len(row); k++ {
+		v[k] += w * int32(row[k])
 	}
 }
 
