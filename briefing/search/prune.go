@@ -390,27 +390,23 @@ func (c *cursor) rewind(target uint32) {
 	}
 }
 
-// heldPosting is an essential posting passed over: cursor, slot, tf.
-type heldPosting struct {
-	cur      int
-	slot, tf uint32
-}
-
 // pruneScratch is the per-Search state of candidatesPruned.
 type pruneScratch struct {
-	tids   []uint32
-	metas  []*termMeta
-	curs   []cursor
-	order  []int // concepts by bound, weakest first
-	ess    []int // cursors of essential concepts
-	held   []heldPosting
-	ones   [][256]float32 // cursors' tables (cursor.one)
-	lfUB   [256]float64
-	q      [256]float64
-	aux    []cursor
-	mask   []uint32
-	contr  []float32
-	matchE []uint32
+	tids    []uint32
+	metas   []*termMeta
+	curs    []cursor
+	order   []int          // concepts by bound, weakest first
+	ess     []int          // cursors of essential concepts
+	ones    [][256]float32 // cursors' tables (cursor.one)
+	lfUB    [256]float64
+	q       [256]float64
+	aux     []cursor
+	vcurs   []cursor
+	ncurs   []cursor
+	visited map[uint32]bool
+	mask    []uint32
+	contr   []float32
+	matchE  []uint32
 }
 
 // candidatesPruned returns what candidatesAll would, or false when it
@@ -436,7 +432,6 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 		norm[c] = float32(k1 * (1 - bm + bm*codeLen(uint8(c))/avg))
 	}
 	nc := len(concepts)
-	useCtx := nc > 1
 
 	// Cursors, in concept order and, within a concept, in term order (the
 	// first term of a concept that a passage has is the one credited).
@@ -567,19 +562,168 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 
 	dead, gslot, codes, lens := ix.dead, ix.gslot, ix.codes, ix.lens
 	isDead := func(s uint32) bool { return dead[s>>6]&(1<<(s&63)) != 0 }
+	thr := theta // theta / (1+boundSlack)
+	relAdj := relNeed / (1 + boundSlack)
+	invTotal := 1 / total
+
+	// visit scores every passage of the article whose live slots are
+	// [first, last] exactly as candidatesAll does, reading every concept's
+	// postings there through vc (moved there, backwards if need be), and
+	// offers the relevant ones to the pool.
+	visit := func(vc []cursor, first, last uint32) {
+		n := int(last-first) + 1
+		if cap(ps.mask) < n {
+			ps.mask = make([]uint32, n+n/2)
+		}
+		if cap(ps.contr) < n*nc {
+			ps.contr = make([]float32, (n+n/2)*nc)
+		}
+		mask, contr := ps.mask[:n], ps.contr[:n*nc]
+		clear(mask)
+		clear(contr)
+		gm := uint32(0)
+		for i := range vc {
+			c := &vc[i]
+			c.rewind(first)
+			for ; !c.done && c.slot <= last; c.next() {
+				s := c.slot
+				if isDead(s) {
+					continue
+				}
+				r := s - first
+				bit := uint32(1) << c.ci
+				if m := mask[r]; m&(bit|bit<<16) == 0 {
+					mask[r] = m | c.set
+					tf := float32(c.tf)
+					contr[int(r)*nc+c.ci] = c.w * tf / (tf + norm[codes[s]])
+					gm |= bit
+				}
+			}
+		}
+		for r, m := range mask {
+			if m == 0 {
+				continue
+			}
+			s := first + uint32(r)
+			own := m & 0xffff
+			syn := m >> 16
+			ctx := gm &^ (own | syn)
+			cov := sum(own) + synonymWeight*sum(syn) + contextWeight*sum(ctx)
+			missing := significant &^ (own | syn)
+			miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
+			if (short && miss >= half) || cov < weakNeed {
+				continue
+			}
+			var score float32
+			for _, x := range contr[r*nc : (r+1)*nc] {
+				score += x
+			}
+			l := float64(lens[s])
+			cand := candidate{s, float64(score) * (cov / total) * l / (l + shortPrior), float64(unknownSim)}
+			if len(h) == depth && !worse(h[0], cand) {
+				continue
+			}
+			if cov < need {
+				if qv == nil {
+					continue
+				}
+				if cand.sim = ix.similarity(qv, s); cand.sim < vectorRelevant {
+					continue
+				}
+			}
+			h.offer(cand, depth)
+		}
+		if len(h) == depth && h[0].score > theta {
+			theta = h[0].score
+			thr = theta / (1 + boundSlack)
+			grow()
+		}
+	}
+	// exact reports whether passage d, of length code lc, whose essential
+	// concepts (matched) add e, can be relevant and enter the pool once
+	// what it has of the non-essential concepts (looked up through nc,
+	// moved forward) is known, and every other concept counts as context.
+	exact := func(ncurs []cursor, d uint32, lc uint8, e float64, matched uint32) bool {
+		for _, ci := range order[:ne] {
+			bit := uint32(1) << ci
+			for i := cstart[ci]; i < cstart[ci+1]; i++ {
+				c := &ncurs[i]
+				if c.seek(d); !c.done && c.slot == d {
+					matched |= bit
+					e += float64(c.score(norm[:], lc))
+					break
+				}
+			}
+		}
+		mc := sum(matched)
+		covUB := mc + contextWeight*(cpres-mc)
+		missing := float64(bits.OnesCount32(significant &^ matched))
+		return !(covUB < relAdj || e*covUB*invTotal*lfUB[lc] < thr || (short && contextWeight*missing >= half))
+	}
+
 	ess := ps.ess[:0] // cursors of essential concepts
 	essFor := -1      // ess is of the concepts order[essFor:]
 	essC := 0.0       // their summed coverage
 	var cmax [maxConcepts]float64
 	// Block bounds were checked, without a skip, for slots up to region.
 	region, regionSet := uint32(0), false
-	// held: the essential postings passed over in article heldGroup's
-	// passages, replayed if a later passage of it is visited.
-	held, heldGroup := ps.held[:0], uint32(math.MaxUint32)
-	thr := theta // theta / (1+boundSlack)
-	relAdj := relNeed / (1 + boundSlack)
-	invTotal := 1 / total
 	for ne < nc {
+		if nc-ne == 1 {
+			// One essential concept left: read its terms' postings one
+			// after the other (as pruneOne does) rather than merged.
+			ci := order[ne]
+			vc := append(ps.vcurs[:0], curs...) // for visits
+			ps.vcurs = vc
+			if ps.visited == nil {
+				ps.visited = make(map[uint32]bool)
+			}
+			visited := ps.visited
+			clear(visited)
+			cf := cpres * invTotal
+			for j := cstart[ci]; j < cstart[ci+1] && ne < nc; j++ {
+				c := curs[j]
+				ncurs := append(ps.ncurs[:0], curs...) // for exact
+				ps.ncurs = ncurs
+				aux := append(ps.aux[:0], curs[cstart[ci]:j]...) // earlier terms
+				ps.aux = aux
+				q := &ps.q // the most a passage of a tf 1 posting can score
+				for k := range q {
+					tf := float32(1)
+					q[k] = (float64(c.w*tf/(tf+norm[k])) + neU) * cf * lfUB[k]
+				}
+				for ; !c.done && ne < nc; c.next() {
+					s, lc := c.slot, codes[c.slot]
+					x := float32(0)
+					if c.tf == 1 {
+						if scoreOK && q[lc] < thr {
+							continue
+						}
+						x = c.score(norm[:], lc)
+					} else if x = c.score(norm[:], lc); scoreOK && (float64(x)+neU)*cf*lfUB[lc] < thr {
+						continue
+					}
+					if isDead(s) {
+						continue
+					}
+					dup := false
+					for k := range aux {
+						a := &aux[k]
+						if a.seek(s); !a.done && a.slot == s {
+							dup = true
+							break
+						}
+					}
+					if dup || (!exact(ncurs, s, lc, float64(x), 1<<ci) && scoreOK) {
+						continue
+					}
+					if g := gslot[s]; !visited[g] {
+						visited[g] = true
+						visit(vc, span[g].first, span[g].last)
+					}
+				}
+			}
+			break
+		}
 		if essFor != ne {
 			essFor, essC, regionSet = ne, cpres-neC, false
 			ess = ess[:0]
@@ -653,139 +797,28 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 		}
 		// Can passage d, with every non-essential concept at its bound and
 		// every other essential one in its article, be relevant and enter
-		// the pool?
+		// the pool? Then with what it has of the non-essential ones?
 		mc := sum(matched)
 		covUB := mc + neC + contextWeight*(essC-mc)
 		pass := !(covUB < relAdj || (e+neU)*covUB*invTotal*lfUB[codes[d]] < thr || isDead(d))
 		if pass && ne > 0 {
-			// Then with what d has of the non-essential concepts, exactly.
-			for _, ci := range order[:ne] {
-				bit := uint32(1) << ci
-				for i := cstart[ci]; i < cstart[ci+1]; i++ {
-					c := &curs[i]
-					if c.seek(d); !c.done && c.slot == d {
-						matched |= bit
-						e += float64(c.score(norm[:], codes[d]))
-						break
-					}
-				}
-			}
-			mc = sum(matched)
-			covUB = mc + contextWeight*(cpres-mc)
-			missing := float64(bits.OnesCount32(significant &^ matched))
-			pass = !(covUB < relAdj || e*covUB*invTotal*lfUB[codes[d]] < thr || (short && contextWeight*missing >= half))
+			pass = exact(curs, d, codes[d], e, matched)
 		}
 		if !pass && !scoreOK && !isDead(d) {
 			pass = true // for its article's other passages
 		}
 		if !pass {
-			hold := useCtx && !isDead(d)
-			if hold && gslot[d] != heldGroup {
-				held, heldGroup = held[:0], gslot[d]
-			}
 			for _, i := range ess {
 				if c := &curs[i]; !c.done && c.slot == d {
-					if hold {
-						held = append(held, heldPosting{i, d, c.tf})
-					}
 					c.next()
 				}
 			}
 			continue
 		}
-
-		// Visit d's article: every passage, every concept (with one
-		// concept, there is no context: d alone).
-		g := gslot[d]
-		first, last := d, d
-		if useCtx {
-			sp := span[g]
-			first, last = sp.first, sp.last
-		}
-		n := int(last-first) + 1
-		if cap(ps.mask) < n {
-			ps.mask = make([]uint32, n+n/2)
-		}
-		if cap(ps.contr) < n*nc {
-			ps.contr = make([]float32, (n+n/2)*nc)
-		}
-		mask, contr := ps.mask[:n], ps.contr[:n*nc]
-		clear(mask)
-		clear(contr)
-		gm := uint32(0)
-		credit := func(c *cursor, s, tf32 uint32) {
-			r := s - first
-			bit := uint32(1) << c.ci
-			if m := mask[r]; m&(bit|bit<<16) == 0 {
-				mask[r] = m | c.set
-				tf := float32(tf32)
-				contr[int(r)*nc+c.ci] = c.w * tf / (tf + norm[codes[s]])
-				gm |= bit
-			}
-		}
-		if heldGroup == g {
-			for _, p := range held {
-				credit(&curs[p.cur], p.slot, p.tf)
-			}
-		}
-		held, heldGroup = held[:0], math.MaxUint32
-		for i := range curs {
-			c := &curs[i]
-			if neMask&(1<<c.ci) != 0 {
-				c.rewind(first) // looked past first for a passage of the article
-			} else {
-				c.seek(first)
-			}
-			for !c.done && c.slot <= last {
-				if !isDead(c.slot) {
-					credit(c, c.slot, c.tf)
-				}
-				c.next()
-			}
-		}
-		if !useCtx {
-			gm = 0
-		}
-		for r, m := range mask {
-			if m == 0 {
-				continue
-			}
-			s := first + uint32(r)
-			own := m & 0xffff
-			syn := m >> 16
-			ctx := gm &^ (own | syn)
-			cov := sum(own) + synonymWeight*sum(syn) + contextWeight*sum(ctx)
-			missing := significant &^ (own | syn)
-			miss := float64(bits.OnesCount32(missing)) - contextWeight*float64(bits.OnesCount32(missing&ctx))
-			if (short && miss >= half) || cov < weakNeed {
-				continue
-			}
-			var score float32
-			for _, x := range contr[r*nc : (r+1)*nc] {
-				score += x
-			}
-			l := float64(lens[s])
-			cand := candidate{s, float64(score) * (cov / total) * l / (l + shortPrior), float64(unknownSim)}
-			if len(h) == depth && !worse(h[0], cand) {
-				continue
-			}
-			if cov < need {
-				if qv == nil {
-					continue
-				}
-				if cand.sim = ix.similarity(qv, s); cand.sim < vectorRelevant {
-					continue
-				}
-			}
-			h.offer(cand, depth)
-		}
-		if len(h) == depth && h[0].score > theta {
-			theta, regionSet = h[0].score, false
-			thr = theta / (1 + boundSlack)
-			grow()
-		}
+		sp := span[gslot[d]]
+		visit(curs, sp.first, sp.last)
 	}
-	ps.ess, ps.held = ess, held
+	ps.ess = ess
 	out := []candidate(h)
 	sortCandidates(out)
 	return out, true
