@@ -359,11 +359,53 @@ func (c *cursor) seek(target uint32) {
 		}
 		b := c.blk + 1 + k
 		c.blk, c.i, c.slot = b, int(m.off[b]), m.base[b]
-		c.next()
 	}
-	for !c.done && c.slot < target {
-		c.next()
+	// Decode up to target (next, inlined).
+	p, i, slot, prev, tf := c.post, c.i, c.slot, c.prev, c.tf
+	at := i
+	for slot < target {
+		if i >= len(p) {
+			c.done = true
+			return
+		}
+		at = i
+		v := uint32(p[i])
+		i++
+		if v >= 0x80 {
+			v &= 0x7f
+			for shift := uint(7); i < len(p); shift += 7 {
+				x := p[i]
+				i++
+				v |= uint32(x&0x7f) << shift
+				if x < 0x80 {
+					break
+				}
+			}
+		}
+		tf = 1
+		if v&1 != 0 {
+			t := uint32(p[i])
+			i++
+			if t >= 0x80 {
+				t &= 0x7f
+				for shift := uint(7); i < len(p); shift += 7 {
+					x := p[i]
+					i++
+					t |= uint32(x&0x7f) << shift
+					if x < 0x80 {
+						break
+					}
+				}
+			}
+			tf = t
+		}
+		prev = slot
+		slot += v >> 1
 	}
+	for c.blk+1 < len(m.off) && at >= int(m.off[c.blk+1]) {
+		c.blk++
+	}
+	c.i, c.slot, c.prev, c.tf = i, slot, prev, tf
 }
 
 // rewind moves c to its first posting at or after target, backwards if
@@ -403,10 +445,10 @@ type pruneScratch struct {
 	aux     []cursor
 	vcurs   []cursor
 	ncurs   []cursor
+	nl      []int
 	visited map[uint32]bool
 	mask    []uint32
 	contr   []float32
-	matchE  []uint32
 }
 
 // candidatesPruned returns what candidatesAll would, or false when it
@@ -680,12 +722,25 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 			visited := ps.visited
 			clear(visited)
 			cf := cpres * invTotal
+			// The non-essential concepts' cursors, concept by concept.
+			nl := ps.nl[:0]
+			for _, k := range order[:ne] {
+				for i := cstart[k]; i < cstart[k+1]; i++ {
+					nl = append(nl, i)
+				}
+			}
+			ps.nl = nl
+			missCost := 0.0 // contextWeight × significant concepts missing
 			for j := cstart[ci]; j < cstart[ci+1] && ne < nc; j++ {
-				c := curs[j]
 				ncurs := append(ps.ncurs[:0], curs...) // for exact
 				ps.ncurs = ncurs
 				aux := append(ps.aux[:0], curs[cstart[ci]:j]...) // earlier terms
 				ps.aux = aux
+				c := &ncurs[j] // read here; ncurs[j] is not looked up
+				cf := cf
+				if c.set>>16 != 0 { // a stand-in: coverage at a discount
+					cf = (synonymWeight*cover[ci] + neC) * invTotal
+				}
 				q := &ps.q // the most a passage of a tf 1 posting can score
 				for k := range q {
 					tf := float32(1)
@@ -693,16 +748,45 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 				}
 				for ; !c.done && ne < nc; c.next() {
 					s, lc := c.slot, codes[c.slot]
-					x := float32(0)
-					if c.tf == 1 {
-						if scoreOK && q[lc] < thr {
+					x := c.score(norm[:], lc)
+					if scoreOK {
+						if c.tf == 1 {
+							if q[lc] < thr {
+								continue
+							}
+						} else if (float64(x)+neU)*cf*lfUB[lc] < thr {
 							continue
 						}
-						x = c.score(norm[:], lc)
-					} else if x = c.score(norm[:], lc); scoreOK && (float64(x)+neU)*cf*lfUB[lc] < thr {
-						continue
 					}
 					if isDead(s) {
+						continue
+					}
+					// What s has of the non-essential concepts (as exact).
+					e, matched, set := float64(x), uint32(1)<<ci, c.set
+					for _, k := range nl {
+						a := &ncurs[k]
+						if a.done {
+							continue
+						}
+						if a.slot < s {
+							if a.seek(s); a.done {
+								continue
+							}
+						}
+						if bit := uint32(1) << a.ci; a.slot == s && matched&bit == 0 {
+							matched |= bit
+							set |= a.set
+							e += float64(a.score(norm[:], lc))
+						}
+					}
+					covUB := sum(set&0xffff) + synonymWeight*sum(set>>16) + contextWeight*(cpres-sum(matched))
+					if short {
+						missCost = contextWeight * float64(bits.OnesCount32(significant&^matched))
+					}
+					// Passed over here if it could not enter with this
+					// term's weight: if an earlier term has it, that
+					// term's weight decided it already.
+					if scoreOK && (covUB < relAdj || e*covUB*invTotal*lfUB[lc] < thr || missCost >= half) {
 						continue
 					}
 					dup := false
@@ -713,7 +797,7 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 							break
 						}
 					}
-					if dup || (!exact(ncurs, s, lc, float64(x), 1<<ci) && scoreOK) {
+					if dup {
 						continue
 					}
 					if g := gslot[s]; !visited[g] {
