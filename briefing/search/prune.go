@@ -746,15 +746,63 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 					tf := float32(1)
 					q[k] = (float64(c.w*tf/(tf+norm[k])) + neU) * cf * lfUB[k]
 				}
-				for ; !c.done && ne < nc; c.next() {
-					s, lc := c.slot, codes[c.slot]
-					x := c.score(norm[:], lc)
-					if scoreOK {
-						if c.tf == 1 {
-							if q[lc] < thr {
-								continue
+				if !c.haveOne {
+					for k := range c.one {
+						tf := float32(1)
+						c.one[k] = c.w * tf / (tf + norm[k])
+					}
+					c.haveOne = true
+				}
+				// The postings of c, decoded here (next, inlined): each
+				// turn takes the current one (s, stf) and moves on.
+				b, i, next, ntf, more := c.post, c.i, c.slot, c.tf, !c.done
+				for more && ne < nc {
+					s, stf := next, ntf
+					if i < len(b) {
+						v := uint32(b[i])
+						i++
+						if v >= 0x80 {
+							v &= 0x7f
+							for shift := uint(7); i < len(b); shift += 7 {
+								x := b[i]
+								i++
+								v |= uint32(x&0x7f) << shift
+								if x < 0x80 {
+									break
+								}
 							}
-						} else if (float64(x)+neU)*cf*lfUB[lc] < thr {
+						}
+						ntf = 1
+						if v&1 != 0 {
+							t := uint32(b[i])
+							i++
+							if t >= 0x80 {
+								t &= 0x7f
+								for shift := uint(7); i < len(b); shift += 7 {
+									x := b[i]
+									i++
+									t |= uint32(x&0x7f) << shift
+									if x < 0x80 {
+										break
+									}
+								}
+							}
+							ntf = t
+						}
+						next += v >> 1
+					} else {
+						more = false
+					}
+					lc := codes[s]
+					var x float32
+					if stf == 1 {
+						if scoreOK && q[lc] < thr {
+							continue
+						}
+						x = c.one[lc]
+					} else {
+						f := float32(stf)
+						if x = c.w * f / (f + norm[lc]); scoreOK && (float64(x)+neU)*cf*lfUB[lc] < thr {
 							continue
 						}
 					}
