@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -143,5 +144,37 @@ func TestPruneRefusesSplitArticles(t *testing.T) {
 	}
 	if after := ix.Search(ParseQuery(q), Options{K: 5}); len(after) == 0 && len(before) > 0 {
 		t.Fatalf("no answer after the split; before: %v", before)
+	}
+}
+
+// TestPrunedConcurrent runs Searches at once on a fresh index (the pruning
+// metadata built while they run) and checks each answers as it does alone;
+// with -race it also checks the metadata cache is safely shared.
+func TestPrunedConcurrent(t *testing.T) {
+	c := genCorpus(t, 20_000)
+	qs := newSynth(t, 7).questions(60)
+	want := make([][]Hit, len(qs))
+	alone := buildIndex(c)
+	for i, q := range qs {
+		want[i] = alone.Search(ParseQuery(q), Options{K: 5})
+	}
+	ix := buildIndex(c)
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for k := range qs {
+				i := (k + w*15) % len(qs)
+				if got := ix.Search(ParseQuery(qs[i]), Options{K: 5}); fmt.Sprint(got) != fmt.Sprint(want[i]) {
+					errs <- fmt.Sprintf("%q: got %v, want %v", qs[i], got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
