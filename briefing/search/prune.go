@@ -994,9 +994,26 @@ func (ix *Index) pruneOne(ps *pruneScratch, curs []cursor, h *candHeap, depth in
 			aux[k].start()
 		}
 		ps.aux = aux
-		b, w := c.post, c.w
+		b, w, m := c.post, c.w, c.m
 		slot := uint32(0)
+		blk, end := 0, 0 // the block being read, and where the next starts
 		for i := 0; i < len(b); {
+			if i >= end {
+				// A new block: pass over it whole if no posting in it can
+				// enter the pool.
+				for ; blk < len(m.off) && int(m.off[blk]) < i; blk++ {
+				}
+				end = len(b)
+				if blk+1 < len(m.off) {
+					end = int(m.off[blk+1])
+				}
+				if tf := float64(m.btf[blk]); float64(w)*tf/(tf+float64(norm[m.bcode[blk]]))*cf < thr {
+					i, slot = end, m.last[blk]
+					blk++
+					continue
+				}
+				blk++
+			}
 			v := uint32(b[i])
 			i++
 			if v >= 0x80 {
