@@ -756,8 +756,26 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 				// The postings of c, decoded here (next, inlined): each
 				// turn takes the current one (s, stf) and moves on.
 				b, i, next, ntf, more := c.post, c.i, c.slot, c.tf, !c.done
+				m, nb := c.m, c.blk+1 // nb: the next block to start
 				for more && ne < nc {
 					s, stf := next, ntf
+					// Pass over whole blocks whose best posting cannot
+					// enter the pool.
+					for scoreOK && nb < len(m.off) && i == int(m.off[nb]) {
+						tf := float64(m.btf[nb])
+						if (float64(c.w)*tf/(tf+float64(norm[m.bcode[nb]]))+neU)*cf >= thr {
+							break
+						}
+						next = m.last[nb]
+						if nb++; nb < len(m.off) {
+							i = int(m.off[nb])
+						} else {
+							i = len(b)
+						}
+					}
+					if nb < len(m.off) && i == int(m.off[nb]) {
+						nb++
+					}
 					if i < len(b) {
 						v := uint32(b[i])
 						i++
