@@ -22,13 +22,23 @@ import (
 //     needs), is "non-essential" (MaxScore): only passages of articles that
 //     match an essential concept are visited, and the non-essential terms'
 //     postings are looked up for those alone, skipping whole blocks.
-//   - Articles are visited whole, in slot order (an article's live passages
-//     are contiguous slots, the way the library adds them; when they are
-//     not, candidatesAll answers), so what an article matches elsewhere
-//     (the context credit of coverage) is exact.
-//   - An article whose passages cannot reach the pool even with every
-//     non-essential concept at its bound is passed over before its
-//     non-essential postings are read.
+//   - A passage with an essential posting is bounded with the non-essential
+//     concepts at their bound and every other concept as context, then with
+//     what it really has of the non-essential ones; only when it can still
+//     be relevant and enter the pool is its article visited: every passage
+//     of it, every concept, scored exactly as candidatesAll does. An
+//     article's live passages must be contiguous slots (the way the library
+//     adds them; when they are not, candidatesAll answers), so what an
+//     article matches elsewhere (the context credit of coverage) is exact.
+//     A concept made non-essential by relevance alone says nothing of a
+//     passage in an article that also has an essential one: until the score
+//     bound covers them too, every such article is visited.
+//   - A question of one concept (no context credit), and the last essential
+//     concept of a longer one, are read term after term rather than merged,
+//     with a bound per length code, passing over whole blocks whose best
+//     posting cannot enter the pool; a passage found through a later term is
+//     looked up in the concept's earlier terms (the first term a passage has
+//     is the one credited).
 //
 // The metadata behind the bounds (per term, per block of metaBlock
 // postings: byte offset, slots, largest tf, shortest passage) is built
@@ -60,7 +70,6 @@ type termMeta struct {
 	last  []uint32 // slot of the block's last posting
 	btf   []uint32 // largest tf in the block
 	bcode []uint8  // shortest passage in the block
-	count int      // postings in the last block
 }
 
 func (m *termMeta) size() int { return 64 + 17*len(m.off) }
@@ -236,7 +245,7 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 		m.minCode = min(m.minCode, codes[slot])
 		count++
 	}
-	m.n, m.count = len(post), count
+	m.n = len(post)
 	return m
 }
 
