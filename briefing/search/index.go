@@ -61,6 +61,8 @@ type Index struct {
 	vtmp []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
 	vbuf []int32
+
+	prune pruneCache // query-time pruning metadata (prune.go)
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
@@ -514,6 +516,7 @@ func (ix *Index) Compact() {
 	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)
 	ix.dict, ix.terms = dict, terms
+	ix.prune.reset()
 }
 
 // Passage lengths are kept exactly in lens, and as a one-byte code for
