@@ -42,7 +42,7 @@ const (
 	answerTimeout      = 14 * time.Minute // interaction tokens last 15 minutes
 	answerReserve      = time.Minute      // of answerTimeout, kept for delivering a reply
 	workers            = 8                // answers being built at once
-	queue              = 1000             // answers that may wait for a worker
+	queue              = 10000            // answers that may wait for a worker (~20 KB each: a goroutine and its request)
 	maxSignatureAge    = 5 * time.Minute
 	maxRateLimitTries  = 5
 	maxInteractionBody = 1 << 20

@@ -27,7 +27,7 @@ const (
 	answerTimeout = 5 * time.Minute  // one answer, from request to the last post
 	answerReserve = 30 * time.Second // of answerTimeout, kept for delivering a reply
 	workers       = 8                // answers being built at once
-	queue         = 1000             // answers that may wait for a worker
+	queue         = 10000            // answers that may wait for a worker (~20 KB each: a goroutine and its request)
 	maxBody       = 1 << 20          // largest HTTP request body accepted
 	maxAttempts   = 4                // posts tried per message when Slack says 429
 	seenTTL       = time.Hour        // how long an event_id is remembered
