@@ -18,7 +18,7 @@ import (
 
 // rewriteLib opens a library over denseCorpus whose questions are rewritten
 // by the chat model srv.
-func rewriteLib(t *testing.T, srv *llmtest.Server, reg prometheus.Registerer, log *slog.Logger) *briefing.Library {
+func rewriteLib(t *testing.T, srv *llmtest.Server, reg prometheus.Registerer, log *slog.Logger, deadline time.Duration) *briefing.Library {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir())
@@ -30,7 +30,7 @@ func rewriteLib(t *testing.T, srv *llmtest.Server, reg prometheus.Registerer, lo
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: denseCorpus(), Rewriter: c, RewriteTimeout: 100 * time.Millisecond, Registerer: reg, Log: log})
+	lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: denseCorpus(), Rewriter: c, RewriteTimeout: deadline, Registerer: reg, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestRewriteAddsCandidates(t *testing.T) {
 			return llmtest.Reply{Content: "home side cup final captain stadium"} // beside the point
 		}
 	})
-	lib := rewriteLib(t, srv, nil, nil)
+	lib := rewriteLib(t, srv, nil, nil, 30*time.Second)
 	if got := docs(ask(t, lib, paraphrase)); len(got) == 0 || got[0] != "rail" {
 		t.Errorf("rewritten, %q found %v; want the rail article", paraphrase, got)
 	}
@@ -80,7 +80,11 @@ func TestRewriteFailuresFallBackOffline(t *testing.T) {
 			srv := llmtest.NewServer(t, tc.reply)
 			reg := prometheus.NewRegistry()
 			var logs bytes.Buffer
-			lib := rewriteLib(t, srv, reg, slog.New(slog.NewTextHandler(&logs, nil)))
+			deadline := 30 * time.Second // only the slow model meets its deadline
+			if tc.reason == "timeout" {
+				deadline = 50 * time.Millisecond
+			}
+			lib := rewriteLib(t, srv, reg, slog.New(slog.NewTextHandler(&logs, nil)), deadline)
 			if got := docs(ask(t, lib, paraphrase)); len(got) != 0 {
 				t.Errorf("offline, %q found %v", paraphrase, got)
 			}

@@ -2,6 +2,7 @@ package briefing
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -140,22 +141,58 @@ func unit(q []float32) []float32 {
 
 // top returns the n passages most similar to unit vector q with a cosine
 // of at least floor, best first, and the cosines of the passages of ids
-// (those with a vector).
+// (those with a vector). Large sets are scanned on all cores.
 func (v *vectors) top(q []float32, n int, floor float64, ids []uint32) ([]denseHit, map[uint32]float64) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	sims := make(map[uint32]float64, len(ids))
-	if len(q) != v.dims {
+	if len(q) != v.dims || n <= 0 {
 		return nil, sims
 	}
+	qi, qscale := quantiseQuery(q)
 	for _, id := range ids {
 		if s, ok := v.slot[id]; ok {
-			sims[id] = v.cosine(q, int(s))
+			sims[id] = v.cosine(qi, qscale, int(s))
 		}
 	}
+	parts := 1
+	if len(v.ids) >= parallelScan {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	found := make([][]denseHit, parts)
+	var wg sync.WaitGroup
+	per := (len(v.ids) + parts - 1) / parts
+	for p := range parts {
+		wg.Go(func() {
+			found[p] = v.scan(qi, qscale, p*per, min((p+1)*per, len(v.ids)), n, floor)
+		})
+	}
+	wg.Wait()
+	var best []denseHit
+	for _, f := range found {
+		best = append(best, f...)
+	}
+	slices.SortFunc(best, func(a, b denseHit) int {
+		switch {
+		case a.sim > b.sim:
+			return -1
+		case a.sim < b.sim:
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	})
+	return best[:min(n, len(best))], sims
+}
+
+// parallelScan is the number of vectors from which a scan is split over
+// the cores.
+const parallelScan = 20_000
+
+// scan returns the best n slots of [from, to) at or above floor, best first.
+func (v *vectors) scan(qi []int32, qscale float32, from, to, n int, floor float64) []denseHit {
 	var best []denseHit // a small sorted list: n is a few dozen
-	for s := range v.ids {
-		sim := v.cosine(q, s)
+	for s := from; s < to; s++ {
+		sim := v.cosine(qi, qscale, s)
 		if sim < floor || (len(best) == n && sim <= best[n-1].sim) {
 			continue
 		}
@@ -173,24 +210,46 @@ func (v *vectors) top(q []float32, n int, floor float64, ids []uint32) ([]denseH
 			best[i] = h
 		}
 	}
-	return best, sims
+	return best
 }
 
-// cosine is the dot product of unit vector q with slot s's quantised unit
-// vector.
-func (v *vectors) cosine(q []float32, s int) float64 {
+// queryBits is the precision of a quantised question: products with int8
+// codes summed over thousands of dimensions stay within an int32.
+const queryBits = 12
+
+// quantiseQuery returns unit vector q as integers of queryBits and their
+// scale.
+func quantiseQuery(q []float32) ([]int32, float32) {
+	var peak float64
+	for _, x := range q {
+		peak = max(peak, math.Abs(float64(x)))
+	}
+	out := make([]int32, len(q))
+	if peak == 0 {
+		return out, 0
+	}
+	k := float64(int(1)<<(queryBits-1)-1) / peak
+	for i, x := range q {
+		out[i] = int32(math.Round(float64(x) * k))
+	}
+	return out, float32(1 / k)
+}
+
+// cosine is the dot product of the quantised unit question qi (scale
+// qscale) with slot s's quantised unit vector.
+func (v *vectors) cosine(qi []int32, qscale float32, s int) float64 {
 	c := v.codes[s*v.dims : (s+1)*v.dims]
-	c = c[:len(q)]
-	var a0, a1, a2, a3 float32
+	c = c[:len(qi)]
+	var a0, a1, a2, a3 int32
 	i := 0
-	for ; i+4 <= len(q); i += 4 {
-		a0 += q[i] * float32(c[i])
-		a1 += q[i+1] * float32(c[i+1])
-		a2 += q[i+2] * float32(c[i+2])
-		a3 += q[i+3] * float32(c[i+3])
+	for ; i+4 <= len(qi); i += 4 {
+		a0 += qi[i] * int32(c[i])
+		a1 += qi[i+1] * int32(c[i+1])
+		a2 += qi[i+2] * int32(c[i+2])
+		a3 += qi[i+3] * int32(c[i+3])
 	}
-	for ; i < len(q); i++ {
-		a0 += q[i] * float32(c[i])
+	for ; i < len(qi); i++ {
+		a0 += qi[i] * int32(c[i])
 	}
-	return float64((a0 + a1 + a2 + a3) * v.scale[s])
+	return float64(float32(a0+a1+a2+a3) * qscale * v.scale[s])
 }

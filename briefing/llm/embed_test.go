@@ -70,7 +70,7 @@ func TestEmbedFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := llmtest.NewServer(t, tc.reply)
 			e, _ := llm.NewEmbedder(llm.Config{APIKey: key, BaseURL: srv.URL, Model: "m"})
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if tc.reason == "timeout" {
 				var c2 context.CancelFunc
