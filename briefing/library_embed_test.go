@@ -333,3 +333,35 @@ func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[str
 	}
 	return 0
 }
+
+// TestRunEmbedderEmbedsInTheBackground: the background pass embeds the
+// corpus after Open, and returns when its context is cancelled.
+func TestRunEmbedderEmbedsInTheBackground(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.EmbedWith(denseConcepts())
+	lib, st := denseLib(t, t.TempDir(), srv.URL, nil, nil, briefing.EmbedOptions{Interval: -1, Poll: time.Millisecond})
+	refs, err := st.PassageRefs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lib.RunEmbedder(ctx)
+	}()
+	for len(srv.Inputs()) < len(refs) {
+		select {
+		case <-done:
+			t.Fatal("RunEmbedder returned before it was stopped")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	// Once embedded, the paraphrase is found (the pass commits, then adds
+	// the batch to memory: wait for that too).
+	for got := docs(ask(t, lib, paraphrase)); len(got) == 0; got = docs(ask(t, lib, paraphrase)) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+}
