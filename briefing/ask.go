@@ -258,8 +258,9 @@ func bestQuote(text string, qq quoteQuery) string {
 	}
 	lo, hi := best, best
 	if score[best] <= 0 {
-		// Nothing matches by sentence (the match spans sentences): lead with the first two.
-		hi = min(1, len(sents)-1)
+		// Nothing matches by sentence (the match spans sentences, or only
+		// the passage's meaning matched): lead with the first two.
+		lo, hi = 0, min(1, len(sents)-1)
 	} else if best+1 < len(sents) && score[best+1] >= 1 && score[best+1] >= score[best]/2 {
 		hi = best + 1
 	} else if best > 0 && score[best-1] >= 1 && score[best-1] >= score[best]/2 {

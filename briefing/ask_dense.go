@@ -100,6 +100,7 @@ func (l *Library) retrieve(ctx context.Context, q search.Query, sopt search.Opti
 	deep.K = max(3*k, k+10)
 	l.mu.RLock()
 	lex := l.ix.Search(q, deep)
+	unknown := len(lex) == 0 && l.ix.Unknown(q)
 	l.mu.RUnlock()
 
 	type pick struct {
@@ -143,6 +144,9 @@ func (l *Library) retrieve(ctx context.Context, q search.Query, sopt search.Opti
 			var dense []denseHit
 			dense, sims = em.vec.top(qv, deep.K, em.opt.MinSimilarity, order)
 			dense = l.inWindow(dense, q, sopt)
+			if unknown {
+				dense = nil // the question is about a name the corpus lacks: nothing is about it
+			}
 			for _, d := range dense {
 				if _, ok := picks[d.id]; !ok {
 					picks[d.id] = &pick{d.group, 0}

@@ -26,7 +26,7 @@ type EmbedOptions struct {
 	// (60s).
 	RequestTimeout time.Duration
 	// MinSimilarity is the cosine a passage the words did not find needs
-	// to be returned on the strength of its vector alone (0.5).
+	// to be returned on the strength of its vector alone (0.7).
 	MinSimilarity float64
 	// Poll is how often RunEmbedder looks for new passages (2s).
 	Poll time.Duration
@@ -37,7 +37,7 @@ const (
 	defaultEmbedBatch    = 64
 	defaultEmbedInterval = 50 * time.Millisecond
 	defaultQueryTimeout  = 1500 * time.Millisecond
-	defaultMinSimilarity = 0.5
+	defaultMinSimilarity = 0.7
 	defaultRequestTime   = time.Minute
 	defaultEmbedPoll     = 2 * time.Second
 	// maxEmbedChars bounds the text of one input (a passage is far shorter).

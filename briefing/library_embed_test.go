@@ -123,7 +123,10 @@ func TestDenseFindsAParaphrase(t *testing.T) {
 	if len(ans.Groups) == 0 || len(ans.Citations) == 0 {
 		t.Errorf("a dense answer is composed like any other: %+v", ans)
 	}
-	for _, q := range []string{"what is a good recipe for sourdough bread?", "who won the chess olympiad?"} {
+	for _, q := range []string{"what is a good recipe for sourdough bread?", "who won the chess olympiad?",
+		// About a name the corpus lacks: the vectors (train drivers, walkout)
+		// must not overrule the offline "nothing".
+		"What did Nokia say about the train drivers' walkout?"} {
 		if got := docs(ask(t, lib, q)); len(got) != 0 {
 			t.Errorf("off-topic %q found %v", q, got)
 		}

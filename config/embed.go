@@ -18,7 +18,7 @@ type Embed struct {
 func (e Embed) Enabled() bool { return e.Model != "" }
 
 // DefaultEmbedMinSimilarity is BRIEFBOT_EMBED_MIN_SIMILARITY's default.
-const DefaultEmbedMinSimilarity = 0.5
+const DefaultEmbedMinSimilarity = 0.7
 
 // loadEmbed reads the embeddings settings; llm is the already loaded LLM
 // configuration whose server they use.
@@ -34,7 +34,7 @@ func loadEmbed(get func(string) string, bad func(name, format string, a ...any),
 		f, err := strconv.ParseFloat(v, 64)
 		switch {
 		case err != nil || f <= 0 || f >= 1:
-			bad("BRIEFBOT_EMBED_MIN_SIMILARITY", "%q is not accepted; use a cosine between 0 and 1 such as 0.5 (the default): raise it when off-topic questions get answers, lower it when paraphrased ones get none", v)
+			bad("BRIEFBOT_EMBED_MIN_SIMILARITY", "%q is not accepted; use a cosine between 0 and 1 such as 0.7 (the default): raise it when off-topic questions get answers, lower it when paraphrased ones get none", v)
 		case e.Model == "":
 			bad("BRIEFBOT_EMBED_MIN_SIMILARITY", "is set but BRIEFBOT_EMBED_MODEL is not; set the embeddings model too, or unset it")
 		default:

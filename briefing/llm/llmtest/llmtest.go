@@ -312,11 +312,11 @@ func embeddings(req openai.EmbeddingRequestStrings, reply Reply, embed func(stri
 }
 
 // Concepts returns a deterministic embedding function for tests: a
-// bag-of-concepts vector with one dimension for each group of words (and
-// one more, for words of no group, only when none is given). A text's
-// vector counts its words that begin with a word of each group, so texts
-// sharing a group's words point the same way however they are worded, and
-// texts sharing none are orthogonal (cosine 0).
+// bag-of-concepts vector with one dimension for each group of words (one
+// dimension, always 0, when there is no group). A text's vector counts its
+// words that begin with a word of each group, so texts sharing a group's
+// words point the same way however they are worded, and texts sharing none
+// are orthogonal (cosine 0).
 func Concepts(groups ...[]string) func(string) []float32 {
 	return func(text string) []float32 {
 		v := make([]float32, max(len(groups), 1))
