@@ -110,8 +110,11 @@ func TestDenseFindsAParaphrase(t *testing.T) {
 	srv := llmtest.NewServer(t)
 	srv.EmbedWith(denseConcepts())
 	lib, _ := denseLib(t, t.TempDir(), srv.URL, nil, nil, briefing.EmbedOptions{Interval: -1})
-	if got := docs(ask(t, lib, paraphrase)); len(got) != 0 {
-		t.Errorf("before the passages are embedded, %q found %v", paraphrase, got)
+	if srv.Calls() != 0 {
+		t.Errorf("Open made %d embeddings requests: the offline index must not wait for them", srv.Calls())
+	}
+	if got := docs(ask(t, lib, paraphrase)); len(got) != 0 || srv.Calls() != 0 {
+		t.Errorf("before the passages are embedded, %q found %v (%d requests)", paraphrase, got, srv.Calls())
 	}
 	if _, err := lib.Embed(ctx); err != nil {
 		t.Fatal(err)
