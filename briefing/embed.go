@@ -35,6 +35,10 @@ type EmbeddingStore interface {
 	// PassageVectors returns, of the passages ids, those whose content hash
 	// is recorded and has a cached vector of model, by passage id.
 	PassageVectors(ctx context.Context, model string, ids []int64) (map[int64][]float32, error)
+	// EachPassageVector calls fn for every passage whose content hash is
+	// recorded and has a cached vector of model (in no set order), stopping
+	// at fn's first error: loading them all in one pass.
+	EachPassageVector(ctx context.Context, model string, fn func(id int64, vec []float32) error) error
 	// VectorsByHash returns the cached vectors of model with the given
 	// content hashes, by hash.
 	VectorsByHash(ctx context.Context, model string, hashes []ContentHash) (map[ContentHash][]float32, error)

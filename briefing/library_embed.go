@@ -52,6 +52,9 @@ const (
 	queryPause = 30 * time.Second
 	// failureLogEvery rate-limits the log line of failures, per stage.
 	failureLogEvery = time.Minute
+	// bulkLoad: more passages than this without a vector in memory are
+	// looked up in one pass over the cache rather than by id.
+	bulkLoad = 1024
 	// vectorTTL: a cached vector no passage has had for this long is pruned.
 	vectorTTL = 30 * 24 * time.Hour
 )
@@ -235,9 +238,32 @@ func (em *embedding) pass(ctx context.Context, embed bool) (stats EmbedStats, er
 		}
 	}
 	model := em.e.Model()
-	// Cached through the passage's recorded hash.
+	// Cached through the passage's recorded hash: in one pass over the
+	// cache when many are wanted (at start), else by id.
 	const chunk = 4096
 	var missing []int64
+	if len(want) > bulkLoad {
+		wanted := make(map[int64]bool, len(want))
+		for _, id := range want {
+			wanted[id] = true
+		}
+		err := em.st.EachPassageVector(ctx, model, func(id int64, v []float32) error {
+			if wanted[id] && em.vec.add(uint32(id), live[uint32(id)], v) {
+				delete(wanted, id)
+				stats.Cached++
+			}
+			return nil
+		})
+		if err != nil {
+			return stats, err
+		}
+		for _, id := range want {
+			if wanted[id] {
+				missing = append(missing, id)
+			}
+		}
+		want = nil
+	}
 	for start := 0; start < len(want); start += chunk {
 		ids := want[start:min(start+chunk, len(want))]
 		got, err := em.st.PassageVectors(ctx, model, ids)

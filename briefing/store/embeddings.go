@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS embeddings (
 	vec BLOB NOT NULL,
 	used INTEGER NOT NULL,
 	PRIMARY KEY (model, hash)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS passage_hashes (
 	id INTEGER PRIMARY KEY,
 	hash BLOB NOT NULL
@@ -61,7 +61,7 @@ func (s *Store) PassageVectors(ctx context.Context, model string, ids []int64) (
 	for len(ids) > 0 {
 		n := min(len(ids), maxPrepared)
 		args := append([]any{model}, int64Args(ids[:n])...)
-		rows, err := s.queryIn(ctx, `SELECT h.id, e.vec FROM passage_hashes h JOIN embeddings e ON e.model = ? AND e.hash = h.hash WHERE h.id IN (`+placeholders(n)+`)`, args)
+		rows, err := s.queryIn(ctx, `SELECT h.id, e.vec FROM passage_hashes h CROSS JOIN embeddings e ON e.model = ? AND e.hash = h.hash WHERE h.id IN (`+placeholders(n)+`)`, args)
 		if err != nil {
 			return nil, fmt.Errorf("store: passage vectors: %w", err)
 		}
@@ -82,6 +82,30 @@ func (s *Store) PassageVectors(ctx context.Context, model string, ids []int64) (
 		ids = ids[n:]
 	}
 	return out, nil
+}
+
+// EachPassageVector calls fn for every passage whose content hash is
+// recorded and has a cached vector of model, stopping at fn's first error.
+func (s *Store) EachPassageVector(ctx context.Context, model string, fn func(id int64, vec []float32) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.id, e.vec FROM passage_hashes h CROSS JOIN embeddings e ON e.model = ? AND e.hash = h.hash`, model)
+	if err != nil {
+		return fmt.Errorf("store: passage vectors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return fmt.Errorf("store: passage vectors: %w", err)
+		}
+		if err := fn(id, decodeVector(b)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: passage vectors: %w", err)
+	}
+	return nil
 }
 
 // VectorsByHash returns the cached vectors of model with the given content
