@@ -3,6 +3,7 @@ package briefing_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -370,4 +371,53 @@ func TestRunEmbedderEmbedsInTheBackground(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestLoadEmbeddingsInBulk: a library over more passages than are looked
+// up one batch at a time loads its cached vectors in one pass.
+func TestLoadEmbeddingsInBulk(t *testing.T) {
+	ctx := context.Background()
+	fs := fstest.MapFS{}
+	para := strings.Repeat("The committee met again on the harbour plan and heard from residents, engineers and traders about costs, dates and the traffic it would bring. ", 2)
+	for i := range 300 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "# Harbour plan, part %d\n\n", i)
+		for s := range 4 {
+			fmt.Fprintf(&b, "## Section %d\n\nMeeting %d, item %d. %s\n\n", s, i, s, para)
+		}
+		fs[fmt.Sprintf("a%03d.md", i)] = &fstest.MapFile{Data: []byte(b.String())}
+	}
+	srv := llmtest.NewServer(t)
+	srv.EmbedWith(denseConcepts())
+	dir := t.TempDir()
+	open := func() (*briefing.Library, *store.Store) {
+		st, err := store.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		e, err := llm.NewEmbedder(llm.Config{BaseURL: srv.URL, Model: "fake-embed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib, _, err := briefing.Open(ctx, st, briefing.Options{Corpus: fs, Embedder: e, Embed: briefing.EmbedOptions{Interval: -1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lib, st
+	}
+	lib, st := open()
+	refs, err := st.PassageRefs(ctx)
+	if err != nil || len(refs) <= 1024 {
+		t.Fatalf("%d passages (%v): the test needs more than are looked up by id", len(refs), err)
+	}
+	if stats, err := lib.Embed(ctx); err != nil || stats.Vectors != len(refs) {
+		t.Fatalf("embed: %+v, %v", stats, err)
+	}
+	before := srv.Calls()
+	lib2, _ := open()
+	stats, err := lib2.LoadEmbeddings(ctx)
+	if err != nil || stats.Cached != len(refs) || stats.Vectors != len(refs) || srv.Calls() != before {
+		t.Errorf("load: %+v, %v, %d requests; want all %d cached", stats, err, srv.Calls()-before, len(refs))
+	}
 }
