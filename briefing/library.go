@@ -39,6 +39,14 @@ type Options struct {
 	// that contains one, or anything shaped like a token, is not used.
 	Secrets []string
 
+	// Embedder, when set, adds dense retrieval (library_embed.go); the
+	// Store must then be an EmbeddingStore. Rewriter, when set, adds an
+	// LLM's rewording of each question to its search (ask_dense.go).
+	Embedder       Embedder
+	Embed          EmbedOptions
+	Rewriter       Rewriter
+	RewriteTimeout time.Duration // default 800ms
+
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
 
@@ -89,6 +97,9 @@ type Library struct {
 	ovVersion uint64
 
 	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
+
+	emb *embedding // dense retrieval; nil when off
+	rw  *rewriting // question rewriting; nil when off
 }
 
 // IndexFile is the persisted index's file name inside the data directory.
@@ -130,6 +141,9 @@ func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error)
 		}
 		l.sum = newGrounded(opt.Summarizer, opt.SummaryTimeout, opt.MaxPromptTokens, opt.Registerer, l.log)
 		l.sum.secrets = opt.Secrets
+	}
+	if err := l.assists(st, opt); err != nil {
+		return nil, Changes{}, err
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
