@@ -900,9 +900,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pv := search.NewPassageVectors()
+			pv, az := search.NewPassageVectors(), search.NewAnalyzer()
 			for i := range jobs {
-				slots[i] <- parseOne(l.fsys, files[i], pv)
+				slots[i] <- parseOne(l.fsys, files[i], pv, az)
 			}
 		}()
 	}
@@ -949,9 +949,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 	}
 }
 
-// parseOne reads, parses, splits and analyses one file, and computes its
-// passages' vectors with pv.
-func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors) parsed {
+// parseOne reads, parses, splits and analyses (with az) one file, and
+// computes its passages' vectors with pv.
+func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors, az *search.Analyzer) parsed {
 	r := parsed{file: f}
 	data, err := fs.ReadFile(fsys, f.Path)
 	if err != nil {
@@ -965,7 +965,7 @@ func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors) parsed {
 	r.passages = corpus.Split(r.doc)
 	r.terms = make([][]string, len(r.passages))
 	for i, p := range r.passages {
-		r.terms[i] = passageTerms(r.doc.Title, p.Seq, p.Text)
+		r.terms[i] = passageTermsWith(az, r.doc.Title, p.Seq, p.Text)
 	}
 	r.vecs = passageVectors(pv, r.terms)
 	return r
@@ -993,9 +993,15 @@ func passageVectors(pv *search.PassageVectors, terms [][]string) [][]int8 {
 // indexed with its first passage, so a question in the title's words finds
 // the article, and its other passages count the title's words as context.
 func passageTerms(title string, seq int, text string) []string {
-	terms := search.Analyze(text)
+	return passageTermsWith(nil, title, seq, text)
+}
+
+// passageTermsWith is passageTerms analysed by az (a worker's memo; nil is
+// search.Analyze): the same terms.
+func passageTermsWith(az *search.Analyzer, title string, seq int, text string) []string {
+	terms := az.Analyze(text)
 	if seq == 0 && title != "" {
-		terms = append(search.Analyze(title), terms...)
+		terms = append(az.Analyze(title), terms...)
 	}
 	return terms
 }

@@ -32,9 +32,60 @@ func Analyze(text string) []string {
 // the extended slice: Analyze without an allocation when dst has room.
 func AppendTerms(dst []string, text string) []string { return appendTerms(dst, text) }
 
-// appendTerms appends the terms of text to out. The token buffer lives on
-// the stack for ordinary words.
+// Analyzer is Analyze with a private memo in front of the process-wide
+// one: the words met lately, stored inline, so that a common word costs no
+// trip to the shared table (two cache misses a word). It returns the same
+// terms as Analyze, the very strings the shared memo holds. An Analyzer is
+// for one goroutine at a time; a nil *Analyzer is Analyze.
+type Analyzer struct {
+	memo []localStem
+}
+
+// localSlots is the size of an Analyzer's memo: direct-mapped, 320 KiB.
+const localSlots = 1 << 13
+
+// localStem is one word of an Analyzer's memo; n is 0 in an empty slot
+// (no token is empty).
+type localStem struct {
+	n    uint8
+	word [23]byte
+	term string
+}
+
+// NewAnalyzer returns an Analyzer with an empty memo.
+func NewAnalyzer() *Analyzer { return &Analyzer{memo: make([]localStem, localSlots)} }
+
+// Analyze is the package's Analyze through a's memo.
+func (a *Analyzer) Analyze(text string) []string {
+	out := make([]string, 0, len(text)/7+1)
+	return a.appendTerms(out, text)
+}
+
+// term is termHashed through a's memo.
+func (a *Analyzer) term(tok []byte, digit bool) string {
+	h := hashToken(tok)
+	if a == nil || len(tok) > len(a.memo[0].word) {
+		return termHashed(tok, digit, h)
+	}
+	e := &a.memo[h&(localSlots-1)]
+	if int(e.n) == len(tok) && string(e.word[:e.n]) == string(tok) {
+		return e.term
+	}
+	t := termHashed(tok, digit, h)
+	e.n = uint8(copy(e.word[:], tok))
+	e.term = t
+	return t
+}
+
+// appendTerms appends the terms of text to out.
 func appendTerms(out []string, text string) []string {
+	var a *Analyzer
+	return a.appendTerms(out, text)
+}
+
+// appendTerms appends the terms of text to out, through a's memo when a is
+// not nil. The token buffer lives on the stack for ordinary words.
+func (a *Analyzer) appendTerms(out []string, text string) []string {
 	var arr [64]byte
 	buf := arr[:0]
 	apos := false // buf holds an apostrophe
@@ -47,7 +98,7 @@ func appendTerms(out []string, text string) []string {
 			if n >= 3 && upper == n-1 && buf[n-1] == 's' && text[i-1] == 's' {
 				buf = buf[:n-1] // plural of an acronym: "GPUs", "LLMs"
 			}
-			out = emit(out, buf, apos, digit)
+			out = emit(out, buf, apos, digit, a)
 		}
 		buf, apos, digit, acro, upper = buf[:0], false, false, false, 0
 	}
@@ -112,7 +163,7 @@ func appendTerms(out []string, text string) []string {
 }
 
 // emit turns one raw lower-cased token into zero or one term.
-func emit(out []string, tok []byte, apos, digit bool) []string {
+func emit(out []string, tok []byte, apos, digit bool, a *Analyzer) []string {
 	if apos {
 		if _, stop := stopWords[string(tok)]; stop {
 			return out
@@ -139,7 +190,7 @@ func emit(out []string, tok []byte, apos, digit bool) []string {
 			return append(out, scale)
 		}
 	}
-	if t := term(tok, digit); t != "" {
+	if t := a.term(tok, digit); t != "" {
 		out = append(out, t)
 	}
 	return out
@@ -250,13 +301,19 @@ type stemEntry struct {
 // stems is the process-wide stem memo; see stemCache.
 var stems stemCache
 
-// term returns the index term of a lower-cased token: "" for a stop word,
-// the token itself when it holds a digit, else its snowball stem.
-func term(tok []byte, digit bool) string {
+// hashToken is the FNV-1a hash of tok, the memos' key.
+func hashToken(tok []byte) uint32 {
 	h := uint32(2166136261)
 	for _, c := range tok {
 		h = (h ^ uint32(c)) * 16777619
 	}
+	return h
+}
+
+// termHashed returns the index term of a lower-cased token whose hash
+// (hashToken) is h: "" for a stop word, the token itself when it holds a
+// digit, else its snowball stem.
+func termHashed(tok []byte, digit bool, h uint32) string {
 	base := h & (stemSlots - 1)
 	for p := range uint32(4) {
 		e := stems.slots[(base+p)&(stemSlots-1)].Load()

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -34,14 +35,40 @@ func TestAnalyze(t *testing.T) {
 		{"long junk dropped", "x" + strings.Repeat("a", 60) + " chips", []string{"chip"}},
 		{"acronym plurals", "GPUs and LLMs, not GPUS", []string{"gpu", "llm", "gpus"}},
 		{"empty", "", nil},
+		{"words around the private memo's width", "internationalisations " + strings.Repeat("b", 23) + " " + strings.Repeat("c", 24) + " chip",
+			[]string{"internationalis", strings.Repeat("b", 23), strings.Repeat("c", 24), "chip"}},
 	}
+	az := NewAnalyzer() // shared by the cases, each analysed twice: memo misses and hits
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Analyze(tt.in)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Analyze(%q) = %q, want %q", tt.in, got, tt.want)
 			}
+			for range 2 {
+				if got := az.Analyze(tt.in); !slices.Equal(got, tt.want) {
+					t.Errorf("Analyzer.Analyze(%q) = %q, want %q", tt.in, got, tt.want)
+				}
+			}
 		})
+	}
+}
+
+// TestAnalyzerSameAsAnalyze checks an Analyzer against Analyze on many
+// passages, enough distinct words for its memo's slots to be reused.
+func TestAnalyzerSameAsAnalyze(t *testing.T) {
+	s := newSynth(t, 9)
+	var sb strings.Builder
+	az := NewAnalyzer()
+	for i := range 3000 {
+		text := s.passage(&sb, 60)
+		if i%7 == 0 { // words the synthetic vocabulary lacks
+			text += fmt.Sprintf(" w%dx kilo%dgram tallied%d", i, i, i%97)
+		}
+		want := Analyze(text)
+		if got := az.Analyze(text); !slices.Equal(got, want) {
+			t.Fatalf("passage %d: Analyzer.Analyze = %q, want %q", i, got, want)
+		}
 	}
 }
 

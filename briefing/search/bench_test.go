@@ -379,3 +379,29 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/600, "ns/word")
 }
+
+// BenchmarkAnalyzeMany measures analysing 20,000 passages of 80 words, as
+// an index build does, through Analyze (the shared memo only) and through
+// one Analyzer (a worker's memo in front of it).
+func BenchmarkAnalyzeMany(b *testing.B) {
+	s := newSynth(b, 5)
+	var sb strings.Builder
+	texts := make([]string, 20000)
+	for i := range texts {
+		texts[i] = s.passage(&sb, 80)
+	}
+	for _, name := range []string{"Analyze", "Analyzer"} {
+		b.Run(name, func(b *testing.B) {
+			var az *Analyzer
+			if name == "Analyzer" {
+				az = NewAnalyzer()
+			}
+			for b.Loop() {
+				for _, t := range texts {
+					az.Analyze(t)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(80*len(texts)), "ns/word")
+		})
+	}
+}
