@@ -493,7 +493,7 @@ func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 // batchArticles bounds the articles one transaction writes: a failed batch
 // (a full disk) is retried article by article, so only what does not fit is
 // skipped.
-const batchArticles = 32
+const batchArticles = 128
 
 // tombstoneTTL is how long a deleted article's content is remembered: the
 // same content added again within it keeps its first-seen time, so a folder
@@ -963,10 +963,7 @@ func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors, az *search.A
 		return r
 	}
 	r.passages = corpus.Split(r.doc)
-	r.terms = make([][]string, len(r.passages))
-	for i, p := range r.passages {
-		r.terms[i] = passageTermsWith(az, r.doc.Title, p.Seq, p.Text)
-	}
+	r.terms = articleTerms(az, r.doc.Title, r.passages)
 	r.vecs = passageVectors(pv, r.terms)
 	return r
 }
@@ -993,15 +990,30 @@ func passageVectors(pv *search.PassageVectors, terms [][]string) [][]int8 {
 // indexed with its first passage, so a question in the title's words finds
 // the article, and its other passages count the title's words as context.
 func passageTerms(title string, seq int, text string) []string {
-	return passageTermsWith(nil, title, seq, text)
+	terms := search.Analyze(text)
+	if seq == 0 && title != "" {
+		terms = append(search.Analyze(title), terms...)
+	}
+	return terms
 }
 
-// passageTermsWith is passageTerms analysed by az (a worker's memo; nil is
-// search.Analyze): the same terms.
-func passageTermsWith(az *search.Analyzer, title string, seq int, text string) []string {
-	terms := az.Analyze(text)
-	if seq == 0 && title != "" {
-		terms = append(az.Analyze(title), terms...)
+// articleTerms returns passageTerms of each of an article's passages,
+// analysed by az (a worker's memo): the same terms, in slices of one
+// allocation (most of the time).
+func articleTerms(az *search.Analyzer, title string, ps []corpus.Passage) [][]string {
+	n := len(title)
+	for _, p := range ps {
+		n += len(p.Text)
+	}
+	flat := make([]string, 0, n/6+1)
+	terms := make([][]string, len(ps))
+	for i, p := range ps {
+		start := len(flat)
+		if p.Seq == 0 && title != "" {
+			flat = az.AppendTerms(flat, title)
+		}
+		flat = az.AppendTerms(flat, p.Text)
+		terms[i] = flat[start:len(flat):len(flat)]
 	}
 	return terms
 }

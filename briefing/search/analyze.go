@@ -61,6 +61,9 @@ func (a *Analyzer) Analyze(text string) []string {
 	return a.appendTerms(out, text)
 }
 
+// AppendTerms is the package's AppendTerms through a's memo.
+func (a *Analyzer) AppendTerms(dst []string, text string) []string { return a.appendTerms(dst, text) }
+
 // term is termHashed through a's memo.
 func (a *Analyzer) term(tok []byte, digit bool) string {
 	h := hashToken(tok)
