@@ -41,8 +41,10 @@ type Analyzer struct {
 	memo []localStem
 }
 
-// localSlots is the size of an Analyzer's memo: direct-mapped, 320 KiB.
-const localSlots = 1 << 13
+// localSlots is the size of an Analyzer's memo: direct-mapped, 1.25 MiB: one
+// cache miss a word where the shared memo has two (measured on a 5k
+// corpus build; smaller memos, which miss more often, gained less).
+const localSlots = 1 << 15
 
 // localStem is one word of an Analyzer's memo; n is 0 in an empty slot
 // (no token is empty).
@@ -53,7 +55,10 @@ type localStem struct {
 }
 
 // NewAnalyzer returns an Analyzer with an empty memo.
-func NewAnalyzer() *Analyzer { return &Analyzer{memo: make([]localStem, localSlots)} }
+func NewAnalyzer() *Analyzer { return newAnalyzer(localSlots) }
+
+// newAnalyzer returns an Analyzer with a memo of slots (a power of 2).
+func newAnalyzer(slots int) *Analyzer { return &Analyzer{memo: make([]localStem, slots)} }
 
 // Analyze is the package's Analyze through a's memo.
 func (a *Analyzer) Analyze(text string) []string {
@@ -70,7 +75,7 @@ func (a *Analyzer) term(tok []byte, digit bool) string {
 	if a == nil || len(tok) > len(a.memo[0].word) {
 		return termHashed(tok, digit, h)
 	}
-	e := &a.memo[h&(localSlots-1)]
+	e := &a.memo[int(h)&(len(a.memo)-1)]
 	if int(e.n) == len(tok) && string(e.word[:e.n]) == string(tok) {
 		return e.term
 	}
