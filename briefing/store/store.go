@@ -478,7 +478,8 @@ func (t *Tx) insertPassages(ctx context.Context, ord int64, ps []Passage) error 
 	for i := range ps {
 		p := &ps[i]
 		p.ID, p.Article = t.nextPass+int64(i), ord
-		args = append(args, p.ID, ord, p.Seq, p.Start, p.End, p.Text)
+		// int64, a driver value as it is: an int would be boxed twice.
+		args = append(args, p.ID, ord, int64(p.Seq), int64(p.Start), int64(p.End), p.Text)
 	}
 	t.args = args
 	if _, err := st.ExecContext(ctx, args...); err != nil {
