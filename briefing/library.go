@@ -42,6 +42,11 @@ type Options struct {
 	// anything is written: Open refuses a damaged database.
 	Check bool
 
+	// FullScan makes Open stat every file of the corpus, as Refresh does,
+	// instead of trusting the folders' modification times: only a full scan
+	// finds a file edited in place (briefbot index sets it).
+	FullScan bool
+
 	// Prune confirms the deletion of the articles whose files are gone even
 	// when most of the folder vanished at once (see Changes.Kept).
 	Prune bool
@@ -156,7 +161,7 @@ func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error)
 		ld, err := l.loadIndex(ctx, true)
 		ldc <- index{ld, err}
 	}()
-	sc, err := l.scan(ctx, false)
+	sc, err := l.scan(ctx, opt.FullScan, false)
 	li := <-ldc
 	if li.err != nil {
 		return nil, sc.ch, li.err
@@ -345,7 +350,7 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
-	sc, err := l.scan(ctx, true)
+	sc, err := l.scan(ctx, true, true)
 	if err != nil {
 		return sc.ch, err
 	}
@@ -364,6 +369,10 @@ type scanned struct {
 	// switched is set when the store was last synced with another corpus
 	// folder (Options.CorpusID): its vanished articles are not held back.
 	switched bool
+	// dirs are the folders listed with their modification times, recorded
+	// once the changes are stored (see saveDirs); dirsWas the record read.
+	dirs    map[string]time.Time
+	dirsWas string
 }
 
 // parserKey is the store meta key holding the corpus.ParserVersion the
@@ -374,36 +383,23 @@ const parserKey = "parser_version"
 // was last synced with.
 const corpusKey = "corpus_id"
 
-// scan lists the corpus (on its own goroutine, since stat-ing every file is
-// mostly waiting on the kernel) while it reads the stored articles' stamps,
-// and compares the two.
+// scan lists the corpus and compares it with the stored articles' stamps.
+// Unless full is set, it trusts the folders' modification times recorded
+// by the last scan (corpus.ListSince): a folder whose time is unchanged is
+// not read, and only names the store does not know are stat-ed, so a
+// reopen costs what changed, not the corpus. A file edited in place
+// changes no folder's time: full scans (Refresh, briefbot index) stat
+// every file and find it.
 //
 // With recheck, each unchanged file is also opened: one that cannot be
 // opened any more (its permissions changed) counts as gone, so its article
 // is not served while it cannot be read, and comes back (not as news: see
 // tombstoneTTL) once it can. Open skips this, to start fast; Refresh does it.
-func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
+func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error) {
 	var sc scanned
-	var files []corpus.File
-	var errs []error
-	listed := make(chan struct{})
-	go func() {
-		defer close(listed)
-		files, errs = corpus.List(l.fsys)
-	}()
 	known, err := l.st.Stamps(ctx)
-	<-listed
-	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
 	if err != nil {
 		return sc, err
-	}
-	for _, a := range known {
-		if a.Path != "" {
-			sc.known++
-		}
-	}
-	if len(files) == 0 && len(errs) > 0 {
-		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
 	v, err := l.st.Meta(ctx, parserKey)
 	if err != nil {
@@ -417,11 +413,42 @@ func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 		}
 		sc.switched = was != "" && was != l.corpusID
 	}
+	if sc.dirsWas, err = l.st.Meta(ctx, dirsKey); err != nil {
+		return sc, err
+	}
+	var dirs map[string]time.Time
+	var paths []string
+	if !full && !sc.reparse && !sc.switched {
+		dirs = decodeDirs(sc.dirsWas)
+		for _, a := range known {
+			if a.Path != "" && dirs != nil {
+				paths = append(paths, a.Path)
+			}
+		}
+	}
+	ls, errs := corpus.ListSince(l.fsys, dirs, paths, time.Now())
+	files := ls.Files
+	sc.dirs = ls.Dirs
+	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
+	for _, a := range known {
+		if a.Path != "" {
+			sc.known++
+		}
+	}
+	if len(files) == 0 && len(ls.Known) == 0 && len(errs) > 0 {
+		return sc, nil // the folder cannot be listed: nothing is gone for that
+	}
 	byPath := make(map[string]int, len(known))
 	for i, a := range known {
 		byPath[a.Path] = i
 	}
 	seen := make([]bool, len(known))
+	for _, p := range ls.Known { // present, and known unchanged by their folder
+		if i, ok := byPath[p]; ok {
+			seen[i] = true
+			sc.ch.Unchanged++
+		}
+	}
 	for _, f := range files {
 		i, ok := byPath[f.Path]
 		if ok {
@@ -492,7 +519,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	ch := sc.ch
 	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
-		return ch, l.parsedWith(ctx, sc)
+		return ch, l.parsedWith(ctx, sc, ch)
 	}
 	now := l.now()
 	var byPath, byID, byHash map[string]StoredArticle
@@ -639,7 +666,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		return ch, err
 	}
 	if ch.Full == 0 { // an article that did not fit keeps its old parse
-		if err := l.parsedWith(ctx, sc); err != nil {
+		if err := l.parsedWith(ctx, sc, ch); err != nil {
 			return ch, err
 		}
 	}
@@ -652,8 +679,12 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 
 // parsedWith records, after a refresh that parsed every file again, the
 // parser version the stored articles now come from.
-// It also records the corpus folder the store is now synced with.
-func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
+// It also records the corpus folder the store is now synced with, and the
+// folders' times (saveDirs).
+func (l *Library) parsedWith(ctx context.Context, sc scanned, ch Changes) error {
+	if err := l.saveDirs(ctx, sc, ch); err != nil {
+		return err
+	}
 	if l.corpusID != "" {
 		if err := l.st.SetMeta(ctx, corpusKey, l.corpusID); err != nil {
 			return err

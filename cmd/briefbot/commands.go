@@ -45,6 +45,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	answer := func(q string) error {
 		ans, err := lib.Ask(ctx, q, briefing.AskOptions{K: *k, Extractive: *extractive})
 		if err != nil {
@@ -125,6 +126,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	d, err := lib.Digest(ctx, briefing.DigestRequest{Since: from, Until: time.Now(), Topic: *topic})
 	if err != nil {
 		return err
@@ -233,6 +235,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	arts, err := lib.Articles(ctx)
 	if err != nil {
 		return err
@@ -273,11 +276,12 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	start := time.Now()
-	_, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{Prune: *prune}, true)
+	lib, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{Prune: *prune, FullScan: true}, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	fmt.Fprintf(stdout, "indexed %s: %d added, %d changed, %d deleted, %d unchanged, %d skipped in %s\n",
 		corpusName(cfg), ch.Added, ch.Changed, ch.Deleted, ch.Unchanged, len(ch.Skipped), time.Since(start).Round(time.Millisecond))
 	if ch.Kept > 0 {
