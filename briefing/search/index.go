@@ -103,9 +103,20 @@ func (v *vectors) size() int { return v.n * v.dims }
 // termInfo is one term's postings and statistics.
 type termInfo struct {
 	post []byte // uvarint(gap<<1 | tf>1) [uvarint(tf)] per posting
+	// more continues post (its first gap is from post's last slot) when
+	// post cannot grow in place: postings in a mapped file, or clipped
+	// by Compact. Adding to a reopened index so costs what is added, not
+	// a copy of every posting list it touches.
+	more []byte
 	df   uint32 // live passages containing the term
-	last uint32 // slot of the last posting; valid when post is not empty
+	last uint32 // slot of the last posting; valid when post or more is not empty
 }
+
+// parts returns the term's postings: post, then more.
+func (t *termInfo) parts() [2][]byte { return [2][]byte{t.post, t.more} }
+
+// size returns the bytes of the term's postings.
+func (t *termInfo) size() int { return len(t.post) + len(t.more) }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
@@ -287,16 +298,20 @@ func sign(x int32) int64 {
 
 func (t *termInfo) add(slot, tf uint32) {
 	gap := slot
-	if len(t.post) > 0 {
+	if t.size() > 0 {
 		gap = slot - t.last
 	}
 	v := uint64(gap) << 1
 	if tf > 1 {
 		v |= 1
 	}
-	t.post = appendUvarint(t.post, v)
+	dst := &t.post
+	if len(t.more) > 0 || (len(t.post) > 0 && len(t.post) == cap(t.post)) {
+		dst = &t.more
+	}
+	*dst = appendUvarint(*dst, v)
 	if tf > 1 {
-		t.post = appendUvarint(t.post, uint64(tf))
+		*dst = appendUvarint(*dst, uint64(tf))
 	}
 	t.last = slot
 	t.df++
@@ -387,7 +402,7 @@ func (ix *Index) Compact() {
 			return
 		}
 		var nt termInfo
-		it := postingIter{b: old.post, lim: uint32(len(ix.ids))}
+		it := postingIter{b: old.post, more: old.more, lim: uint32(len(ix.ids))}
 		for it.next() {
 			if !ix.isDead(it.slot) {
 				nt.add(newSlot[it.slot], it.tf)
@@ -433,10 +448,11 @@ func lenCodes(lens []uint32) []uint8 {
 	return out
 }
 
-// postingIter decodes a postings byte string, stopping at a slot at or
-// beyond lim (possible only in a damaged index).
+// postingIter decodes a postings byte string (b, then more), stopping at
+// a slot at or beyond lim (possible only in a damaged index).
 type postingIter struct {
 	b    []byte
+	more []byte
 	lim  uint32
 	i    int
 	slot uint32
@@ -445,6 +461,9 @@ type postingIter struct {
 }
 
 func (it *postingIter) next() bool {
+	if it.i >= len(it.b) && len(it.more) > 0 {
+		it.b, it.more, it.i = it.more, nil, 0
+	}
 	if it.i >= len(it.b) {
 		return false
 	}
