@@ -297,7 +297,7 @@ func (l *Library) persistChanges(ctx context.Context) {
 		if (f.logEnd-logHeader)*mergeFraction <= f.base.size {
 			return
 		}
-		if f.base.size > mergeInline {
+		if f.base.size > l.inlineMax() {
 			l.mergeLater(ctx)
 			return
 		}
@@ -312,6 +312,13 @@ func (l *Library) persistChanges(ctx context.Context) {
 		return
 	}
 	l.files = files
+}
+
+func (l *Library) inlineMax() int64 {
+	if l.inline != 0 {
+		return l.inline
+	}
+	return mergeInline
 }
 
 // mergeLater starts, unless one is running, a merge in the background:
@@ -438,8 +445,9 @@ func (l *Library) catchUp(want uint64) bool {
 	return gen == want
 }
 
-// Close waits for a merge running in the background. The library must not
-// be used afterwards.
+// Close waits for a merge of the index running in the background, and
+// releases the log file. Whoever opens a library closes it; nothing may
+// write through it afterwards.
 func (l *Library) Close() error {
 	l.merges.Wait()
 	l.refreshMu.Lock()

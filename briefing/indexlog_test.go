@@ -141,3 +141,51 @@ func TestLogIsMergedOnceLarge(t *testing.T) {
 		t.Errorf("the merged index was rebuilt:\n%s", logs)
 	}
 }
+
+// A large log is merged in the background: the refresh that grew it
+// returns, questions are answered, and Close waits for the merge.
+func TestLogIsMergedInTheBackground(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	manyArticles(t, dir, 0, 20)
+	lib, _, _, _ := openSafe(t, dir, data, c, Options{})
+	MergeInBackground(lib)
+	manyArticles(t, dir, 20, 30)
+	if ch, err := lib.Refresh(context.Background()); err != nil || ch.Added != 10 {
+		t.Fatalf("refresh: %+v, %v", ch, err)
+	}
+	if !found(t, lib, "town025 qtown025 programme", "town025") {
+		t.Errorf("an added article is not found during or after the merge")
+	}
+	if err := lib.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(data, LogFile))
+	if err != nil || st.Size() != 32 {
+		t.Fatalf("after the merge the log holds %v bytes (%v), want only its header", st.Size(), err)
+	}
+	if !found(t, lib, "town025 qtown025 programme", "town025") {
+		t.Errorf("an added article is not found from the merged index")
+	}
+	reopened, _, _, logs := openSafe(t, dir, data, c, Options{})
+	if !found(t, reopened, "town025 qtown025 programme", "town025") || strings.Contains(logs.String(), "rebuilding index") {
+		t.Errorf("reopened after a background merge: not found, or rebuilt:\n%s", logs)
+	}
+}
+
+// A serving library takes up what another process appended to the log by
+// replaying the new records, not by reloading the index.
+func TestFollowerReplaysTheLog(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	manyArticles(t, dir, 0, 40)
+	serving, _, _, logs := openSafe(t, dir, data, c, Options{})
+	writeSafe(t, dir, "lighthouse")
+	openSafe(t, dir, data, c, Options{}) // briefbot index
+	if !found(t, serving, "lighthouse qlighthouse programme", "lighthouse") {
+		t.Fatalf("the article indexed by another process is not found")
+	}
+	if !strings.Contains(logs.String(), "index follows another process") {
+		t.Errorf("the follower did not replay the log:\n%s", logs)
+	}
+}

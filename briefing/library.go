@@ -93,6 +93,7 @@ type Library struct {
 
 	files   ixFiles        // what of the index is persisted (indexlog.go); guarded by refreshMu
 	merging bool           // a merge is running or waiting; guarded by refreshMu
+	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
 	merges  sync.WaitGroup // the background merge (see Close)
 }
 
