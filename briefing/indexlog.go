@@ -210,6 +210,13 @@ func (l *Library) appendRecord(rec search.LogRecord) error {
 		if err != nil {
 			return fmt.Errorf("briefing: append to index log: %w", err)
 		}
+		// Whatever lies beyond what the index reflects (a torn record, or
+		// records of generations the store no longer has, as after a
+		// restore) must not follow the new records.
+		if err := w.Truncate(f.logEnd); err != nil {
+			w.Close()
+			return fmt.Errorf("briefing: append to index log: %w", err)
+		}
 		f.w = w
 	}
 	f.buf = search.AppendLogRecord(f.buf[:0], rec)
