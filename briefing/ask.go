@@ -60,13 +60,12 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 	ans := Answer{Question: question, Topic: q.Topic, Subject: subject(question, q.Topic), SummarizedBy: "extractive"}
 
 	l.follow(ctx)
-	l.mu.RLock()
-	hits := l.ix.Search(q, search.Options{K: opt.K, Text: func(id uint32) (string, bool) {
+	sopt := search.Options{K: opt.K, Text: func(id uint32) (string, bool) {
 		ps, err := l.st.Passages(ctx, []int64{int64(id)})
 		p, ok := ps[int64(id)]
 		return p.Text, err == nil && ok
-	}, Now: l.now(), Dates: l.articleDates(ctx)})
-	l.mu.RUnlock()
+	}, Now: l.now(), Dates: l.articleDates(ctx)}
+	hits := l.retrieve(ctx, q, sopt) // takes and releases l.mu's read lock
 
 	if len(hits) == 0 {
 		ans.Corpus, err = l.cachedOverview(ctx)
@@ -259,8 +258,9 @@ func bestQuote(text string, qq quoteQuery) string {
 	}
 	lo, hi := best, best
 	if score[best] <= 0 {
-		// Nothing matches by sentence (the match spans sentences): lead with the first two.
-		hi = min(1, len(sents)-1)
+		// Nothing matches by sentence (the match spans sentences, or only
+		// the passage's meaning matched): lead with the first two.
+		lo, hi = 0, min(1, len(sents)-1)
 	} else if best+1 < len(sents) && score[best+1] >= 1 && score[best+1] >= score[best]/2 {
 		hi = best + 1
 	} else if best > 0 && score[best-1] >= 1 && score[best-1] >= score[best]/2 {

@@ -3,7 +3,6 @@ package briefing
 import (
 	"context"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -161,24 +160,54 @@ func (d *digestDoc) passageAbout() (string, bool) {
 	return "", false
 }
 
-var wordRE = regexp.MustCompile(`[\p{L}\p{N}][\p{L}\p{N}'’\-]*`)
+// wordSpans appends to dst the [start, end) byte offsets of the words of s:
+// the matches of [\p{L}\p{N}][\p{L}\p{N}'’\-]*, found without a regexp
+// (the corpus overview reads hundreds of articles word by word).
+func wordSpans(dst [][2]int, s string) [][2]int {
+	inWord := false
+	start := 0
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			if !inWord {
+				inWord, start = true, i
+			}
+		case inWord && (r == '\'' || r == '’' || r == '-'):
+		default:
+			if inWord {
+				dst = append(dst, [2]int{start, i})
+				inWord = false
+			}
+		}
+	}
+	if inWord {
+		dst = append(dst, [2]int{start, len(s)})
+	}
+	return dst
+}
 
 func newDigestDoc(a Article, ps []StoredPassage) *digestDoc {
-	d := &digestDoc{article: a, passages: ps, tf: map[string]float64{}, phrases: map[string]string{}, phraseCnt: map[string]int{}, names: map[string]int{}}
+	// Sized for a news article (a few hundred words), so that the maps
+	// rarely grow.
+	d := &digestDoc{article: a, passages: ps, tf: make(map[string]float64, 256), phrases: make(map[string]string, 512),
+		phraseCnt: make(map[string]int, 512), names: make(map[string]int, 32)}
+	var terms []string
 	for _, p := range ps {
-		for _, t := range search.Analyze(p.Text) {
+		terms = search.AppendTerms(terms[:0], p.Text)
+		for _, t := range terms {
 			d.tf[t]++
 		}
 		for _, s := range corpus.Sentences(p.Text) {
-			d.addPhrases(p.Text[s[0]:s[1]])
+			terms = d.addPhrases(p.Text[s[0]:s[1]], terms)
 		}
 	}
 	return d
 }
 
-// addPhrases records the one- and two-word key phrases of a sentence.
-func (d *digestDoc) addPhrases(sentence string) {
-	words := wordRE.FindAllStringIndex(sentence, -1)
+// addPhrases records the one- and two-word key phrases of a sentence; buf
+// is scratch space for terms, returned for reuse.
+func (d *digestDoc) addPhrases(sentence string, buf []string) []string {
+	words := wordSpans(nil, sentence)
 	prevStem, prevShown := "", ""
 	prevEnd := -1
 	for i, w := range words {
@@ -189,7 +218,8 @@ func (d *digestDoc) addPhrases(sentence string) {
 				surface, owner = base, true
 			}
 		}
-		stems := search.Analyze(surface)
+		stems := search.AppendTerms(buf[:0], surface)
+		buf = stems
 		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
 			continue
@@ -220,6 +250,7 @@ func (d *digestDoc) addPhrases(sentence string) {
 			prevStem, prevEnd = "", -1
 		}
 	}
+	return buf
 }
 
 // generic words are too common in news to carry a theme, alone or in a pair.
@@ -260,7 +291,11 @@ func isNumber(s string) bool {
 }
 
 func idfOf(docs []*digestDoc) map[string]float64 {
-	df := map[string]int{}
+	keys := 0
+	for _, d := range docs {
+		keys += len(d.tf) + len(d.phraseCnt)
+	}
+	df := make(map[string]int, keys/4) // words and phrases recur across documents
 	for _, d := range docs {
 		for t := range d.tf {
 			df[t]++
@@ -477,6 +512,16 @@ type themeCand struct {
 	count        int   // occurrences over all stories
 	name         bool  // mostly capitalised mid-sentence: a proper noun or acronym
 	score        float64
+
+	names    int            // occurrences capitalised mid-sentence
+	surfaces []surfaceCount // how many articles first wrote it so; usually one
+}
+
+// surfaceCount is one written form of a phrase and the articles that first
+// wrote it so.
+type surfaceCount struct {
+	surface string
+	n       int
 }
 
 // themeCands gathers the one- and two-word phrases of the stories that could
@@ -484,20 +529,23 @@ type themeCand struct {
 // possessive fragment, not the topic itself.
 func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	topicStems := strings.Join(search.Analyze(topic), " ")
-	byKey := map[string]*themeCand{}
-	names := map[string]int{}
-	surfaces := map[string]map[string]int{} // key -> how many articles first wrote it so
+	keys := 0
+	for _, it := range items {
+		for _, d := range it {
+			keys += len(d.phraseCnt)
+		}
+	}
+	byKey := make(map[string]*themeCand, keys/4) // phrases recur across stories
 	for i, it := range items {
 		for _, d := range it {
 			for key, n := range d.phraseCnt {
-				names[key] += d.names[key]
 				c := byKey[key]
 				if c == nil {
 					c = &themeCand{key: key}
 					byKey[key] = c
-					surfaces[key] = map[string]int{}
 				}
-				surfaces[key][d.phrases[key]]++
+				c.names += d.names[key]
+				c.addSurface(d.phrases[key])
 				c.count += n
 				if len(c.stories) == 0 || c.stories[len(c.stories)-1] != i {
 					c.stories = append(c.stories, i)
@@ -516,20 +564,24 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 	}
 	var out []*themeCand
 	for key, c := range byKey {
+		if len(c.stories) < 2 {
+			continue // not shared
+		}
 		if !strings.Contains(key, " ") && 5*inPair[key] >= 2*c.count {
 			continue // "States" is largely "United States": the phrase, not the word
 		}
-		for surface, n := range surfaces[key] {
-			best := surfaces[key][c.surface]
+		best := 0
+		for _, sc := range c.surfaces {
+			surface, n := sc.surface, sc.n
 			if c.surface == "" || n > best || (n == best && (len(surface) < len(c.surface) || (len(surface) == len(c.surface) && surface < c.surface))) {
-				c.surface = surface
+				c.surface, best = surface, n
 			}
 		}
-		c.name = 2*names[key] >= c.count && names[key] > 0
+		c.name = 2*c.names >= c.count && c.names > 0
 		bigram := strings.Contains(key, " ")
 		switch {
-		case len(c.stories) < 2, key == topicStems:
-			continue // not shared, or the topic itself
+		case key == topicStems:
+			continue // the topic itself
 		case !bigram && !c.name:
 			continue // a lone common word is not a theme; names (Nvidia, DeepSeek) are
 		case bigram && possessive(c.surface):
@@ -543,6 +595,17 @@ func themeCands(items [][]*digestDoc, topic string) []*themeCand {
 		out = append(out, c)
 	}
 	return out
+}
+
+// addSurface counts one article that first wrote the phrase as surface.
+func (c *themeCand) addSurface(surface string) {
+	for i := range c.surfaces {
+		if c.surfaces[i].surface == surface {
+			c.surfaces[i].n++
+			return
+		}
+	}
+	c.surfaces = append(c.surfaces, surfaceCount{surface, 1})
 }
 
 // concentration is how often the stories that use a phrase use it: a

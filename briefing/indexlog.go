@@ -142,7 +142,13 @@ func identify(path string) (baseID, error) {
 
 func identifyFile(f *os.File) (baseID, error) {
 	var hdr [16]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil || string(hdr[:8]) != indexMagic {
+	if _, err := f.ReadAt(hdr[:], 0); err != nil {
+		return baseID{}, fmt.Errorf("briefing: %s is truncated (%w): not a briefbot index", f.Name(), err)
+	}
+	if magic := string(hdr[:8]); magic != indexMagic {
+		if magic[:4] == indexMagic[:4] {
+			return baseID{}, fmt.Errorf("briefing: %s is an index of format %q, written by another version of briefbot; this one reads %q", f.Name(), magic, indexMagic)
+		}
 		return baseID{}, fmt.Errorf("briefing: %s is not a briefbot index", f.Name())
 	}
 	st, err := f.Stat()
@@ -168,8 +174,8 @@ func (l *Library) setIndex(ld loaded) {
 
 // ixAdd adds a passage to the index and to the next log record. The
 // caller holds refreshMu and l.mu.
-func (l *Library) ixAdd(id, group uint32, terms []string) {
-	l.ix.Add(id, group, terms)
+func (l *Library) ixAdd(id, group uint32, terms []string, vec []int8) {
+	l.ix.AddVector(id, group, terms, vec)
 	l.files.pending = append(l.files.pending, search.LogOp{ID: id, Group: group, Terms: terms})
 }
 

@@ -35,6 +35,14 @@ type Options struct {
 	// that contains one, or anything shaped like a token, is not used.
 	Secrets []string
 
+	// Embedder, when set, adds dense retrieval (library_embed.go); the
+	// Store must then be an EmbeddingStore. Rewriter, when set, adds an
+	// LLM's rewording of each question to its search (ask_dense.go).
+	Embedder       Embedder
+	Embed          EmbedOptions
+	Rewriter       Rewriter
+	RewriteTimeout time.Duration // default 800ms
+
 	// Progress, when set, is called while files are indexed.
 	Progress func(done, total int)
 
@@ -95,6 +103,9 @@ type Library struct {
 	merging bool           // a merge is running or waiting; guarded by refreshMu
 	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
 	merges  sync.WaitGroup // the background merge (see Close)
+
+	emb *embedding // dense retrieval; nil when off
+	rw  *rewriting // question rewriting; nil when off
 }
 
 // IndexFile is the persisted index's file name inside the data directory.
@@ -136,6 +147,9 @@ func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error)
 		}
 		l.sum = newGrounded(opt.Summarizer, opt.SummaryTimeout, opt.MaxPromptTokens, opt.Registerer, l.log)
 		l.sum.secrets = opt.Secrets
+	}
+	if err := l.assists(st, opt); err != nil {
+		return nil, Changes{}, err
 	}
 	// Read the persisted index while the corpus folder is listed and
 	// compared with the store: on 100k articles each takes a few hundred
@@ -226,6 +240,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	type batch struct {
 		ps    []StoredPassage
 		terms [][]string
+		vecs  [][]int8
 		done  chan struct{}
 	}
 	arts, err := l.st.Articles(ctx)
@@ -243,11 +258,13 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			pv := search.NewPassageVectors()
 			for b := range jobs {
 				b.terms = make([][]string, len(b.ps))
 				for i, p := range b.ps {
 					b.terms[i] = passageTerms(titles[p.Article], p.Seq, p.Text)
 				}
+				b.vecs = passageVectors(pv, b.terms)
 				close(b.done)
 			}
 		})
@@ -259,7 +276,7 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 		for b := range queue {
 			<-b.done
 			for i, p := range b.ps {
-				ix.Add(uint32(p.ID), uint32(p.Article), b.terms[i])
+				ix.AddVector(uint32(p.ID), uint32(p.Article), b.terms[i], b.vecs[i])
 			}
 		}
 	}()
@@ -326,6 +343,7 @@ type parsed struct {
 	doc      corpus.Document
 	passages []corpus.Passage
 	terms    [][]string
+	vecs     [][]int8 // the passages' vectors (search.PassageVectors)
 	err      error
 }
 
@@ -780,7 +798,7 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 			l.ixRemove(uint32(id), o.removed[i])
 		}
 		for j := range o.sp {
-			l.ixAdd(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j])
+			l.ixAdd(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j], o.r.vecs[j])
 		}
 	}
 	next := gen != 0 && gen == l.gen+1
@@ -903,8 +921,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pv := search.NewPassageVectors()
 			for i := range jobs {
-				slots[i] <- parseOne(l.fsys, files[i])
+				slots[i] <- parseOne(l.fsys, files[i], pv)
 			}
 		}()
 	}
@@ -951,7 +970,9 @@ func (l *Library) parseAll(ctx context.Context, files []corpus.File) (<-chan par
 	}
 }
 
-func parseOne(fsys fs.FS, f corpus.File) parsed {
+// parseOne reads, parses, splits and analyses one file, and computes its
+// passages' vectors with pv.
+func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors) parsed {
 	r := parsed{file: f}
 	data, err := fs.ReadFile(fsys, f.Path)
 	if err != nil {
@@ -967,7 +988,26 @@ func parseOne(fsys fs.FS, f corpus.File) parsed {
 	for i, p := range r.passages {
 		r.terms[i] = passageTerms(r.doc.Title, p.Seq, p.Text)
 	}
+	r.vecs = passageVectors(pv, r.terms)
 	return r
+}
+
+// passageVectors computes the vectors of passages with terms, as slices of
+// one allocation, so that the index's single adder does not.
+func passageVectors(pv *search.PassageVectors, terms [][]string) [][]int8 {
+	flat := make([]int8, 0, len(terms)*pv.Dims())
+	ends := make([]int, len(terms))
+	for i, t := range terms {
+		flat = pv.Append(flat, t)
+		ends[i] = len(flat)
+	}
+	vecs := make([][]int8, len(terms))
+	start := 0
+	for i, end := range ends {
+		vecs[i] = flat[start:end:end]
+		start = end
+	}
+	return vecs
 }
 
 // passageTerms are the index terms of a passage. An article's title is

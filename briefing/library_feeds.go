@@ -104,7 +104,7 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 				return err
 			}
 			for j := range ps {
-				l.ixAdd(uint32(ps[j].ID), uint32(a.Ord), prep[i].terms[j])
+				l.ixAdd(uint32(ps[j].ID), uint32(a.Ord), prep[i].terms[j], nil)
 			}
 			known[d.ID] = a // a repeated ID in the batch is settled once
 		}

@@ -33,6 +33,7 @@ type Config struct {
 	Slack   Slack
 	Discord Discord
 	LLM     LLM
+	Embed   Embed
 	Feeds   Feeds
 }
 
@@ -86,6 +87,9 @@ type LLM struct {
 	Model           string
 	Timeout         time.Duration
 	MaxPromptTokens int
+	// Rewrite: the LLM also rewrites each question into extra search
+	// words (BRIEFBOT_LLM_REWRITE; see loadRewrite).
+	Rewrite bool
 }
 
 // Enabled reports whether an LLM is configured.
@@ -266,6 +270,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LLM.Enabled() && c.LLM.Timeout > 14*time.Minute {
 		bad("BRIEFBOT_LLM_TIMEOUT", "%s is longer than the chat platforms' follow-up windows allow; use at most 14m (default 20s)", c.LLM.Timeout)
 	}
+	c.LLM.Rewrite = loadRewrite(get, bad, c.LLM)
+	c.Embed = loadEmbed(get, bad, c.LLM)
 	c.Feeds = loadFeeds(get, bad)
 	return c, errors.Join(errs...)
 }

@@ -166,7 +166,7 @@ func (c *Client) Summarize(ctx context.Context, req briefing.SummaryRequest) (br
 		if ctx.Err() != nil {
 			return briefing.Summary{}, fmt.Errorf("llm: chat completion: %w", ctx.Err())
 		}
-		failure := c.describe(err, rec)
+		failure := c.describe("chat completion", err, rec)
 		c.log.Debug("llm call failed", "model", c.model, "status", rec.status, "err", failure)
 		wait, reason := c.retryPlan(err, rec, &tries)
 		if reason == "" {
@@ -281,7 +281,7 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 // the error's type or code and its message redacted, or for a non-OpenAI
 // error body only its type and size. The upstream error text itself, which
 // may quote the body or the request, is never used.
-func (c *Client) describe(err error, rec *recorder) error {
+func (c *Client) describe(op string, err error, rec *recorder) error {
 	var ae *openai.APIError
 	var re *openai.RequestError
 	var ue *url.Error
@@ -294,19 +294,19 @@ func (c *Client) describe(err error, rec *recorder) error {
 		if kind == "" {
 			kind = "error"
 		}
-		return fmt.Errorf("llm: chat completion: status %d, %s: %s", ae.HTTPStatusCode, c.redact(kind), c.redact(ae.Message))
+		return fmt.Errorf("llm: %s: status %d, %s: %s", op, ae.HTTPStatusCode, c.redact(kind), c.redact(ae.Message))
 	case errors.As(err, &re):
 		ct := rec.header.Get("Content-Type")
 		if ct == "" {
 			ct = "no content type"
 		}
-		return fmt.Errorf("llm: chat completion: status %d with a non-OpenAI error body (%s, %d bytes)", re.HTTPStatusCode, c.redact(ct), len(re.Body))
+		return fmt.Errorf("llm: %s: status %d with a non-OpenAI error body (%s, %d bytes)", op, re.HTTPStatusCode, c.redact(ct), len(re.Body))
 	case errors.As(err, &ue):
-		return fmt.Errorf("llm: chat completion: %s", c.redact(ue.Err.Error()))
+		return fmt.Errorf("llm: %s: %s", op, c.redact(ue.Err.Error()))
 	case rec.status != 0:
-		return fmt.Errorf("llm: chat completion: malformed reply (status %d): %s", rec.status, c.redact(err.Error()))
+		return fmt.Errorf("llm: %s: malformed reply (status %d): %s", op, rec.status, c.redact(err.Error()))
 	default:
-		return fmt.Errorf("llm: chat completion: %s", c.redact(err.Error()))
+		return fmt.Errorf("llm: %s: %s", op, c.redact(err.Error()))
 	}
 }
 

@@ -28,6 +28,10 @@ func Analyze(text string) []string {
 	return appendTerms(out, text)
 }
 
+// AppendTerms appends the terms of text (see Analyze) to dst and returns
+// the extended slice: Analyze without an allocation when dst has room.
+func AppendTerms(dst []string, text string) []string { return appendTerms(dst, text) }
+
 // appendTerms appends the terms of text to out. The token buffer lives on
 // the stack for ordinary words.
 func appendTerms(out []string, text string) []string {

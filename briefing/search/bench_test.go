@@ -155,14 +155,19 @@ func genCorpus(tb testing.TB, n int) *benchCorpus {
 	return c
 }
 
-// buildIndex analyses passages on every CPU and adds them, in id order, on
-// one goroutine: the way a caller is expected to build an index.
+// buildIndex analyses passages and computes their vectors on every CPU and
+// adds them, in id order, on one goroutine: the way a caller is expected to
+// build an index.
 func buildIndex(c *benchCorpus) *Index {
 	const batch = 256
+	type analysed struct {
+		terms [][]string
+		vecs  [][]int8
+	}
 	nb := (len(c.texts) + batch - 1) / batch
-	done := make([]chan [][]string, nb)
+	done := make([]chan analysed, nb)
 	for i := range done {
-		done[i] = make(chan [][]string, 1)
+		done[i] = make(chan analysed, 1)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan int)
@@ -170,11 +175,13 @@ func buildIndex(c *benchCorpus) *Index {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			pv := NewPassageVectors()
 			for bi := range jobs {
 				lo, hi := bi*batch, min((bi+1)*batch, len(c.texts))
-				out := make([][]string, hi-lo)
-				for i := range out {
-					out[i] = Analyze(c.texts[lo+i])
+				out := analysed{terms: make([][]string, hi-lo), vecs: make([][]int8, hi-lo)}
+				for i := range out.terms {
+					out.terms[i] = Analyze(c.texts[lo+i])
+					out.vecs[i] = pv.Append(nil, out.terms[i])
 				}
 				done[bi] <- out
 			}
@@ -189,11 +196,11 @@ func buildIndex(c *benchCorpus) *Index {
 	}()
 	ix := NewIndex()
 	for bi := range nb {
-		terms := <-done[bi]
+		a := <-done[bi]
 		<-window
-		for i, ts := range terms {
+		for i, ts := range a.terms {
 			id := bi*batch + i
-			ix.Add(uint32(id+1), c.groups[id], ts)
+			ix.AddVector(uint32(id+1), c.groups[id], ts, a.vecs[i])
 		}
 	}
 	wg.Wait()

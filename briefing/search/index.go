@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Index is an in-memory BM25 inverted index over passages identified by
@@ -60,6 +61,8 @@ type Index struct {
 	vtmp []int8
 	tlex []int32 // term number -> lexicon stem, -1 when unknown; filled lazily
 	vbuf []int32
+
+	prune pruneCache // query-time pruning metadata (prune.go)
 }
 
 // vector returns slot's passage vector (nil without a lexicon).
@@ -104,9 +107,9 @@ func (v *vectors) size() int { return v.n * v.dims }
 type termInfo struct {
 	post []byte // uvarint(gap<<1 | tf>1) [uvarint(tf)] per posting
 	// more continues post (its first gap is from post's last slot) when
-	// post cannot grow in place: postings in a mapped file, or clipped
-	// by Compact. Adding to a reopened index so costs what is added, not
-	// a copy of every posting list it touches.
+	// post lies in a mapped file, where it cannot grow: adding to a
+	// reopened index so costs what is added, not a copy of every posting
+	// list it touches.
 	more []byte
 	df   uint32 // live passages containing the term
 	last uint32 // slot of the last posting; valid when post or more is not empty
@@ -129,7 +132,7 @@ func NewIndex() *Index {
 func builtinLexicon() *Lexicon {
 	lx, err := LoadLexicon()
 	if err != nil {
-		return &Lexicon{ids: map[string]int32{}, dims: 0}
+		return &Lexicon{}
 	}
 	return lx
 }
@@ -155,7 +158,13 @@ func (ix *Index) Len() int { return ix.live }
 // increase from one call to the next, across removals too; Add panics
 // otherwise, as a caller's bug that would corrupt the index. A passage
 // with no terms is counted but can never match.
-func (ix *Index) Add(id, group uint32, terms []string) {
+func (ix *Index) Add(id, group uint32, terms []string) { ix.AddVector(id, group, terms, nil) }
+
+// AddVector is Add with the passage's vector computed beforehand by a
+// PassageVectors (on another goroutine: computing it is most of the cost of
+// adding a passage). A vec of another length than the lexicon's vectors
+// (nil) is computed here, as Add does.
+func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 	if n := len(ix.ids); n > 0 && id <= ix.ids[n-1] {
 		panic(fmt.Sprintf("search: Add id %d after id %d: ids must increase", id, ix.ids[n-1]))
 	}
@@ -189,8 +198,8 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 			tid = uint32(len(ix.terms))
 			ix.dict.add(t, tid)
 			ix.terms = append(ix.terms, termInfo{})
-			if len(ix.tlex) == int(tid) {
-				li, ok := ix.lex.ids[t]
+			if len(ix.tlex) == int(tid) && len(vec) != ix.lex.dims {
+				li, ok := ix.lex.id(t)
 				if !ok {
 					li = -1
 				}
@@ -205,14 +214,124 @@ func (ix *Index) Add(id, group uint32, terms []string) {
 		for j < len(tids) && tids[j] == tids[i] {
 			j++
 		}
-		ix.terms[tids[i]].add(slot, uint32(j-i))
+		t := &ix.terms[tids[i]]
+		t.add(slot, uint32(j-i), ix.inFile(t.post))
 		i = j
 	}
 	ix.addBuf = tids
 	if ix.lex.dims > 0 {
 		ix.vecs.dims = ix.lex.dims
-		ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
-		ix.vecs.push(ix.vtmp)
+		if len(vec) != ix.lex.dims {
+			ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+			vec = ix.vtmp
+		}
+		ix.vecs.push(vec)
+	}
+}
+
+// PassageVectors computes the vectors of passages from their terms, as
+// Index.Add would, so that the work can be spread over the goroutines that
+// analyse passages (see Index.AddVector). A PassageVectors is not safe for
+// concurrent use: one a goroutine.
+type PassageVectors struct {
+	lex  *Lexicon
+	acc  []int32
+	tf   []uint32 // per lexicon stem: its count in the passage at hand
+	seen []int32  // the stems counted in tf
+	memo [memoSlots]termStem
+}
+
+// termStem memoises a term's lexicon stem by the term's bytes' address:
+// Analyze returns the same string for every occurrence of a word, so most
+// terms are found here without hashing. Equal address and length mean
+// equal strings.
+type termStem struct {
+	p    *byte
+	n    int
+	stem int32 // -1: not in the lexicon
+}
+
+const memoSlots = 1 << 15
+
+// NewPassageVectors returns a PassageVectors over the embedded lexicon,
+// the one every Index uses.
+func NewPassageVectors() *PassageVectors {
+	lx := builtinLexicon()
+	return &PassageVectors{lex: lx, tf: make([]uint32, lx.Len())}
+}
+
+// Dims returns the length of the vectors Append appends (0 without a
+// lexicon).
+func (pv *PassageVectors) Dims() int { return pv.lex.dims }
+
+// Append appends to dst the vector of a passage with terms (as given to
+// Add): the same bytes Add would compute.
+func (pv *PassageVectors) Append(dst []int8, terms []string) []int8 {
+	lx := pv.lex
+	d := lx.dims
+	if d == 0 {
+		return dst
+	}
+	// Count each known term's occurrences: distinct terms are distinct
+	// stems, so a stem's count is its term's, as Add groups them.
+	seen := pv.seen[:0]
+	for _, t := range terms {
+		li := pv.stemOf(t)
+		if li < 0 {
+			continue
+		}
+		if pv.tf[li] == 0 {
+			seen = append(seen, li)
+		}
+		pv.tf[li]++
+	}
+	pv.seen = seen
+	if cap(pv.acc) < d {
+		pv.acc = make([]int32, d)
+	}
+	v := pv.acc[:d]
+	clear(v)
+	for _, li := range seen {
+		lx.accumulate(v, li, int(pv.tf[li])) // integer sums: any order
+		pv.tf[li] = 0
+	}
+	return appendQuantised(dst, v, len(seen) > 0)
+}
+
+// stemOf returns t's lexicon stem, -1 when the lexicon does not know it.
+func (pv *PassageVectors) stemOf(t string) int32 {
+	if len(t) == 0 {
+		return -1
+	}
+	p := unsafe.StringData(t)
+	m := &pv.memo[(uintptr(unsafe.Pointer(p))>>3)&(memoSlots-1)]
+	if m.p == p && m.n == len(t) {
+		return m.stem
+	}
+	li, ok := pv.lex.id(t)
+	if !ok {
+		li = -1
+	}
+	*m = termStem{p: p, n: len(t), stem: li}
+	return li
+}
+
+// accumulate adds to v stem li's unit vector times its weight and count tf,
+// in the fixed point of passage vectors.
+func (lx *Lexicon) accumulate(v []int32, li int32, tf int) {
+	d := lx.dims
+	w := int32(lx.scale(li) * float32(tf) * (1 << 16))
+	row := lx.vecs[int(li)*d : int(li+1)*d]
+	v = v[:len(row)] // one bounds check for the loop
+	k := 0
+	for ; k+4 <= len(row); k += 4 {
+		v[k] += w * int32(row[k])
+		v[k+1] += w * int32(row[k+1])
+		v[k+2] += w * int32(row[k+2])
+		v[k+3] += w * int32(row[k+3])
+	}
+	for ; k < len(row); k++ {
+		v[k] += w * int32(row[k])
 	}
 }
 
@@ -246,12 +365,7 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 		if li < 0 {
 			continue
 		}
-		// Fixed point: the unit vector times the stem's weight and count.
-		w := int32(lx.weight(int(li)) / lx.norms[li] * float32(tf) * (1 << 16))
-		row := lx.vecs[int(li)*d : int(li+1)*d]
-		for k, x := range row {
-			v[k] += w * int32(x)
-		}
+		lx.accumulate(v, li, tf)
 		known = true
 	}
 	return appendQuantised(dst, v, known)
@@ -264,7 +378,7 @@ func (ix *Index) fillTermLexicon() {
 		tl[i] = -1
 	}
 	ix.dict.each(func(t string, tid uint32) {
-		if i, ok := ix.lex.ids[t]; ok {
+		if i, ok := ix.lex.id(t); ok {
 			tl[tid] = i
 		}
 	})
@@ -296,7 +410,18 @@ func sign(x int32) int64 {
 	return 1
 }
 
-func (t *termInfo) add(slot, tf uint32) {
+// inFile reports whether b lies in the persisted form the index was
+// opened over (a memory-mapped file), where it cannot grow.
+func (ix *Index) inFile(b []byte) bool {
+	if len(ix.data) == 0 || len(b) == 0 {
+		return false
+	}
+	p, lo := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&ix.data[0]))
+	return p >= lo && p < lo+uintptr(len(ix.data))
+}
+
+// add appends a posting; inFile says post lies in a mapped file (see more).
+func (t *termInfo) add(slot, tf uint32, inFile bool) {
 	gap := slot
 	if t.size() > 0 {
 		gap = slot - t.last
@@ -306,7 +431,7 @@ func (t *termInfo) add(slot, tf uint32) {
 		v |= 1
 	}
 	dst := &t.post
-	if len(t.more) > 0 || (len(t.post) > 0 && len(t.post) == cap(t.post)) {
+	if len(t.more) > 0 || inFile {
 		dst = &t.more
 	}
 	*dst = appendUvarint(*dst, v)
@@ -405,7 +530,7 @@ func (ix *Index) Compact() {
 		it := postingIter{b: old.post, more: old.more, lim: uint32(len(ix.ids))}
 		for it.next() {
 			if !ix.isDead(it.slot) {
-				nt.add(newSlot[it.slot], it.tf)
+				nt.add(newSlot[it.slot], it.tf, false)
 			}
 		}
 		nt.post = slices.Clip(nt.post)
@@ -418,6 +543,7 @@ func (ix *Index) Compact() {
 	ix.gids, ix.gmap = gids, gmap
 	ix.dead = make([]uint64, (len(ids)+63)/64)
 	ix.dict, ix.terms = dict, terms
+	ix.prune.reset()
 }
 
 // Passage lengths are kept exactly in lens, and as a one-byte code for

@@ -24,3 +24,20 @@ func BenchmarkLoadLexicon(b *testing.B) {
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heap-MB")
 	runtime.KeepAlive(lx)
 }
+
+// BenchmarkPassageVector measures computing one passage's vector from its
+// terms (PassageVectors.Append), as the analyse workers do.
+func BenchmarkPassageVector(b *testing.B) {
+	c := genCorpus(b, 2000)
+	terms := make([][]string, len(c.texts))
+	for i, t := range c.texts {
+		terms[i] = Analyze(t)
+	}
+	pv := NewPassageVectors()
+	var v []int8
+	i := 0
+	for b.Loop() {
+		v = pv.Append(v[:0], terms[i%len(terms)])
+		i++
+	}
+}

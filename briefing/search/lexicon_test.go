@@ -2,10 +2,13 @@ package search
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // The embedded asset is the one scripts/lexicon recorded, and it parses.
@@ -31,9 +34,54 @@ func TestLexiconMatchesChecksum(t *testing.T) {
 }
 
 func TestParseLexiconRejectsDamage(t *testing.T) {
-	for _, b := range [][]byte{nil, []byte("BBLEX001"), lexiconData[:len(lexiconData)/2], append([]byte("XXLEX001"), lexiconData[8:]...)} {
+	outOfOrder := slices.Clone(lexiconData)
+	binary.LittleEndian.PutUint32(outOfOrder[lexHeaderSize:], 1<<30) // the first name's end
+	badSlot := slices.Clone(lexiconData)
+	lx, err := parseLexicon(badSlot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashAt := uintptr(unsafe.Pointer(unsafe.SliceData(lx.hash))) - uintptr(unsafe.Pointer(unsafe.SliceData(badSlot)))
+	binary.LittleEndian.PutUint32(badSlot[hashAt+4:], uint32(lx.Len()+1)) // slot 0's stem
+	for name, b := range map[string][]byte{
+		"empty": nil, "old format": []byte("BBLEX001"), "half": lexiconData[:len(lexiconData)/2],
+		"magic": append([]byte("XXLEX001"), lexiconData[8:]...), "longer": append(slices.Clone(lexiconData), 0),
+		"name ends": outOfOrder, "hash slot": badSlot,
+	} {
 		if _, err := parseLexicon(b); err == nil {
-			t.Errorf("parseLexicon accepted %d damaged bytes", len(b))
+			t.Errorf("%s: parseLexicon accepted %d damaged bytes", name, len(b))
+		}
+	}
+}
+
+// Every stem is found by its name through the asset's hash table, and
+// damaged records end a list early instead of failing.
+func TestLexiconInPlace(t *testing.T) {
+	lx, err := LoadLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int32(lx.Len()) {
+		if j, ok := lx.id(lx.name(i)); !ok || j != i {
+			t.Fatalf("stem %d %q: found as %d, %v", i, lx.name(i), j, ok)
+		}
+	}
+	for _, w := range []string{"", "zzqxv", "cheapest!"} {
+		if i, ok := lx.id(w); ok {
+			t.Errorf("%q found as stem %d", w, i)
+		}
+	}
+	damaged := slices.Clone(lexiconData)
+	dl, err := parseLexicon(damaged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range dl.recs {
+		dl.recs[i] = 0xff // every uvarint runs off its record
+	}
+	for i := range int32(dl.Len()) {
+		if exps, _ := dl.records(i); len(exps) != 0 {
+			t.Fatalf("stem %d: %d expansions from damaged records", i, len(exps))
 		}
 	}
 }

@@ -148,6 +148,7 @@ type scratch struct {
 	gmask    []uint32 // by group number: concepts matched in the group
 	touched  []uint32 // slots with a non-zero mask
 	gtouched []uint32 // groups with a non-zero gmask
+	prune    pruneScratch
 }
 
 // acc accumulates one passage's score and the concepts it matches.
@@ -563,6 +564,17 @@ const unknownSim = -2.0
 func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []float32) []candidate {
 	sc := ix.getScratch()
 	defer ix.putScratch(sc)
+	if len(ix.ids) >= pruneMin {
+		if cands, ok := ix.candidatesPruned(sc, concepts, total, depth, qv); ok {
+			return cands
+		}
+	}
+	return ix.candidatesAll(sc, concepts, total, depth, qv)
+}
+
+// candidatesAll is candidates scoring every posting of every query term.
+func (ix *Index) candidatesAll(sc *scratch, concepts []concept, total float64, depth int, qv []float32) []candidate {
+	sc.size(ix)
 	avg := float64(ix.totalLen) / float64(ix.live)
 	if avg == 0 {
 		avg = 1
@@ -727,14 +739,18 @@ func (ix *Index) candidates(concepts []concept, total float64, depth int, qv []f
 // garbage collections: allocating and faulting in a fresh one costs
 // milliseconds on a large index.
 func (ix *Index) getScratch() *scratch {
-	sc := <-ix.idle
+	return <-ix.idle
+}
+
+// size makes sc's accumulators fit the index (candidatesAll's; pruning
+// does without them).
+func (sc *scratch) size(ix *Index) {
 	if n := len(ix.ids); len(sc.acc) < n {
 		sc.acc = make([]acc, n+n/4)
 	}
 	if n := len(ix.gids); len(sc.gmask) < n {
 		sc.gmask = make([]uint32, n+n/4)
 	}
-	return sc
 }
 
 func (ix *Index) putScratch(sc *scratch) {
@@ -915,7 +931,7 @@ func (ix *Index) queryVector(q Query) []float32 {
 	v := make([]float32, lx.dims)
 	known := false
 	for _, t := range q.Terms {
-		i, ok := lx.ids[t]
+		i, ok := lx.id(t)
 		if !ok {
 			continue
 		}

@@ -103,7 +103,7 @@ func OpenWith(ctx context.Context, dir string, opt Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(4)
 	// Each schema is idempotent; other files of this package add theirs here.
-	for _, stmt := range []string{schema, feedSchema, safetySchema} {
+	for _, stmt := range []string{schema, feedSchema, safetySchema, embedSchema} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w", path, err)

@@ -46,6 +46,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	defer st.Close()
 	defer lib.Close() // waits for a background merge of the index
+	loadEmbeddings(ctx, lib, cfg, stderr)
 	answer := func(q string) error {
 		ans, err := lib.Ask(ctx, q, briefing.AskOptions{K: *k, Extractive: *extractive})
 		if err != nil {
@@ -276,12 +277,17 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	start := time.Now()
-	lib, st, ch, err := openLibrary(ctx, cfg, stderr, briefing.Options{Prune: *prune, FullScan: true}, true)
+	opt := briefing.Options{Prune: *prune, FullScan: true, Log: cliLog(stderr)}
+	if err := embedOptions(cfg, &opt); err != nil {
+		return err
+	}
+	lib, st, ch, err := openLibrary(ctx, cfg, stderr, opt, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	defer lib.Close() // waits for a background merge of the index
+	defer lib.Close()                             // waits for a background merge of the index
+	defer embedAll(ctx, lib, cfg, stdout, stderr) // after the offline index is reported
 	fmt.Fprintf(stdout, "indexed %s: %d added, %d changed, %d deleted, %d unchanged, %d skipped in %s\n",
 		corpusName(cfg), ch.Added, ch.Changed, ch.Deleted, ch.Unchanged, len(ch.Skipped), time.Since(start).Round(time.Millisecond))
 	if ch.Kept > 0 {

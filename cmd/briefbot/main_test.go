@@ -189,7 +189,8 @@ func TestDigestAndSources(t *testing.T) {
 
 func TestAskWithLLM(t *testing.T) {
 	srv := llmtest.NewServer(t)
-	env := map[string]string{"OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "sk-test-secret-key", "BRIEFBOT_LLM_MODEL": "test-model"}
+	env := map[string]string{"OPENAI_BASE_URL": srv.URL, "OPENAI_API_KEY": "sk-test-secret-key", "BRIEFBOT_LLM_MODEL": "test-model",
+		"BRIEFBOT_LLM_REWRITE": "off"} // summaries only: embed_test.go tests rewriting
 	code, out, errOut := runCLI(t, env, "", "ask", "--corpus", newsDir(t), "--data", t.TempDir(), "--json", "what did sources say about export controls?")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -211,10 +211,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 			}
 		}()
 	}
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		refreshLoop(runCtx, lib, cfg.Refresh, log)
+	}()
+	go func() {
+		defer wg.Done()
+		lib.RunEmbedder(runCtx) // returns at once without BRIEFBOT_EMBED_MODEL
 	}()
 	go func() {
 		defer wg.Done()

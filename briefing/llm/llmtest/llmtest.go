@@ -1,6 +1,7 @@
-// Package llmtest is a fake OpenAI-compatible chat-completions server for
-// tests: it records what it is sent and answers from a script, over the real
-// wire format (POST /v1/chat/completions).
+// Package llmtest is a fake OpenAI-compatible server for tests: chat
+// completions (POST /v1/chat/completions) and embeddings (POST
+// /v1/embeddings). It records what it is sent and answers from a script,
+// over the real wire format.
 package llmtest
 
 import (
@@ -33,14 +34,19 @@ type Reply struct {
 	Usage   openai.Usage
 	// Hang, when true, answers nothing until the request is cancelled.
 	Hang bool
+	// Vectors, for an embeddings request with a 2xx status and no Body,
+	// are the vectors sent (in order, data[i].index = i); unset, the
+	// server's embedding function (see EmbedWith) makes them.
+	Vectors [][]float32
 }
 
 // Request is one request the server received.
 type Request struct {
 	Path          string
-	Authorization string // the Authorization header
-	Body          []byte // raw
-	Chat          openai.ChatCompletionRequest
+	Authorization string                         // the Authorization header
+	Body          []byte                         // raw
+	Chat          openai.ChatCompletionRequest   // for /v1/chat/completions
+	Embeddings    openai.EmbeddingRequestStrings // for /v1/embeddings
 }
 
 // Prompt returns the content of the messages of role ("system", "user").
@@ -63,7 +69,27 @@ type Server struct {
 	script   []Reply
 	respond  func(Request) Reply
 	requests []Request
+	embed    func(string) []float32
 	closing  chan struct{}
+}
+
+// EmbedWith makes f compute the vector of each embeddings input (by
+// default Concepts() of nothing: every vector zero).
+func (s *Server) EmbedWith(f func(text string) []float32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.embed = f
+}
+
+// Inputs returns every embeddings input received so far, in order.
+func (s *Server) Inputs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, r := range s.requests {
+		out = append(out, r.Embeddings.Input...)
+	}
+	return out
 }
 
 // NewServer starts a server answering with replies in order, the last one
@@ -104,11 +130,17 @@ func (s *Server) Calls() int {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	req := Request{Path: r.URL.Path, Authorization: r.Header.Get("Authorization"), Body: body}
-	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+	var into any
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/chat/completions":
+		into = &req.Chat
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/embeddings":
+		into = &req.Embeddings
+	default:
 		http.Error(w, `{"error":{"message":"unknown endpoint","type":"invalid_request_error"}}`, http.StatusNotFound)
 		return
 	}
-	if err := json.Unmarshal(body, &req.Chat); err != nil {
+	if err := json.Unmarshal(body, into); err != nil {
 		http.Error(w, `{"error":{"message":"malformed request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 		return
 	}
@@ -119,6 +151,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case s.respond != nil:
 		reply = s.respond(req)
+	case len(s.script) == 0 && req.Path == "/v1/embeddings":
+		reply = Reply{}
 	case len(s.script) == 0:
 		reply = Echo(req)
 	case n < len(s.script):
@@ -126,6 +160,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		reply = s.script[len(s.script)-1]
 	}
+	embed := s.embed
 	s.mu.Unlock()
 
 	if reply.Hang {
@@ -153,7 +188,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := []byte(reply.Body)
-	if reply.Body == "" {
+	switch {
+	case reply.Body != "":
+	case req.Path == "/v1/embeddings" && status < 300:
+		out = embeddings(req.Embeddings, reply, embed)
+	default:
 		out = completion(req.Chat.Model, status, reply)
 	}
 	w.WriteHeader(status)
@@ -235,4 +274,62 @@ func Echo(r Request) Reply {
 		fmt.Fprintf(&b, "According to %s, the article opens with \"%s\" [%d].", source, strings.Join(words, " "), n)
 	}
 	return Reply{Content: b.String(), Usage: openai.Usage{PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120}}
+}
+
+// embeddings encodes an embeddings reply: reply.Vectors, or embed of each
+// input.
+func embeddings(req openai.EmbeddingRequestStrings, reply Reply, embed func(string) []float32) []byte {
+	if embed == nil {
+		embed = Concepts()
+	}
+	vecs := reply.Vectors
+	if vecs == nil {
+		for _, in := range req.Input {
+			vecs = append(vecs, embed(in))
+		}
+	}
+	type datum struct {
+		Object    string    `json:"object"`
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	}
+	data := make([]datum, len(vecs))
+	tokens := 0
+	for i, v := range vecs {
+		data[i] = datum{Object: "embedding", Index: i, Embedding: v}
+	}
+	for _, in := range req.Input {
+		tokens += len(strings.Fields(in))
+	}
+	b, err := json.Marshal(map[string]any{
+		"object": "list", "data": data, "model": string(req.Model),
+		"usage": map[string]int{"prompt_tokens": tokens, "total_tokens": tokens},
+	})
+	if err != nil {
+		panic(fmt.Sprintf("llmtest: encode embeddings: %v", err)) // a bug in this package
+	}
+	return b
+}
+
+// Concepts returns a deterministic embedding function for tests: a
+// bag-of-concepts vector with one dimension for each group of words (one
+// dimension, always 0, when there is no group). A text's vector counts its
+// words that begin with a word of each group, so texts sharing a group's
+// words point the same way however they are worded, and texts sharing none
+// are orthogonal (cosine 0).
+func Concepts(groups ...[]string) func(string) []float32 {
+	return func(text string) []float32 {
+		v := make([]float32, max(len(groups), 1))
+		for _, w := range strings.Fields(strings.ToLower(text)) {
+			w = strings.Trim(w, ".,;:!?\"'()[]“”‘’")
+			for g, words := range groups {
+				for _, x := range words {
+					if w != "" && strings.HasPrefix(w, x) {
+						v[g]++
+					}
+				}
+			}
+		}
+		return v
+	}
 }

@@ -1,0 +1,180 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// pruneQuestions returns questions of every shape for the pruning tests:
+// those of the benchmarks, longer ones, and ones of common words only.
+func pruneQuestions(t *testing.T) []string {
+	qs := newSynth(t, 7).questions(200)
+	qs = append(qs, newSynth(t, 11).questions(300)...)
+	s := newSynth(t, 13)
+	for i := range 150 {
+		n := 2 + i%7
+		var ws []string
+		for range n {
+			if i%3 == 0 {
+				ws = append(ws, s.long[s.r.IntN(40)]) // common words only
+			} else {
+				ws = append(ws, s.word())
+			}
+		}
+		qs = append(qs, strings.Join(ws, " "))
+	}
+	return qs
+}
+
+// comparePruned checks that candidatesPruned returns exactly what
+// candidatesAll does (passages, scores and similarities to the bit) for
+// every question, at several pool depths, with and without the question's
+// vector. It returns how many comparisons were made.
+func comparePruned(t *testing.T, ix *Index, qs []string) int {
+	t.Helper()
+	sc := ix.getScratch()
+	defer ix.putScratch(sc)
+	n := 0
+	for _, q := range qs {
+		concepts, total, missing := ix.concepts(ParseQuery(q))
+		if total == 0 || missing {
+			continue
+		}
+		qv := ix.queryVector(ParseQuery(q))
+		for _, depth := range []int{1, 3, 25, 40, 200, 1000} {
+			for _, v := range [][]float32{qv, nil} {
+				want := ix.candidatesAll(sc, concepts, total, depth, v)
+				got, ok := ix.candidatesPruned(sc, concepts, total, depth, v)
+				if !ok {
+					t.Fatalf("%q: pruning refused on a sound index", q)
+				}
+				if d := candDiff(got, want); d != "" {
+					t.Fatalf("%q depth %d vector %v: %s", q, depth, v != nil, d)
+				}
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func candDiff(got, want []candidate) string {
+	for i := range min(len(got), len(want)) {
+		g, w := got[i], want[i]
+		if g.slot != w.slot || math.Float64bits(g.score) != math.Float64bits(w.score) || math.Float64bits(g.sim) != math.Float64bits(w.sim) {
+			return fmt.Sprintf("candidate %d: got %+v, want %+v", i, g, w)
+		}
+	}
+	if len(got) != len(want) {
+		return fmt.Sprintf("got %d candidates, want %d", len(got), len(want))
+	}
+	return ""
+}
+
+func TestPrunedSameCandidates(t *testing.T) {
+	ix := indexOf(t, 20_000)
+	if n := comparePruned(t, ix, pruneQuestions(t)); n < 1000 {
+		t.Fatalf("only %d comparisons", n)
+	}
+}
+
+// TestPrunedAfterChanges compares pruned and full scoring on an index that
+// changes between questions: articles removed, changed (removed and added
+// again with new passages), added; then compacted.
+func TestPrunedAfterChanges(t *testing.T) {
+	c := genCorpus(t, 20_000)
+	half := &benchCorpus{texts: c.texts[:12_000], groups: c.groups[:12_000]}
+	ix := buildIndex(half)
+	qs := pruneQuestions(t)[:300]
+	comparePruned(t, ix, qs) // metadata built before the changes
+
+	// Remove every 7th article and change every 11th (its passages come
+	// back under new ids, as the library does).
+	next := uint32(len(c.texts) + 1)
+	for id := 1; id <= len(half.texts); {
+		g := half.groups[id-1]
+		end := id
+		for end <= len(half.texts) && half.groups[end-1] == g {
+			end++
+		}
+		if g%7 == 0 || g%11 == 0 {
+			for j := id; j < end; j++ {
+				ix.Remove(uint32(j), Analyze(c.texts[j-1]))
+			}
+		}
+		if g%11 == 0 {
+			for j := id; j < end; j++ {
+				ix.Add(next, g, Analyze(c.texts[len(c.texts)-j]))
+				next++
+			}
+		}
+		id = end
+	}
+	comparePruned(t, ix, qs)
+
+	// More articles: postings grow past the metadata built so far.
+	for id := 12_001; id <= 16_000; id++ {
+		ix.Add(next, c.groups[id-1]+1_000_000, Analyze(c.texts[id-1]))
+		next++
+	}
+	comparePruned(t, ix, qs)
+
+	ix.Compact()
+	comparePruned(t, ix, qs)
+}
+
+// TestPruneRefusesSplitArticles checks that an index whose article has
+// passages apart (another article's in between) is scored in full, and
+// answers the same.
+func TestPruneRefusesSplitArticles(t *testing.T) {
+	c := genCorpus(t, 20_000)
+	ix := buildIndex(c)
+	q := newSynth(t, 7).questions(1)[0]
+	before := ix.Search(ParseQuery(q), Options{K: 5})
+	ix.Add(uint32(len(c.texts)+1), c.groups[0], Analyze(c.texts[0]))
+	sc := ix.getScratch()
+	concepts, total, _ := ix.concepts(ParseQuery(q))
+	_, ok := ix.candidatesPruned(sc, concepts, total, 25, nil)
+	ix.putScratch(sc)
+	if ok {
+		t.Fatal("pruning used with an article split in two")
+	}
+	if after := ix.Search(ParseQuery(q), Options{K: 5}); len(after) == 0 && len(before) > 0 {
+		t.Fatalf("no answer after the split; before: %v", before)
+	}
+}
+
+// TestPrunedConcurrent runs Searches at once on a fresh index (the pruning
+// metadata built while they run) and checks each answers as it does alone;
+// with -race it also checks the metadata cache is safely shared.
+func TestPrunedConcurrent(t *testing.T) {
+	c := genCorpus(t, 20_000)
+	qs := newSynth(t, 7).questions(60)
+	want := make([][]Hit, len(qs))
+	alone := buildIndex(c)
+	for i, q := range qs {
+		want[i] = alone.Search(ParseQuery(q), Options{K: 5})
+	}
+	ix := buildIndex(c)
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for k := range qs {
+				i := (k + w*15) % len(qs)
+				if got := ix.Search(ParseQuery(qs[i]), Options{K: 5}); fmt.Sprint(got) != fmt.Sprint(want[i]) {
+					errs <- fmt.Sprintf("%q: got %v, want %v", qs[i], got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
