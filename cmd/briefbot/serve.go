@@ -149,6 +149,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	stSeen, err := store.OpenSeen(ctx, st, time.Now)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
