@@ -121,13 +121,26 @@ func (a *Analyzer) appendTerms(out []string, text string) []string {
 		}
 		switch {
 		case c >= 'a' && c <= 'z':
-			buf = append(buf, c)
+			// A run of lower-case letters, most of prose, in one go.
+			j := i + 1
+			for j < len(text) && text[j]-'a' < 26 {
+				j++
+			}
+			buf = append(buf, text[i:j]...)
+			i = j
+			continue
 		case c >= 'A' && c <= 'Z':
 			buf = append(buf, c+('a'-'A'))
 			upper++
 		case c >= '0' && c <= '9':
-			buf = append(buf, c)
+			j := i + 1
+			for j < len(text) && text[j]-'0' < 10 {
+				j++
+			}
+			buf = append(buf, text[i:j]...)
 			digit = true
+			i = j
+			continue
 		case c < utf8.RuneSelf:
 			// ASCII punctuation and space.
 			switch {
