@@ -119,7 +119,12 @@ const indexMagic = "BBIX0003"
 // Changes counts what a Refresh changed.
 type Changes struct {
 	Added, Changed, Deleted, Unchanged int
-	Skipped                            []error // files that could not be read, parsed or stored
+	// Trusted: no folder of the corpus changed since the last scan (their
+	// modification times say so), so no file was listed or compared and
+	// Unchanged is not counted. Full scans (Options.FullScan, Refresh)
+	// never trust the folders.
+	Trusted bool
+	Skipped []error // files that could not be read, parsed or stored
 
 	// Kept counts articles whose files are gone but which were kept: more
 	// than half of the folder's articles (and at least massDeleteMin)
@@ -416,10 +421,6 @@ const corpusKey = "corpus_id"
 // tombstoneTTL) once it can. Open skips this, to start fast; Refresh does it.
 func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error) {
 	var sc scanned
-	known, err := l.st.Stamps(ctx)
-	if err != nil {
-		return sc, err
-	}
 	v, err := l.st.Meta(ctx, parserKey)
 	if err != nil {
 		return sc, err
@@ -439,8 +440,21 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 	var paths []string
 	if !full && !sc.reparse && !sc.switched {
 		dirs = decodeDirs(sc.dirsWas)
+		if corpus.Unchanged(l.fsys, dirs, time.Now()) {
+			// No folder changed: nothing was added, removed or renamed, so
+			// the stored stamps need not even be read (a reopen of a large
+			// corpus costs its folders' stats only).
+			sc.ch.Trusted = true
+			return sc, nil
+		}
+	}
+	known, err := l.st.Stamps(ctx)
+	if err != nil {
+		return sc, err
+	}
+	if dirs != nil {
 		for _, a := range known {
-			if a.Path != "" && dirs != nil {
+			if a.Path != "" {
 				paths = append(paths, a.Path)
 			}
 		}

@@ -227,3 +227,25 @@ func readable(fsys fs.FS, dir string) error {
 	}
 	return nil
 }
+
+// Unchanged reports whether every folder of dirs (a Listing.Dirs recorded
+// by an earlier ListSince) still has the modification time recorded, each
+// trusted (see racyDir): then no entry was added, removed or renamed
+// anywhere under the root since, and ListSince would stat nothing. It
+// stats only the folders. False when dirs is empty or the root is missing
+// from it.
+func Unchanged(fsys fs.FS, dirs map[string]time.Time, now time.Time) bool {
+	if _, ok := dirs["."]; !ok {
+		return false
+	}
+	for d, was := range dirs {
+		if was.IsZero() || !was.Before(now.Add(-racyDir)) {
+			return false
+		}
+		info, err := fs.Stat(fsys, d)
+		if err != nil || !info.IsDir() || !info.ModTime().Equal(was) {
+			return false
+		}
+	}
+	return true
+}

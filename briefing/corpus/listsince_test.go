@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,4 +85,67 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// TestUnchanged checks when the recorded folder times alone say that
+// nothing was added, removed or renamed.
+func TestUnchanged(t *testing.T) {
+	old := time.Date(2025, 2, 1, 12, 0, 0, 0, time.UTC)
+	now := old.Add(time.Hour)
+	dir := t.TempDir()
+	world := filepath.Join(dir, "world")
+	if err := os.Mkdir(world, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(dir, "a.txt"), filepath.Join(world, "b.txt")} {
+		if err := os.WriteFile(p, []byte("A\n\nOne.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{world, dir} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys := os.DirFS(dir)
+	ls, errs := ListSince(fsys, nil, nil, now)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if !Unchanged(fsys, ls.Dirs, now) {
+		t.Fatalf("folders untouched since their listing are not Unchanged: %v", ls.Dirs)
+	}
+	without := func(d string) map[string]time.Time {
+		m := maps.Clone(ls.Dirs)
+		delete(m, d)
+		return m
+	}
+	with := func(d string, at time.Time) map[string]time.Time {
+		m := maps.Clone(ls.Dirs)
+		m[d] = at
+		return m
+	}
+	cases := []struct {
+		name string
+		dirs map[string]time.Time
+		now  time.Time
+	}{
+		{"nothing recorded", nil, now},
+		{"root not recorded", without("."), now},
+		{"a folder untrusted", with("world", time.Time{}), now},
+		{"a folder changed", with("world", old.Add(-time.Minute)), now},
+		{"a folder gone", with("gone", old), now},
+		{"too recent to trust", ls.Dirs, old.Add(time.Second)},
+	}
+	for _, c := range cases {
+		if Unchanged(fsys, c.dirs, c.now) {
+			t.Errorf("%s: Unchanged, want changed", c.name)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(world, "c.txt"), []byte("C\n\nTwo.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if Unchanged(fsys, ls.Dirs, time.Now().Add(time.Hour)) {
+		t.Errorf("a folder with a new file is still Unchanged")
+	}
 }

@@ -155,7 +155,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: %w", err)
 	}
 	seen.s.Store(stSeen)
-	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
+	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged, "folders_unchanged", ch.Trusted)
 
 	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post
 	for _, c := range chats {
