@@ -39,6 +39,11 @@ import (
 //     posting cannot enter the pool; a passage found through a later term is
 //     looked up in the concept's earlier terms (the first term a passage has
 //     is the one credited).
+//   - There, before a passage's non-essential postings are looked up, it is
+//     bounded with each non-essential term at tf 1 unless the passage is in
+//     that term's rich list (its postings of tf above 1, kept with the
+//     metadata): in text whose tf is mostly 1, most passages of two common
+//     words are passed over without decoding the other word's postings.
 //
 // The metadata behind the bounds (per term, per block of metaBlock
 // postings: byte offset, slots, largest tf, shortest passage) is built
@@ -70,9 +75,12 @@ type termMeta struct {
 	last  []uint32 // slot of the block's last posting
 	btf   []uint32 // largest tf in the block
 	bcode []uint8  // shortest passage in the block
+	// rich lists, in order, the slots of the postings whose tf is above 1
+	// (in most text a small share of them).
+	rich []uint32
 }
 
-func (m *termMeta) size() int { return 64 + 17*len(m.off) }
+func (m *termMeta) size() int { return 88 + 17*len(m.off) + 4*len(m.rich) }
 
 // pruneCache holds an index's pruning metadata: per term, and whether
 // every article's live passages are contiguous slots. The zero value is
@@ -187,6 +195,11 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 			m.minCode = min(m.minCode, m.bcode[b])
 		}
 		i, slot = int(prev.off[k]), prev.base[k]
+		r, _ := slices.BinarySearch(prev.rich, slot+1) // those of blocks before k
+		if k == 0 {
+			r = 0
+		}
+		m.rich = slices.Clone(prev.rich[:r])
 	}
 	for first := i == 0; i < len(post); first = false {
 		if count == 0 || count == metaBlock {
@@ -243,6 +256,9 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 		m.bcode[b] = min(m.bcode[b], codes[slot])
 		m.maxTF = max(m.maxTF, tf)
 		m.minCode = min(m.minCode, codes[slot])
+		if tf > 1 {
+			m.rich = append(m.rich, slot)
+		}
 		count++
 	}
 	m.n = len(post)
@@ -455,6 +471,8 @@ type pruneScratch struct {
 	vcurs   []cursor
 	ncurs   []cursor
 	nl      []int
+	rp      []int // by nl: the next of the cursor's rich slots to pass
+	neLo    [256]float64
 	visited map[uint32]bool
 	mask    []uint32
 	contr   []float32
@@ -755,6 +773,27 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 					tf := float32(1)
 					q[k] = (float64(c.w*tf/(tf+norm[k])) + neU) * cf * lfUB[k]
 				}
+				// What the non-essential concepts add at most to a passage
+				// of length code k where none of their postings has a tf
+				// above 1 (no slot of their rich lists).
+				neLo := &ps.neLo
+				for k := range neLo {
+					var best [maxConcepts]float64
+					for _, x := range nl {
+						a := &ncurs[x]
+						tf := float32(1)
+						best[a.ci] = max(best[a.ci], float64(a.w*tf/(tf+norm[k])))
+					}
+					neLo[k] = 0
+					for _, b := range best {
+						neLo[k] += b
+					}
+				}
+				rp := ps.rp[:0]
+				for range nl {
+					rp = append(rp, 0)
+				}
+				ps.rp = rp
 				if !c.haveOne {
 					for k := range c.one {
 						tf := float32(1)
@@ -835,6 +874,22 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 					}
 					if isDead(s) {
 						continue
+					}
+					if scoreOK {
+						// With no tf above 1 among the non-essential
+						// postings of s, can it enter the pool?
+						rich := false
+						for y, k := range nl {
+							r, rs := rp[y], ncurs[k].m.rich
+							for r < len(rs) && rs[r] < s {
+								r++
+							}
+							rp[y] = r
+							rich = rich || (r < len(rs) && rs[r] == s)
+						}
+						if !rich && (float64(x)+neLo[lc])*cf*lfUB[lc] < thr {
+							continue
+						}
 					}
 					// What s has of the non-essential concepts (as exact).
 					e, matched, set := float64(x), uint32(1)<<ci, c.set
