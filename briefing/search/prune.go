@@ -94,8 +94,10 @@ type pruneCache struct {
 	checked                   bool
 	contiguous                bool
 	// span holds, by group number, the first and last of its live slots
-	// (first > last when it has none); valid when contiguous.
+	// (first > last when it has none); valid when contiguous. tail is the
+	// group of the last live slot (math.MaxUint32 for none).
 	span []groupSpan
+	tail uint32
 }
 
 // groupSpan is the range of a group's live slots.
@@ -116,7 +118,9 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if !pc.checked || pc.checkedSlots != len(ix.ids) || pc.checkedLive != ix.live {
-		pc.span, pc.contiguous = ix.groupSpans()
+		if !ix.extendSpans(pc) {
+			pc.span, pc.tail, pc.contiguous = ix.groupSpans()
+		}
 		pc.checked, pc.checkedSlots, pc.checkedLive = true, len(ix.ids), ix.live
 	}
 	if !pc.contiguous {
@@ -151,10 +155,12 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 	return metas, pc.span, true
 }
 
-// groupSpans returns the span of every group's live slots, and whether each group's live slots are consecutive among the live slots.
-func (ix *Index) groupSpans() ([]groupSpan, bool) {
+// groupSpans returns the span of every group's live slots, the group of
+// the last live slot (math.MaxUint32 for none), and whether each group's
+// live slots are consecutive among the live slots.
+func (ix *Index) groupSpans() ([]groupSpan, uint32, bool) {
 	n := len(ix.gids)
-	span := make([]groupSpan, n) // new: Searches may hold the last one
+	span := make([]groupSpan, n, spanCap(n)) // new: Searches may hold the last one
 	for g := range span {
 		span[g] = groupSpan{1, 0}
 	}
@@ -168,12 +174,66 @@ func (ix *Index) groupSpans() ([]groupSpan, bool) {
 			continue
 		}
 		if int(g) >= n || span[g].first <= span[g].last {
-			return span, false // seen before, and another group since
+			return span, prev, false // seen before, and another group since
 		}
 		span[g] = groupSpan{uint32(s), uint32(s)}
 		prev = g
 	}
-	return span, true
+	return span, prev, true
+}
+
+// spanCap is the capacity given to spans of n groups: room for articles
+// added later, so that extendSpans rarely copies them.
+func spanCap(n int) int { return n + n/8 + 64 }
+
+// extendSpans brings pc's spans up to date, reading only the slots added
+// since they were computed, when no earlier passage was removed since (slots
+// are only ever appended, and never live again once removed) and every
+// article's live passages were contiguous; it reports whether it did. The
+// span slice is changed in place only past its old length (a Search may
+// still hold it); an entry already there is changed in a copy.
+func (ix *Index) extendSpans(pc *pruneCache) bool {
+	if !pc.checked || !pc.contiguous || len(ix.ids) < pc.checkedSlots || ix.live < pc.checkedLive {
+		return false
+	}
+	dead := ix.dead
+	added := 0
+	for s := pc.checkedSlots; s < len(ix.ids); s++ {
+		if dead[s>>6]&(1<<(s&63)) == 0 {
+			added++
+		}
+	}
+	if pc.checkedLive+added != ix.live {
+		return false // an earlier passage was removed
+	}
+	n := len(ix.gids)
+	span, old := pc.span, len(pc.span)
+	for len(span) < n {
+		span = append(span, groupSpan{1, 0})
+	}
+	copied := false
+	prev := pc.tail
+	for s := pc.checkedSlots; s < len(ix.ids); s++ {
+		if dead[s>>6]&(1<<(s&63)) != 0 {
+			continue
+		}
+		g := ix.gslot[s]
+		if int(g) >= n || (g != prev && span[g].first <= span[g].last) {
+			pc.span, pc.tail, pc.contiguous = span, prev, false
+			return true // seen before, and another group since
+		}
+		if int(g) < old && !copied {
+			span, copied = append(make([]groupSpan, 0, spanCap(len(span))), span...), true
+		}
+		if g == prev {
+			span[g].last = uint32(s)
+			continue
+		}
+		span[g] = groupSpan{uint32(s), uint32(s)}
+		prev = g
+	}
+	pc.span, pc.tail = span, prev
+	return true
 }
 
 // buildMeta summarises post, continuing from prev (which covered a prefix

@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,5 +177,68 @@ func TestPrunedConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestSpansExtended checks that the article spans brought up to date from
+// the added slots alone (extendSpans) are those computed over the whole
+// index, and that they are not extended when an earlier passage was
+// removed or an article was already split.
+func TestSpansExtended(t *testing.T) {
+	c := genCorpus(t, 2_000)
+	ix := buildIndex(c)
+	next := uint32(len(c.texts) + 1)
+	add := func(group uint32, n int) {
+		for range n {
+			ix.Add(next, group, Analyze(c.texts[int(next)%len(c.texts)]))
+			next++
+		}
+	}
+	steps := []struct {
+		name       string
+		change     func()
+		extended   bool // extendSpans applies
+		contiguous bool
+	}{
+		{"new articles", func() { add(1_000_001, 3); add(1_000_002, 1) }, true, true},
+		{"the last article continued", func() { add(1_000_002, 2) }, true, true},
+		{"a new article, one passage removed", func() {
+			add(1_000_003, 3)
+			ix.Remove(next-2, Analyze(c.texts[int(next-2)%len(c.texts)]))
+		}, true, true},
+		{"the last article's only passages removed, then more", func() {
+			ix.Remove(next-1, Analyze(c.texts[int(next-1)%len(c.texts)]))
+			ix.Remove(next-3, Analyze(c.texts[int(next-3)%len(c.texts)]))
+			add(1_000_004, 2)
+		}, false, true},
+		{"an article of earlier ids continued", func() { add(1_000_001, 1) }, true, false},
+		{"more after a split", func() { add(1_000_005, 2) }, false, false},
+	}
+	ix.prepare(nil, nil)
+	for _, st := range steps {
+		pc := &ix.prune
+		before := &pruneCache{checked: pc.checked, checkedSlots: pc.checkedSlots, checkedLive: pc.checkedLive,
+			contiguous: pc.contiguous, span: pc.span, tail: pc.tail}
+		st.change()
+		got := ix.extendSpans(before)
+		if got != st.extended {
+			t.Fatalf("%s: extended %v, want %v", st.name, got, st.extended)
+		}
+		span, tail, contiguous := ix.groupSpans()
+		if contiguous != st.contiguous {
+			t.Fatalf("%s: contiguous %v, want %v", st.name, contiguous, st.contiguous)
+		}
+		if got {
+			if before.contiguous != contiguous {
+				t.Fatalf("%s: extended: contiguous %v, whole scan %v", st.name, before.contiguous, contiguous)
+			}
+			if contiguous && (!slices.Equal(before.span, span) || before.tail != tail) {
+				t.Fatalf("%s: extended spans differ from the whole scan's (tail %d, want %d)", st.name, before.tail, tail)
+			}
+		}
+		ix.prepare(nil, nil)
+		if pc.contiguous != contiguous || (contiguous && (!slices.Equal(pc.span, span) || pc.tail != tail)) {
+			t.Fatalf("%s: prepared spans differ from the whole scan's", st.name)
+		}
 	}
 }
