@@ -18,7 +18,7 @@ func AnswerReply(a briefing.Answer) Reply {
 	if len(a.Passages) == 0 {
 		return nothingReply(a.Corpus)
 	}
-	r := Reply{Title: answerTitle(a), Footer: footer(a.SummarizedBy)}
+	r := Reply{Title: answerTitle(a), Footer: footer(a.SummarizedBy, "answer")}
 	if a.Summary != "" {
 		r.Sections = append(r.Sections, Section{Heading: "Summary", Lines: []Line{{Text: a.Summary}}})
 	}
@@ -151,14 +151,14 @@ func references(cites []briefing.Citation) Section {
 }
 
 // footer says who wrote a reply: a verified LLM summary on top of verbatim
-// quotes, or the extractive answer alone. by is SummarizedBy. It claims only
-// what verification checks (see briefing's verifySummary): not the
-// paraphrase.
-func footer(by string) string {
+// quotes, or the extractive reply alone; kind names the reply ("answer",
+// "digest"). by is SummarizedBy. It claims only what verification checks
+// (see briefing's verifySummary): not the paraphrase.
+func footer(by, kind string) string {
 	if model, ok := strings.CutPrefix(by, "llm:"); ok {
 		return "Summary by " + model + " (citations, quotations, names, numbers and links checked against the cited passages; paraphrase unchecked) · quotes are verbatim"
 	}
-	return "Extractive answer · quotes are verbatim from the articles"
+	return "Extractive " + kind + " · quotes are verbatim from the articles"
 }
 
 // DigestReply renders a digest: heading, optional overview, the themes
@@ -168,7 +168,7 @@ func DigestReply(d briefing.Digest, loc *time.Location) Reply {
 	if loc == nil {
 		loc = time.UTC
 	}
-	r := Reply{Title: digestTitle(d, loc), Footer: footer(d.SummarizedBy)}
+	r := Reply{Title: digestTitle(d, loc), Footer: footer(d.SummarizedBy, "digest")}
 	if d.Articles == 0 {
 		r.Footer = ""
 		r.Sections = []Section{{Lines: []Line{{Text: "Nothing new since " + d.Since.In(loc).Format("Mon 2 Jan 15:04 MST") + "."}}}}
