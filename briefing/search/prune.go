@@ -98,6 +98,8 @@ type pruneCache struct {
 	// group of the last live slot (math.MaxUint32 for none).
 	span []groupSpan
 	tail uint32
+	// deadAt is the index's removed-slot bitmap when spans were computed.
+	deadAt []uint64
 }
 
 // groupSpan is the range of a group's live slots.
@@ -107,7 +109,7 @@ type groupSpan struct{ first, last uint32 }
 func (pc *pruneCache) reset() {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	pc.terms, pc.bytes, pc.checked, pc.span = nil, 0, false, nil
+	pc.terms, pc.bytes, pc.checked, pc.span, pc.deadAt = nil, 0, false, nil, nil
 }
 
 // prepare returns the metadata of tids, built or extended as needed, and
@@ -120,6 +122,7 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 	if !pc.checked || pc.checkedSlots != len(ix.ids) || pc.checkedLive != ix.live {
 		if !ix.extendSpans(pc) {
 			pc.span, pc.tail, pc.contiguous = ix.groupSpans()
+			pc.deadAt = append(pc.deadAt[:0], ix.dead...)
 		}
 		pc.checked, pc.checkedSlots, pc.checkedLive = true, len(ix.ids), ix.live
 	}
@@ -186,35 +189,97 @@ func (ix *Index) groupSpans() ([]groupSpan, uint32, bool) {
 // added later, so that extendSpans rarely copies them.
 func spanCap(n int) int { return n + n/8 + 64 }
 
-// extendSpans brings pc's spans up to date, reading only the slots added
-// since they were computed, when no earlier passage was removed since (slots
-// are only ever appended, and never live again once removed) and every
-// article's live passages were contiguous; it reports whether it did. The
-// span slice is changed in place only past its old length (a Search may
-// still hold it); an entry already there is changed in a copy.
+// extendSpans brings pc's spans up to date from what changed since they
+// were computed, when every article's live passages were contiguous then:
+// the slots removed since (found by comparing the removed-slot bitmaps;
+// removing passages keeps articles contiguous, and slots never live
+// again) narrow their articles' spans, and only the slots added since are
+// read. It reports whether it did. The span slice is changed in place only
+// past its old length (a Search may still hold it); an entry already there
+// is changed in a copy.
 func (ix *Index) extendSpans(pc *pruneCache) bool {
-	if !pc.checked || !pc.contiguous || len(ix.ids) < pc.checkedSlots || ix.live < pc.checkedLive {
+	if !pc.checked || !pc.contiguous || len(ix.ids) < pc.checkedSlots || len(pc.deadAt) > len(ix.dead) {
 		return false
 	}
-	dead := ix.dead
+	dead, old := ix.dead, pc.checkedSlots
+	isDead := func(s int) bool { return dead[s>>6]&(1<<(s&63)) != 0 }
+	n := len(ix.gids)
+	span, olen := pc.span, len(pc.span)
+	copied := false
+	own := func() {
+		if !copied {
+			span, copied = append(make([]groupSpan, 0, spanCap(max(n, len(span)))), span...), true
+		}
+	}
 	added := 0
-	for s := pc.checkedSlots; s < len(ix.ids); s++ {
-		if dead[s>>6]&(1<<(s&63)) == 0 {
+	for s := old; s < len(ix.ids); s++ {
+		if !isDead(s) {
 			added++
 		}
 	}
-	if pc.checkedLive+added != ix.live {
-		return false // an earlier passage was removed
+	// Removed since (as many as the live count says): narrow their
+	// articles' spans.
+	removed, want := 0, pc.checkedLive+added-ix.live
+	if want < 0 {
+		return false // not as computed: cannot happen
 	}
-	n := len(ix.gids)
-	span, old := pc.span, len(pc.span)
+	for w, was := range pc.deadAt {
+		if removed == want {
+			break
+		}
+		for x := dead[w] &^ was; x != 0; x &= x - 1 {
+			s := w<<6 | bits.TrailingZeros64(x)
+			if s >= old {
+				break // added since, and removed: read below
+			}
+			removed++
+			g := ix.gslot[s]
+			if int(g) >= len(span) {
+				return false // not as computed: cannot happen
+			}
+			if span[g].first > span[g].last {
+				continue // emptied by an earlier one
+			}
+			own()
+			sp := &span[g]
+			switch {
+			case int(sp.first) == s:
+				f := s + 1
+				for f <= int(sp.last) && isDead(f) {
+					f++
+				}
+				if f > int(sp.last) {
+					*sp = groupSpan{1, 0}
+				} else {
+					sp.first = uint32(f)
+				}
+			case int(sp.last) == s:
+				l := s - 1
+				for l > int(sp.first) && isDead(l) {
+					l-- // sp.first is live: a removed first came earlier
+				}
+				sp.last = uint32(l)
+			}
+		}
+	}
+	prev := pc.tail
+	if removed > 0 {
+		prev = math.MaxUint32
+		for s := old - 1; s >= 0; s-- {
+			if !isDead(s) {
+				prev = ix.gslot[s]
+				break
+			}
+		}
+	}
+	if removed != want {
+		return false // not as computed: cannot happen
+	}
 	for len(span) < n {
 		span = append(span, groupSpan{1, 0})
 	}
-	copied := false
-	prev := pc.tail
-	for s := pc.checkedSlots; s < len(ix.ids); s++ {
-		if dead[s>>6]&(1<<(s&63)) != 0 {
+	for s := old; s < len(ix.ids); s++ {
+		if isDead(s) {
 			continue
 		}
 		g := ix.gslot[s]
@@ -222,8 +287,8 @@ func (ix *Index) extendSpans(pc *pruneCache) bool {
 			pc.span, pc.tail, pc.contiguous = span, prev, false
 			return true // seen before, and another group since
 		}
-		if int(g) < old && !copied {
-			span, copied = append(make([]groupSpan, 0, spanCap(len(span))), span...), true
+		if int(g) < olen {
+			own()
 		}
 		if g == prev {
 			span[g].last = uint32(s)
@@ -233,6 +298,13 @@ func (ix *Index) extendSpans(pc *pruneCache) bool {
 		prev = g
 	}
 	pc.span, pc.tail = span, prev
+	// The bitmap as it is now: words changed by removals, and from the
+	// first added slot's.
+	from := old >> 6
+	if removed > 0 {
+		from = 0
+	}
+	pc.deadAt = append(pc.deadAt[:min(from, len(pc.deadAt))], dead[min(from, len(pc.deadAt)):]...)
 	return true
 }
 

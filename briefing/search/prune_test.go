@@ -181,9 +181,8 @@ func TestPrunedConcurrent(t *testing.T) {
 }
 
 // TestSpansExtended checks that the article spans brought up to date from
-// the added slots alone (extendSpans) are those computed over the whole
-// index, and that they are not extended when an earlier passage was
-// removed or an article was already split.
+// what changed (extendSpans) are those computed over the whole index, and
+// that they are not extended once an article was split.
 func TestSpansExtended(t *testing.T) {
 	c := genCorpus(t, 2_000)
 	ix := buildIndex(c)
@@ -193,6 +192,21 @@ func TestSpansExtended(t *testing.T) {
 			ix.Add(next, group, Analyze(c.texts[int(next)%len(c.texts)]))
 			next++
 		}
+	}
+	// remove removes the passage of slot s; spanOf is the first and last
+	// slot of a group's passages (as added).
+	remove := func(s int) { ix.Remove(ix.ids[s], nil) }
+	spanOf := func(group uint32) (first, last int) {
+		first = -1
+		for s := range ix.ids {
+			if ix.gids[ix.gslot[s]] == group {
+				if first < 0 {
+					first = s
+				}
+				last = s
+			}
+		}
+		return first, last
 	}
 	steps := []struct {
 		name       string
@@ -210,15 +224,42 @@ func TestSpansExtended(t *testing.T) {
 			ix.Remove(next-1, Analyze(c.texts[int(next-1)%len(c.texts)]))
 			ix.Remove(next-3, Analyze(c.texts[int(next-3)%len(c.texts)]))
 			add(1_000_004, 2)
-		}, false, true},
+		}, true, true},
+		{"first, middle and last passages of early articles removed", func() {
+			for _, g := range []uint32{c.groups[0], c.groups[40], c.groups[400]} {
+				first, last := spanOf(g)
+				for _, s := range []int{first, (first + last) / 2, last} {
+					remove(s)
+				}
+			}
+		}, true, true},
+		{"whole articles removed, one changed", func() {
+			for _, g := range []uint32{c.groups[80], c.groups[90]} {
+				first, last := spanOf(g)
+				for s := last; s >= first; s-- { // in any order
+					remove(s)
+				}
+			}
+			first, last := spanOf(c.groups[100])
+			for s := first; s <= last; s++ {
+				remove(s)
+			}
+			add(c.groups[100], 2) // changed: back at the end
+		}, true, true},
+		{"the last article's last passage removed", func() { remove(len(ix.ids) - 1) }, true, true},
+		{"the last article emptied, the one before continued", func() {
+			remove(len(ix.ids) - 2)
+			add(1_000_004, 1)
+		}, true, true},
 		{"an article of earlier ids continued", func() { add(1_000_001, 1) }, true, false},
 		{"more after a split", func() { add(1_000_005, 2) }, false, false},
+		{"a removal after a split", func() { remove(len(ix.ids) - 1) }, false, false},
 	}
 	ix.prepare(nil, nil)
 	for _, st := range steps {
 		pc := &ix.prune
 		before := &pruneCache{checked: pc.checked, checkedSlots: pc.checkedSlots, checkedLive: pc.checkedLive,
-			contiguous: pc.contiguous, span: pc.span, tail: pc.tail}
+			contiguous: pc.contiguous, span: pc.span, tail: pc.tail, deadAt: slices.Clone(pc.deadAt)}
 		st.change()
 		got := ix.extendSpans(before)
 		if got != st.extended {
