@@ -34,6 +34,10 @@ import (
 //	        analyse, SQLite writes, index persist
 //	reopen  store.Open + briefing.Open of the unchanged corpus: stat every
 //	        file, compare with the store, read the persisted index
+//	update1pct  store.Open + briefing.Open after 1% new articles were
+//	        added to the folder (a copy of the built data directory each
+//	        time): the scan, parsing and storing the 1%, persisting the
+//	        index; index-bytes is what was written to the index files
 //	ask     (*Library).Ask of 200 questions shaped like
 //	        ../shared/bench/questions.py (one op is all 200); p50-ms and
 //	        p99-ms are per question, after a warm-up of 20 questions;
@@ -78,6 +82,7 @@ func BenchmarkLibrary(b *testing.B) {
 			bl := &benchLib{corpus: corpusDir, root: b.TempDir()}
 			b.Run("index", bl.benchIndex)
 			b.Run("reopen", bl.benchReopen)
+			b.Run("update1pct", func(b *testing.B) { bl.benchUpdate(b, g, n) })
 			b.Run("ask", func(b *testing.B) { bl.benchAsk(b, g.questions(200)) })
 		})
 	}

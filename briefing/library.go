@@ -1,16 +1,12 @@
 package briefing
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -53,6 +49,11 @@ type Options struct {
 	// Check runs SQLite's integrity check (Store.QuickCheck) before
 	// anything is written: Open refuses a damaged database.
 	Check bool
+
+	// FullScan makes Open stat every file of the corpus, as Refresh does,
+	// instead of trusting the folders' modification times: only a full scan
+	// finds a file edited in place (briefbot index sets it).
+	FullScan bool
 
 	// Prune confirms the deletion of the articles whose files are gone even
 	// when most of the folder vanished at once (see Changes.Kept).
@@ -98,6 +99,11 @@ type Library struct {
 
 	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
 
+	files   ixFiles        // what of the index is persisted (indexlog.go); guarded by refreshMu
+	merging bool           // a merge is running or waiting; guarded by refreshMu
+	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
+	merges  sync.WaitGroup // the background merge (see Close)
+
 	emb *embedding // dense retrieval; nil when off
 	rw  *rewriting // question rewriting; nil when off
 }
@@ -113,7 +119,12 @@ const indexMagic = "BBIX0003"
 // Changes counts what a Refresh changed.
 type Changes struct {
 	Added, Changed, Deleted, Unchanged int
-	Skipped                            []error // files that could not be read, parsed or stored
+	// Trusted: no folder of the corpus changed since the last scan (their
+	// modification times say so), so no file was listed or compared and
+	// Unchanged is not counted. Full scans (Options.FullScan, Refresh)
+	// never trust the folders.
+	Trusted bool
+	Skipped []error // files that could not be read, parsed or stored
 
 	// Kept counts articles whose files are gone but which were kept: more
 	// than half of the folder's articles (and at least massDeleteMin)
@@ -162,24 +173,23 @@ func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error)
 		}
 	}
 	type index struct {
-		ix  *search.Index
-		gen uint64
+		ld  loaded
 		err error
 	}
-	loaded := make(chan index, 1)
+	ldc := make(chan index, 1)
 	go func() {
-		ix, gen, err := l.loadIndex(ctx, true)
-		loaded <- index{ix, gen, err}
+		ld, err := l.loadIndex(ctx, true)
+		ldc <- index{ld, err}
 	}()
-	sc, err := l.scan(ctx, false)
-	li := <-loaded
+	sc, err := l.scan(ctx, opt.FullScan, false)
+	li := <-ldc
 	if li.err != nil {
 		return nil, sc.ch, li.err
 	}
 	if err != nil {
 		return nil, sc.ch, err
 	}
-	l.ix, l.gen = li.ix, li.gen
+	l.setIndex(li.ld)
 	ch, err := l.apply(ctx, sc)
 	if err != nil {
 		return nil, ch, err
@@ -191,34 +201,42 @@ func Open(ctx context.Context, st Store, opt Options) (*Library, Changes, error)
 	return l, ch, nil
 }
 
-// loadIndex reads the persisted index when it matches the store's corpus
-// generation; otherwise, when rebuild is set, it rebuilds the index from
-// the stored passages (and persists it), else it returns a nil index. The
-// caller holds the store's write lock when rebuild is set.
-func (l *Library) loadIndex(ctx context.Context, rebuild bool) (*search.Index, uint64, error) {
+// loadIndex reads the persisted index (its base, and the log replayed)
+// when it matches the store's corpus generation; otherwise, when rebuild
+// is set, it rebuilds the index from the stored passages (and persists
+// it), else it returns a nil index. The caller holds refreshMu, and the
+// store's write lock when rebuild is set.
+func (l *Library) loadIndex(ctx context.Context, rebuild bool) (loaded, error) {
 	want, err := l.st.Generation(ctx)
 	if err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
-	path := filepath.Join(l.st.Dir(), IndexFile)
-	ix, gen, err := readIndexFile(path)
-	if err == nil && gen == want {
-		return ix, gen, nil
+	path := l.indexPath()
+	ld, err := readIndexFiles(l.st.Dir(), want)
+	if err == nil && ld.gen == want {
+		return ld, nil
 	}
 	if !rebuild {
-		return nil, 0, nil
+		return loaded{}, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		l.log.Warn("rebuilding index", "path", path, "reason", err.Error())
+	} else if err == nil {
+		l.log.Warn("rebuilding index: it is behind the database (a crash before its change log was written?)",
+			"path", path, "index_generation", ld.gen, "generation", want)
 	}
-	ix, err = l.rebuild(ctx)
+	ix, err := l.rebuild(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("briefing: rebuild index: %w", err)
+		return loaded{}, fmt.Errorf("briefing: rebuild index: %w", err)
 	}
+	ld = loaded{ix: ix, gen: want}
 	if ix.Len() > 0 {
-		l.persist(ix, want)
+		if ld.files, err = l.writeBase(ix, want); err != nil {
+			ld.files = ixFiles{bad: true}
+			l.log.Warn("index not persisted; the next start rebuilds it from the database", "error", err.Error())
+		}
 	}
-	return ix, want, nil
+	return ld, nil
 }
 
 // rebuild indexes every stored passage: analysed on all cores in batches,
@@ -290,64 +308,34 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	return ix, err
 }
 
-func readIndexFile(path string) (*search.Index, uint64, error) {
+// readIndexFile maps the base at path and returns it with its identity
+// (whose generation is the store's corpus generation it reflects).
+func readIndexFile(path string) (*search.Index, baseID, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, baseID{}, err
 	}
 	defer f.Close()
-	var hdr [16]byte
-	if _, err := io.ReadFull(f, hdr[:]); err != nil {
-		return nil, 0, fmt.Errorf("briefing: %s is truncated (%w): not a briefbot index", path, err)
-	}
-	if magic := string(hdr[:8]); magic != indexMagic {
-		if magic[:4] == indexMagic[:4] {
-			return nil, 0, fmt.Errorf("briefing: %s is an index of format %q, written by another version of briefbot; this one reads %q", path, magic, indexMagic)
-		}
-		return nil, 0, fmt.Errorf("briefing: %s is not a briefbot index", path)
+	id, err := identifyFile(f)
+	if err != nil {
+		return nil, baseID{}, err
 	}
 	// The index is used where it lies (memory-mapped), not decoded whole.
-	ix, err := search.OpenIndexFile(f, int64(len(hdr)))
+	ix, err := search.OpenIndexFile(f, 16)
 	if err != nil {
-		return nil, 0, fmt.Errorf("briefing: read %s: %w", path, err)
+		return nil, baseID{}, fmt.Errorf("briefing: read %s: %w", path, err)
 	}
-	return ix, binary.LittleEndian.Uint64(hdr[8:]), nil
+	return ix, id, nil
 }
 
-// persist writes ix as the index of the store's corpus generation gen (an
-// index file of another generation is rebuilt from the store by the next
-// Open). A failure (a full disk) is logged: the next Open rebuilds.
-func (l *Library) persist(ix *search.Index, gen uint64) {
-	if err := writeIndexFile(filepath.Join(l.st.Dir(), IndexFile), ix, gen); err != nil {
-		l.log.Warn("index not persisted; the next start rebuilds it from the database", "error", err.Error())
-	}
-}
-
+// writeIndexFile writes ix whole as the index file of generation gen
+// (tmp file, synced, renamed over path).
 func writeIndexFile(path string, ix *search.Index, gen uint64) error {
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("briefing: write index: %w", err)
+	if err := writeIndexTmp(tmp, ix, gen); err != nil {
+		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var hdr [16]byte
-	copy(hdr[:8], indexMagic)
-	binary.LittleEndian.PutUint64(hdr[8:], gen)
-	w.Write(hdr[:])
-	_, err = ix.WriteTo(w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("briefing: write index: %w", err)
 	}
@@ -386,7 +374,7 @@ func (l *Library) Refresh(ctx context.Context) (Changes, error) {
 	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
-	sc, err := l.scan(ctx, true)
+	sc, err := l.scan(ctx, true, true)
 	if err != nil {
 		return sc.ch, err
 	}
@@ -405,6 +393,10 @@ type scanned struct {
 	// switched is set when the store was last synced with another corpus
 	// folder (Options.CorpusID): its vanished articles are not held back.
 	switched bool
+	// dirs are the folders listed with their modification times, recorded
+	// once the changes are stored (see saveDirs); dirsWas the record read.
+	dirs    map[string]time.Time
+	dirsWas string
 }
 
 // parserKey is the store meta key holding the corpus.ParserVersion the
@@ -415,37 +407,20 @@ const parserKey = "parser_version"
 // was last synced with.
 const corpusKey = "corpus_id"
 
-// scan lists the corpus (on its own goroutine, since stat-ing every file is
-// mostly waiting on the kernel) while it reads the stored articles' stamps,
-// and compares the two.
+// scan lists the corpus and compares it with the stored articles' stamps.
+// Unless full is set, it trusts the folders' modification times recorded
+// by the last scan (corpus.ListSince): a folder whose time is unchanged is
+// not read, and only names the store does not know are stat-ed, so a
+// reopen costs what changed, not the corpus. A file edited in place
+// changes no folder's time: full scans (Refresh, briefbot index) stat
+// every file and find it.
 //
 // With recheck, each unchanged file is also opened: one that cannot be
 // opened any more (its permissions changed) counts as gone, so its article
 // is not served while it cannot be read, and comes back (not as news: see
 // tombstoneTTL) once it can. Open skips this, to start fast; Refresh does it.
-func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
+func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error) {
 	var sc scanned
-	var files []corpus.File
-	var errs []error
-	listed := make(chan struct{})
-	go func() {
-		defer close(listed)
-		files, errs = corpus.List(l.fsys)
-	}()
-	known, err := l.st.Stamps(ctx)
-	<-listed
-	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
-	if err != nil {
-		return sc, err
-	}
-	for _, a := range known {
-		if a.Path != "" {
-			sc.known++
-		}
-	}
-	if len(files) == 0 && len(errs) > 0 {
-		return sc, nil // the folder cannot be listed: nothing is gone for that
-	}
 	v, err := l.st.Meta(ctx, parserKey)
 	if err != nil {
 		return sc, err
@@ -458,11 +433,55 @@ func (l *Library) scan(ctx context.Context, recheck bool) (scanned, error) {
 		}
 		sc.switched = was != "" && was != l.corpusID
 	}
+	if sc.dirsWas, err = l.st.Meta(ctx, dirsKey); err != nil {
+		return sc, err
+	}
+	var dirs map[string]time.Time
+	var paths []string
+	if !full && !sc.reparse && !sc.switched {
+		dirs = decodeDirs(sc.dirsWas)
+		if corpus.Unchanged(l.fsys, dirs, time.Now()) {
+			// No folder changed: nothing was added, removed or renamed, so
+			// the stored stamps need not even be read (a reopen of a large
+			// corpus costs its folders' stats only).
+			sc.ch.Trusted = true
+			return sc, nil
+		}
+	}
+	known, err := l.st.Stamps(ctx)
+	if err != nil {
+		return sc, err
+	}
+	if dirs != nil {
+		for _, a := range known {
+			if a.Path != "" {
+				paths = append(paths, a.Path)
+			}
+		}
+	}
+	ls, errs := corpus.ListSince(l.fsys, dirs, paths, time.Now())
+	files := ls.Files
+	sc.dirs = ls.Dirs
+	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
+	for _, a := range known {
+		if a.Path != "" {
+			sc.known++
+		}
+	}
+	if len(files) == 0 && len(ls.Known) == 0 && len(errs) > 0 {
+		return sc, nil // the folder cannot be listed: nothing is gone for that
+	}
 	byPath := make(map[string]int, len(known))
 	for i, a := range known {
 		byPath[a.Path] = i
 	}
 	seen := make([]bool, len(known))
+	for _, p := range ls.Known { // present, and known unchanged by their folder
+		if i, ok := byPath[p]; ok {
+			seen[i] = true
+			sc.ch.Unchanged++
+		}
+	}
 	for _, f := range files {
 		i, ok := byPath[f.Path]
 		if ok {
@@ -533,7 +552,7 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	ch := sc.ch
 	todo, gone := sc.todo, sc.gone
 	if len(todo) == 0 && len(gone) == 0 {
-		return ch, l.parsedWith(ctx, sc)
+		return ch, l.parsedWith(ctx, sc, ch)
 	}
 	now := l.now()
 	var byPath, byID, byHash map[string]StoredArticle
@@ -674,13 +693,13 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		}
 	}
 	if ch.Added+ch.Changed+ch.Deleted > 0 {
-		l.persist(l.ix, l.gen) // refreshMu keeps ix still while it is written
+		l.persistChanges(ctx) // refreshMu keeps ix still while it is written
 	}
 	if err != nil {
 		return ch, err
 	}
 	if ch.Full == 0 { // an article that did not fit keeps its old parse
-		if err := l.parsedWith(ctx, sc); err != nil {
+		if err := l.parsedWith(ctx, sc, ch); err != nil {
 			return ch, err
 		}
 	}
@@ -693,8 +712,12 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 
 // parsedWith records, after a refresh that parsed every file again, the
 // parser version the stored articles now come from.
-// It also records the corpus folder the store is now synced with.
-func (l *Library) parsedWith(ctx context.Context, sc scanned) error {
+// It also records the corpus folder the store is now synced with, and the
+// folders' times (saveDirs).
+func (l *Library) parsedWith(ctx context.Context, sc scanned, ch Changes) error {
+	if err := l.saveDirs(ctx, sc, ch); err != nil {
+		return err
+	}
 	if l.corpusID != "" {
 		if err := l.st.SetMeta(ctx, corpusKey, l.corpusID); err != nil {
 			return err
@@ -784,18 +807,25 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 	}
 	gen := done.Generation()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	for _, o := range ops {
 		for i, id := range o.oldIDs {
-			l.ix.Remove(uint32(id), o.removed[i])
+			l.ixRemove(uint32(id), o.removed[i])
 		}
 		for j := range o.sp {
-			l.ix.AddVector(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j], o.r.vecs[j])
+			l.ixAdd(uint32(o.sp[j].ID), uint32(o.put.Ord), o.r.terms[j], o.r.vecs[j])
 		}
 	}
-	if gen != 0 && gen == l.gen+1 {
+	next := gen != 0 && gen == l.gen+1
+	if next {
 		l.gen = gen
 	} // else another writer slipped in: l.gen stays behind, and the next sync reloads
+	l.mu.Unlock()
+	if next {
+		l.logAppend(gen)
+	} else if gen != 0 {
+		l.files.pending = nil
+		l.files.bad = true // the log would miss the other writer's record
+	}
 	return nil
 }
 
@@ -840,15 +870,19 @@ func (l *Library) syncIndex(ctx context.Context, rebuild bool) error {
 	if gen == cur {
 		return nil
 	}
-	ix, gen, err := l.loadIndex(ctx, rebuild)
-	if err != nil || ix == nil {
+	if l.catchUp(gen) {
+		l.log.Info("index follows another process's changes", "generation", gen)
+		return nil
+	}
+	ld, err := l.loadIndex(ctx, rebuild)
+	if err != nil || ld.ix == nil {
 		return err
 	}
 	l.mu.Lock()
-	l.ix, l.gen = ix, gen
+	l.setIndex(ld)
 	l.version++
 	l.mu.Unlock()
-	l.log.Info("index reloaded: another process changed the store", "generation", gen, "passages", ix.Len())
+	l.log.Info("index reloaded: another process changed the store", "generation", ld.gen, "passages", ld.ix.Len())
 	return nil
 }
 
@@ -866,7 +900,8 @@ func (l *Library) checkStore() error {
 // articlesSeen returns the articles first seen in [since, until), after
 // every writer of the store, in any process, has finished: a refresh
 // stamps its articles' first-seen time before it commits them, and a window
-// must not close over them unseen. It refuses a lost store.
+// must not close over them unseen. It refuses a lost store. The caller
+// holds refreshMu.
 func (l *Library) articlesSeen(ctx context.Context, since, until time.Time) ([]StoredArticle, error) {
 	if err := l.checkStore(); err != nil {
 		return nil, fmt.Errorf("briefing: no digest from this store: %w", err)

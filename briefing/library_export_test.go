@@ -16,3 +16,11 @@ func IndexLen(l *Library) int {
 	defer l.mu.RUnlock()
 	return l.ix.Len()
 }
+
+// MergeInBackground makes l merge its index in the background whatever
+// its size.
+func MergeInBackground(l *Library) {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	l.inline = -1
+}

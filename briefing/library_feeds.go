@@ -64,6 +64,9 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 		return put, fmt.Errorf("briefing: %w", err)
 	}
 	defer unlock()
+	if err := l.syncIndex(ctx, true); err != nil { // another process's changes first: the log continues them
+		return put, err
+	}
 	known, err := l.st.ArticlesByID(ctx, ids)
 	if err != nil {
 		return put, err
@@ -101,7 +104,7 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 				return err
 			}
 			for j := range ps {
-				l.ix.Add(uint32(ps[j].ID), uint32(a.Ord), prep[i].terms[j])
+				l.ixAdd(uint32(ps[j].ID), uint32(a.Ord), prep[i].terms[j], nil)
 			}
 			known[d.ID] = a // a repeated ID in the batch is settled once
 		}
@@ -125,6 +128,9 @@ func (l *Library) DeleteArticles(ctx context.Context, prefix string, cutoff time
 		return 0, fmt.Errorf("briefing: %w", err)
 	}
 	defer unlock()
+	if err := l.syncIndex(ctx, true); err != nil {
+		return 0, err
+	}
 	list, err := l.st.ArticlesWithPrefix(ctx, prefix, cutoff)
 	if err != nil || len(list) == 0 {
 		return 0, err
@@ -168,7 +174,7 @@ func (l *Library) unindex(ctx context.Context, a StoredArticle) error {
 		return err
 	}
 	for _, p := range ps {
-		l.ix.Remove(uint32(p.ID), passageTerms(a.Title, p.Seq, p.Text))
+		l.ixRemove(uint32(p.ID), passageTerms(a.Title, p.Seq, p.Text))
 	}
 	return nil
 }
@@ -183,20 +189,28 @@ func (l *Library) unindex(ctx context.Context, a StoredArticle) error {
 // write lock and l.mu.
 func (l *Library) settle(ctx context.Context, err error, changed int) error {
 	if err != nil {
-		ix, gen, lerr := l.loadIndex(context.WithoutCancel(ctx), true)
+		l.files.pending = nil
+		ld, lerr := l.loadIndex(context.WithoutCancel(ctx), true)
 		if lerr != nil {
 			l.log.Error("rebuild index after failed write", "error", lerr.Error())
 		} else {
-			l.ix, l.gen = ix, gen
+			l.setIndex(ld)
 		}
 		return err
 	}
 	if changed == 0 {
+		l.files.pending = nil
 		return nil
 	}
 	gen, err := l.st.Generation(ctx)
 	if err != nil {
 		return err
+	}
+	if gen == l.gen+1 {
+		l.logAppend(gen)
+	} else {
+		l.files.pending = nil
+		l.files.bad = true // the log would miss another writer's record
 	}
 	l.gen = gen
 	l.ixDirty = true
@@ -213,11 +227,14 @@ func (l *Library) SaveIndex(ctx context.Context) error {
 		return fmt.Errorf("briefing: %w", err)
 	}
 	defer unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.ixDirty {
-		l.persist(l.ix, l.gen)
+	l.mu.RLock()
+	dirty := l.ixDirty
+	l.mu.RUnlock()
+	if dirty {
+		l.persistChanges(ctx)
+		l.mu.Lock()
 		l.ixDirty = false
+		l.mu.Unlock()
 	}
 	return nil
 }

@@ -21,8 +21,8 @@ func TestReadIndexFileSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, gen, err := readIndexFile(good)
-	if err != nil || gen != 7 || got.Len() != 1 {
-		t.Fatalf("readIndexFile(written) = %v generation %d, %v", got, gen, err)
+	if err != nil || gen.gen != 7 || got.Len() != 1 {
+		t.Fatalf("readIndexFile(written) = %v generation %d, %v", got, gen.gen, err)
 	}
 	data, err := os.ReadFile(good)
 	if err != nil {

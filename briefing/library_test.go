@@ -162,7 +162,8 @@ func TestRefreshPicksUpChangesWithoutReindexing(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "garden.txt"), []byte("Community gardens report record harvest\n\nVolunteers harvested more pumpkins than ever, organisers said, thanks to new irrigation.\n"), 0o644)
 	os.Remove(filepath.Join(dir, "chips-courier.md"))
 	c.t = c.t.Add(time.Hour)
-	lib, ch := openLib(t, dir, data, c)
+	// briefbot index: a full scan, which also finds the file edited in place.
+	lib, _, ch, _ := openSafe(t, dir, data, c, Options{FullScan: true})
 	if ch.Added != 1 || ch.Changed != 1 || ch.Deleted != 1 || ch.Unchanged != 2 {
 		t.Fatalf("after edits: %+v, want 1 added, 1 changed, 1 deleted, 2 unchanged", ch)
 	}

@@ -1,7 +1,9 @@
 package corpus
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -76,4 +78,174 @@ func List(fsys fs.FS) ([]File, []error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, errs
+}
+
+// Listing is what ListSince found.
+type Listing struct {
+	// Files are the article files that were stat-ed: those whose names the
+	// caller did not know, and every file of a folder whose modification
+	// time is unknown (an embedded file system). Sorted by Path.
+	Files []File
+	// Known are the known paths found present without a stat: their
+	// folder's entries are as they were, or they were listed by name.
+	Known []string
+	// Dirs is every folder walked ("." the root) with the modification
+	// time to trust at the next ListSince; zero when it must not be trusted
+	// (unknown, too recent to be sure no later change shares it, or the
+	// folder could not be read).
+	Dirs map[string]time.Time
+}
+
+// racyDir is how old a folder's modification time must be to be trusted:
+// a change made within the same tick of the file system's clock as the
+// listing would not change it.
+const racyDir = 2 * time.Second
+
+// ListSince lists fsys as List does, but without stat-ing what cannot have
+// changed since a listing that recorded dirs (its Listing.Dirs) and found
+// the paths in known. A folder whose modification time is what dirs
+// recorded has the entries it had: its known files are present (Known) and
+// its subfolders are those dirs holds, each checked the same way. A folder
+// whose time differs is read by name: known names are present (Known),
+// only unknown names are stat-ed (Files); names that are gone are in
+// neither. A file edited in place, or replaced under the same name,
+// changes no folder's time: only List (a full pass) sees that. now is the
+// time of the listing (see racyDir). Errors are as List's.
+func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.Time) (Listing, []error) {
+	ls := Listing{Dirs: make(map[string]time.Time)}
+	var errs []error
+	byDir := make(map[string][]string)
+	isKnown := make(map[string]bool, len(known))
+	for _, p := range known {
+		byDir[path.Dir(p)] = append(byDir[path.Dir(p)], p)
+		isKnown[p] = true
+	}
+	subdirs := make(map[string][]string)
+	for d := range dirs {
+		if d != "." {
+			subdirs[path.Dir(d)] = append(subdirs[path.Dir(d)], d)
+		}
+	}
+	var walk func(dir string, mt time.Time)
+	walk = func(dir string, mt time.Time) {
+		trusted := !mt.IsZero() && mt.Before(now.Add(-racyDir))
+		if was, ok := dirs[dir]; ok && trusted && was.Equal(mt) {
+			ls.Dirs[dir] = mt
+			ls.Known = append(ls.Known, byDir[dir]...)
+			for _, sub := range subdirs[dir] {
+				info, err := fs.Stat(fsys, sub)
+				if err != nil || !info.IsDir() {
+					if err == nil {
+						err = errors.New("not a folder any more")
+					}
+					errs = append(errs, fmt.Errorf("corpus: list %s: %w", sub, err))
+					ls.Dirs[sub] = time.Time{}
+					continue
+				}
+				walk(sub, info.ModTime())
+			}
+			return
+		}
+		entries, err := fs.ReadDir(fsys, dir)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("corpus: list %s: %w", dir, err))
+			ls.Dirs[dir] = time.Time{}
+			return
+		}
+		ls.Dirs[dir] = mt
+		if !trusted {
+			ls.Dirs[dir] = time.Time{}
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			p := name
+			if dir != "." {
+				p = dir + "/" + name
+			}
+			if e.IsDir() {
+				info, err := e.Info()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
+					ls.Dirs[p] = time.Time{}
+					continue
+				}
+				walk(p, info.ModTime())
+				continue
+			}
+			if !IsArticle(name) {
+				continue
+			}
+			if isKnown[p] && !mt.IsZero() {
+				ls.Known = append(ls.Known, p)
+				continue
+			}
+			var info fs.FileInfo
+			if e.Type()&fs.ModeSymlink != 0 {
+				info, err = fs.Stat(fsys, p)
+			} else {
+				info, err = e.Info()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
+				continue
+			}
+			if info.Mode().IsRegular() {
+				ls.Files = append(ls.Files, File{Path: p, Size: info.Size(), ModTime: info.ModTime()})
+			}
+		}
+	}
+	root, err := fs.Stat(fsys, ".")
+	if err == nil && !root.IsDir() {
+		err = errors.New("not a folder")
+	}
+	if err == nil {
+		err = readable(fsys, ".")
+	}
+	if err != nil {
+		return Listing{}, []error{fmt.Errorf("corpus: list root: %w", err)}
+	}
+	walk(".", root.ModTime())
+	sort.Slice(ls.Files, func(i, j int) bool { return ls.Files[i].Path < ls.Files[j].Path })
+	return ls, errs
+}
+
+// readable reports why the folder dir cannot be read, reading one entry
+// rather than all of them.
+func readable(fsys fs.FS, dir string) error {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if d, ok := f.(fs.ReadDirFile); ok {
+		if _, err := d.ReadDir(1); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unchanged reports whether every folder of dirs (a Listing.Dirs recorded
+// by an earlier ListSince) still has the modification time recorded, each
+// trusted (see racyDir): then no entry was added, removed or renamed
+// anywhere under the root since, and ListSince would stat nothing. It
+// stats only the folders. False when dirs is empty or the root is missing
+// from it.
+func Unchanged(fsys fs.FS, dirs map[string]time.Time, now time.Time) bool {
+	if _, ok := dirs["."]; !ok {
+		return false
+	}
+	for d, was := range dirs {
+		if was.IsZero() || !was.Before(now.Add(-racyDir)) {
+			return false
+		}
+		info, err := fs.Stat(fsys, d)
+		if err != nil || !info.IsDir() || !info.ModTime().Equal(was) {
+			return false
+		}
+	}
+	return true
 }

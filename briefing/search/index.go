@@ -106,9 +106,20 @@ func (v *vectors) size() int { return v.n * v.dims }
 // termInfo is one term's postings and statistics.
 type termInfo struct {
 	post []byte // uvarint(gap<<1 | tf>1) [uvarint(tf)] per posting
+	// more continues post (its first gap is from post's last slot) when
+	// post lies in a mapped file, where it cannot grow: adding to a
+	// reopened index so costs what is added, not a copy of every posting
+	// list it touches.
+	more []byte
 	df   uint32 // live passages containing the term
-	last uint32 // slot of the last posting; valid when post is not empty
+	last uint32 // slot of the last posting; valid when post or more is not empty
 }
+
+// parts returns the term's postings: post, then more.
+func (t *termInfo) parts() [2][]byte { return [2][]byte{t.post, t.more} }
+
+// size returns the bytes of the term's postings.
+func (t *termInfo) size() int { return len(t.post) + len(t.more) }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
@@ -203,7 +214,8 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 		for j < len(tids) && tids[j] == tids[i] {
 			j++
 		}
-		ix.terms[tids[i]].add(slot, uint32(j-i))
+		t := &ix.terms[tids[i]]
+		t.add(slot, uint32(j-i), ix.inFile(t.post))
 		i = j
 	}
 	ix.addBuf = tids
@@ -398,18 +410,33 @@ func sign(x int32) int64 {
 	return 1
 }
 
-func (t *termInfo) add(slot, tf uint32) {
+// inFile reports whether b lies in the persisted form the index was
+// opened over (a memory-mapped file), where it cannot grow.
+func (ix *Index) inFile(b []byte) bool {
+	if len(ix.data) == 0 || len(b) == 0 {
+		return false
+	}
+	p, lo := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&ix.data[0]))
+	return p >= lo && p < lo+uintptr(len(ix.data))
+}
+
+// add appends a posting; inFile says post lies in a mapped file (see more).
+func (t *termInfo) add(slot, tf uint32, inFile bool) {
 	gap := slot
-	if len(t.post) > 0 {
+	if t.size() > 0 {
 		gap = slot - t.last
 	}
 	v := uint64(gap) << 1
 	if tf > 1 {
 		v |= 1
 	}
-	t.post = appendUvarint(t.post, v)
+	dst := &t.post
+	if len(t.more) > 0 || inFile {
+		dst = &t.more
+	}
+	*dst = appendUvarint(*dst, v)
 	if tf > 1 {
-		t.post = appendUvarint(t.post, uint64(tf))
+		*dst = appendUvarint(*dst, uint64(tf))
 	}
 	t.last = slot
 	t.df++
@@ -500,10 +527,10 @@ func (ix *Index) Compact() {
 			return
 		}
 		var nt termInfo
-		it := postingIter{b: old.post, lim: uint32(len(ix.ids))}
+		it := postingIter{b: old.post, more: old.more, lim: uint32(len(ix.ids))}
 		for it.next() {
 			if !ix.isDead(it.slot) {
-				nt.add(newSlot[it.slot], it.tf)
+				nt.add(newSlot[it.slot], it.tf, false)
 			}
 		}
 		nt.post = slices.Clip(nt.post)
@@ -547,10 +574,11 @@ func lenCodes(lens []uint32) []uint8 {
 	return out
 }
 
-// postingIter decodes a postings byte string, stopping at a slot at or
-// beyond lim (possible only in a damaged index).
+// postingIter decodes a postings byte string (b, then more), stopping at
+// a slot at or beyond lim (possible only in a damaged index).
 type postingIter struct {
 	b    []byte
+	more []byte
 	lim  uint32
 	i    int
 	slot uint32
@@ -559,6 +587,9 @@ type postingIter struct {
 }
 
 func (it *postingIter) next() bool {
+	if it.i >= len(it.b) && len(it.more) > 0 {
+		it.b, it.more, it.i = it.more, nil, 0
+	}
 	if it.i >= len(it.b) {
 		return false
 	}

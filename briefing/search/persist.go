@@ -132,7 +132,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	order := make([]uint32, len(ix.terms))
 	for i := range order {
 		order[i] = uint32(i)
-		postLen += uint64(len(ix.terms[i].post))
+		postLen += uint64(ix.terms[i].size())
 	}
 	slices.SortFunc(order, func(a, b uint32) int { return cmp.Compare(names[a], names[b]) })
 	l := layout{
@@ -186,7 +186,7 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	table(l.nameEnd, len(order), func(i int) { end += uint64(len(names[order[i]])); u32(uint32(end)) })
 	end = 0
 	table(l.postEnd, len(order), func(i int) {
-		end += uint64(len(ix.terms[order[i]].post))
+		end += uint64(ix.terms[order[i]].size())
 		b = binary.LittleEndian.AppendUint64(b, end)
 	})
 	table(l.df, len(order), func(i int) { u32(ix.terms[order[i]].df) })
@@ -196,7 +196,10 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, fmt.Errorf("search: write index: %w", err)
 	}
 	head := crc.Sum32()
-	table(l.post, len(order), func(i int) { b = append(b, ix.terms[order[i]].post...) })
+	table(l.post, len(order), func(i int) {
+		t := &ix.terms[order[i]]
+		b = append(append(b, t.post...), t.more...)
+	})
 	if l.dims > 0 {
 		table(l.vecs, len(ix.vecs.blocks), func(i int) {
 			for _, v := range ix.vecs.blocks[i] {
@@ -482,28 +485,30 @@ func (ix *Index) checkPostings() error {
 	for tid := range ix.terms {
 		t := &ix.terms[tid]
 		var slot, count uint64
-		for i := 0; i < len(t.post); {
-			v, k := binary.Uvarint(t.post[i:])
-			if k <= 0 {
-				return fmt.Errorf("postings: %w", ErrFormat)
-			}
-			i += k
-			gap := v >> 1
-			if count > 0 && gap == 0 {
-				return fmt.Errorf("postings out of order: %w", ErrFormat)
-			}
-			slot += gap
-			if slot >= n {
-				return fmt.Errorf("postings: slot out of range: %w", ErrFormat)
-			}
-			if v&1 != 0 {
-				tf, k := binary.Uvarint(t.post[i:])
-				if k <= 0 || tf < 2 || tf > math.MaxUint32 {
-					return fmt.Errorf("postings: term frequency: %w", ErrFormat)
+		for _, post := range t.parts() {
+			for i := 0; i < len(post); {
+				v, k := binary.Uvarint(post[i:])
+				if k <= 0 {
+					return fmt.Errorf("postings: %w", ErrFormat)
 				}
 				i += k
+				gap := v >> 1
+				if count > 0 && gap == 0 {
+					return fmt.Errorf("postings out of order: %w", ErrFormat)
+				}
+				slot += gap
+				if slot >= n {
+					return fmt.Errorf("postings: slot out of range: %w", ErrFormat)
+				}
+				if v&1 != 0 {
+					tf, k := binary.Uvarint(post[i:])
+					if k <= 0 || tf < 2 || tf > math.MaxUint32 {
+						return fmt.Errorf("postings: term frequency: %w", ErrFormat)
+					}
+					i += k
+				}
+				count++
 			}
-			count++
 		}
 		if uint64(t.df) > count || (count > 0 && slot != uint64(t.last)) {
 			return fmt.Errorf("postings: counts: %w", ErrFormat)

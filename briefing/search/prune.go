@@ -133,6 +133,12 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 		pc.terms = make(map[uint32]*termMeta)
 	}
 	for _, tid := range tids {
+		if len(ix.terms[tid].more) > 0 {
+			// Postings added since the index was written (termInfo.more):
+			// the metadata describes one byte string; such a term is
+			// scored without pruning until the index is written whole.
+			return metas, nil, false
+		}
 		post := ix.terms[tid].post
 		m := pc.terms[tid]
 		if m == nil || m.n != len(post) {

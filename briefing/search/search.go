@@ -603,9 +603,12 @@ func (ix *Index) candidatesAll(sc *scratch, concepts []concept, total float64, d
 				set = bit << 16
 			}
 			w := float32(c.weights[ti] * c.idf[ti] * (k1 + 1))
-			b := ix.terms[tid].post
+			b, more := ix.terms[tid].post, ix.terms[tid].more // see termInfo.more
 			var slot uint32
-			for i, first := 0, true; i < len(b); first = false {
+			for i, first := 0, true; i < len(b) || len(more) > 0; first = false {
+				if i == len(b) {
+					b, more, i = more, nil, 0
+				}
 				// Inline uvarint decode: most postings are one byte.
 				v := uint32(b[i])
 				i++

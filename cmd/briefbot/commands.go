@@ -45,6 +45,7 @@ func cmdAsk(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	loadEmbeddings(ctx, lib, cfg, stderr)
 	answer := func(q string) error {
 		ans, err := lib.Ask(ctx, q, briefing.AskOptions{K: *k, Extractive: *extractive})
@@ -126,6 +127,7 @@ func cmdDigest(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	d, err := lib.Digest(ctx, briefing.DigestRequest{Since: from, Until: time.Now(), Topic: *topic})
 	if err != nil {
 		return err
@@ -234,6 +236,7 @@ func cmdSources(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return err
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	arts, err := lib.Articles(ctx)
 	if err != nil {
 		return err
@@ -274,7 +277,7 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	start := time.Now()
-	opt := briefing.Options{Prune: *prune, Log: cliLog(stderr)}
+	opt := briefing.Options{Prune: *prune, FullScan: true, Log: cliLog(stderr)}
 	if err := embedOptions(cfg, &opt); err != nil {
 		return err
 	}
@@ -283,6 +286,7 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer st.Close()
+	defer lib.Close()                             // waits for a background merge of the index
 	defer embedAll(ctx, lib, cfg, stdout, stderr) // after the offline index is reported
 	fmt.Fprintf(stdout, "indexed %s: %d added, %d changed, %d deleted, %d unchanged, %d skipped in %s\n",
 		corpusName(cfg), ch.Added, ch.Changed, ch.Deleted, ch.Unchanged, len(ch.Skipped), time.Since(start).Round(time.Millisecond))

@@ -65,6 +65,9 @@ func cmdFeeds(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer st.Close()
+	if lib != nil {
+		defer lib.Close() // waits for a background merge of the index
+	}
 	p, fe, err := newPoller(ctx, cfg, st, lib, log, nil, nil)
 	if err != nil {
 		return err

@@ -149,12 +149,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
 	defer st.Close()
+	defer lib.Close() // waits for a background merge of the index
 	stSeen, err := store.OpenSeen(ctx, st, time.Now)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	seen.s.Store(stSeen)
-	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged)
+	log.Info("corpus loaded", "corpus", corpusName(cfg), "added", ch.Added, "changed", ch.Changed, "deleted", ch.Deleted, "unchanged", ch.Unchanged, "folders_unchanged", ch.Trusted)
 
 	posters := map[string]bot.Chat{} // scheduled digests need a Chat that can post
 	for _, c := range chats {

@@ -1,0 +1,129 @@
+package briefing_test
+
+import (
+	. "briefbot/briefing"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"briefbot/briefing/store"
+)
+
+// countFS counts the files stat-ed and the folders read through it.
+type countFS struct {
+	fs.FS
+	stats, reads atomic.Int64
+}
+
+func (c *countFS) Stat(name string) (fs.FileInfo, error) {
+	info, err := fs.Stat(c.FS, name)
+	if err == nil && !info.IsDir() {
+		c.stats.Add(1)
+	}
+	return info, err
+}
+
+func (c *countFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	c.reads.Add(1)
+	es, err := fs.ReadDir(c.FS, name)
+	for i, e := range es {
+		es[i] = countEntry{e, c}
+	}
+	return es, err
+}
+
+type countEntry struct {
+	fs.DirEntry
+	c *countFS
+}
+
+func (e countEntry) Info() (fs.FileInfo, error) {
+	info, err := e.DirEntry.Info()
+	if err == nil && !info.IsDir() {
+		e.c.stats.Add(1)
+	}
+	return info, err
+}
+
+// ageDir sets a folder's modification time in the past, as it is once the
+// folder has been left alone for a while (a time within the last seconds
+// is not trusted: see corpus.ListSince).
+func ageDir(t *testing.T, dir string, ago time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-ago)
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A reopen stats only what the folders' times show may be new: nothing
+// when no folder changed, the new names when one did. A file edited in
+// place is found by the full scan of Refresh (and briefbot index).
+func TestReopenStatsOnlyWhatChanged(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	manyArticles(t, dir, 0, 30)
+	if err := os.Mkdir(filepath.Join(dir, "world"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSafe(t, filepath.Join(dir, "world"), "harbour", "orchard")
+	ageDir(t, filepath.Join(dir, "world"), time.Hour)
+	ageDir(t, dir, time.Hour)
+	openSafe(t, dir, data, c, Options{})
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reopen := func() (*Library, Changes, *countFS) {
+		t.Helper()
+		cfs := &countFS{FS: os.DirFS(dir)}
+		lib, ch, err := Open(ctx, st, Options{Corpus: cfs, Now: c.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lib, ch, cfs
+	}
+
+	_, ch, cfs := reopen()
+	if !ch.Trusted || ch.Added+ch.Changed+ch.Deleted != 0 {
+		t.Errorf("reopen, nothing changed: %+v; want the folders trusted and nothing changed", ch)
+	}
+	if n, r := cfs.stats.Load(), cfs.reads.Load(); n != 0 || r != 0 {
+		t.Errorf("reopen, nothing changed: %d files stat-ed, %d folders read; want none", n, r)
+	}
+
+	manyArticles(t, dir, 30, 32)
+	removeSafe(t, dir, "town003")
+	ageDir(t, dir, 30*time.Minute)
+	_, ch, cfs = reopen()
+	if ch.Added != 2 || ch.Deleted != 1 || ch.Unchanged != 31 || ch.Trusted {
+		t.Errorf("reopen after 2 added, 1 removed: %+v", ch)
+	}
+	if n := cfs.stats.Load(); n != 2 {
+		t.Errorf("reopen after 2 added: %d files stat-ed, want 2", n)
+	}
+
+	// Edited in place: no folder's time changes.
+	path := filepath.Join(dir, "world", "orchard.md")
+	if err := os.WriteFile(path, []byte("---\ntitle: Orchard closes\n---\nThe orchard closed its gates for the season after a late frost.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ageDir(t, filepath.Join(dir, "world"), time.Hour)
+	lib, ch, _ := reopen()
+	if ch.Changed != 0 {
+		t.Errorf("a reopen stat-ed the file edited in place: %+v", ch)
+	}
+	if ch, err = lib.Refresh(ctx); err != nil || ch.Changed != 1 {
+		t.Errorf("Refresh after an edit in place: %+v, %v; want 1 changed", ch, err)
+	}
+	if !found(t, lib, "orchard frost gates", "world/orchard") {
+		t.Errorf("the edit is not answered after Refresh")
+	}
+}

@@ -1,0 +1,252 @@
+package search
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// A change log records what was added to and removed from an index since
+// it was last written whole (WriteTo), so that a small change costs a
+// small append instead of a rewrite: the persisted index plus its log,
+// replayed in order by Apply, is the same index. The log is a sequence of
+// records, each framed as
+//
+//	payload length uint32, crc32c (Castagnoli) of the payload uint32, payload
+//
+// (little-endian), and a payload is
+//
+//	uvarint seq, uvarint term count, the terms (uvarint length, bytes),
+//	uvarint op count, per op: byte kind (0 add, 1 remove), uvarint id,
+//	uvarint group (adds only), uvarint term count, that many uvarint
+//	indexes into the record's terms, in the passage's order.
+//
+// A record is written whole or found torn: ReadLog stops at the first
+// frame that is incomplete or fails its checksum.
+
+// LogOp is one change to an index: the passage added (ID, Group, Terms as
+// given to Add) or removed (ID, Terms as given to Remove).
+type LogOp struct {
+	Remove bool
+	ID     uint32
+	Group  uint32 // adds only
+	Terms  []string
+}
+
+// LogRecord is one appended batch of changes, applied in order. Seq is the
+// caller's (briefing stores its corpus generation there).
+type LogRecord struct {
+	Seq uint64
+	Ops []LogOp
+}
+
+// logFrame is the size of a record's frame before its payload.
+const logFrame = 8
+
+// maxLogRecord bounds one record's payload: a larger length is damage.
+const maxLogRecord = 1 << 30
+
+// AppendLogRecord appends rec, framed, to dst.
+func AppendLogRecord(dst []byte, rec LogRecord) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, logFrame)...)
+	dst = binary.AppendUvarint(dst, rec.Seq)
+	// The record's terms, each once, in order of first use.
+	num := make(map[string]uint64)
+	var names []string
+	for _, op := range rec.Ops {
+		for _, t := range op.Terms {
+			if _, ok := num[t]; !ok {
+				num[t] = uint64(len(names))
+				names = append(names, t)
+			}
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(names)))
+	for _, t := range names {
+		dst = binary.AppendUvarint(dst, uint64(len(t)))
+		dst = append(dst, t...)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(rec.Ops)))
+	for _, op := range rec.Ops {
+		if op.Remove {
+			dst = append(dst, 1)
+			dst = binary.AppendUvarint(dst, uint64(op.ID))
+		} else {
+			dst = append(dst, 0)
+			dst = binary.AppendUvarint(dst, uint64(op.ID))
+			dst = binary.AppendUvarint(dst, uint64(op.Group))
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(op.Terms)))
+		for _, t := range op.Terms {
+			dst = binary.AppendUvarint(dst, num[t])
+		}
+	}
+	payload := dst[start+logFrame:]
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, castagnoli))
+	return dst
+}
+
+// errTorn marks a record that is incomplete or fails its checksum.
+var errTorn = errors.New("torn or damaged log record")
+
+// ReadLog decodes the records framed in data, in order, calling fn for
+// each, and returns how many bytes of data they fill. It stops without an
+// error at the first record that is incomplete or damaged (a torn tail
+// left by a crash): the bytes from n on are not part of the log. An error
+// from fn stops it and is returned with the end of the records before.
+func ReadLog(data []byte, fn func(LogRecord) error) (n int, err error) {
+	for n < len(data) {
+		rec, size, err := decodeLogRecord(data[n:])
+		if err != nil {
+			return n, nil
+		}
+		if err := fn(rec); err != nil {
+			return n, err
+		}
+		n += size
+	}
+	return n, nil
+}
+
+// decodeLogRecord decodes the record at the start of b and returns its
+// framed size.
+func decodeLogRecord(b []byte) (LogRecord, int, error) {
+	var rec LogRecord
+	if len(b) < logFrame {
+		return rec, 0, errTorn
+	}
+	size := binary.LittleEndian.Uint32(b)
+	if size > maxLogRecord || uint64(size) > uint64(len(b)-logFrame) {
+		return rec, 0, errTorn
+	}
+	p := b[logFrame : logFrame+int(size)]
+	if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
+		return rec, 0, errTorn
+	}
+	d := logDecoder{b: p}
+	rec.Seq = d.uvarint()
+	nt := d.count()
+	names := make([]string, 0, nt)
+	for range nt {
+		l := d.count()
+		if d.err != nil || l > len(d.b)-d.i {
+			return rec, 0, errTorn
+		}
+		names = append(names, string(d.b[d.i:d.i+l]))
+		d.i += l
+	}
+	nops := d.count()
+	rec.Ops = make([]LogOp, 0, nops)
+	for range nops {
+		var op LogOp
+		kind := d.byte()
+		op.ID = d.u32()
+		switch kind {
+		case 0:
+			op.Group = d.u32()
+		case 1:
+			op.Remove = true
+		default:
+			return rec, 0, errTorn
+		}
+		k := d.count()
+		if d.err != nil {
+			return rec, 0, errTorn
+		}
+		if k > 0 {
+			op.Terms = make([]string, 0, k)
+		}
+		for range k {
+			t := d.uvarint()
+			if t >= uint64(len(names)) {
+				return rec, 0, errTorn
+			}
+			op.Terms = append(op.Terms, names[t])
+		}
+		rec.Ops = append(rec.Ops, op)
+	}
+	if d.err != nil || d.i != len(d.b) {
+		return rec, 0, errTorn
+	}
+	return rec, logFrame + int(size), nil
+}
+
+type logDecoder struct {
+	b   []byte
+	i   int
+	err error
+}
+
+func (d *logDecoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, k := binary.Uvarint(d.b[d.i:])
+	if k <= 0 {
+		d.err = errTorn
+		return 0
+	}
+	d.i += k
+	return v
+}
+
+// count reads a count, which cannot exceed the bytes left (every counted
+// item takes at least one byte).
+func (d *logDecoder) count() int {
+	v := d.uvarint()
+	if v > uint64(len(d.b)-d.i) {
+		d.err = errTorn
+		return 0
+	}
+	return int(v)
+}
+
+func (d *logDecoder) u32() uint32 {
+	v := d.uvarint()
+	if v > 1<<32-1 {
+		d.err = errTorn
+	}
+	return uint32(v)
+}
+
+func (d *logDecoder) byte() byte {
+	if d.err != nil || d.i >= len(d.b) {
+		d.err = errTorn
+		return 0
+	}
+	c := d.b[d.i]
+	d.i++
+	return c
+}
+
+// Apply applies rec's changes in order: Add for an add, Remove for a
+// remove. It refuses (before changing anything) an add whose id does not
+// follow the index's last id or those added before it in rec, which would
+// make Add panic: such a log does not belong to this index.
+func (ix *Index) Apply(rec LogRecord) error {
+	var last uint32
+	if n := len(ix.ids); n > 0 {
+		last = ix.ids[n-1]
+	}
+	have := len(ix.ids) > 0
+	for _, op := range rec.Ops {
+		if op.Remove {
+			continue
+		}
+		if have && op.ID <= last {
+			return fmt.Errorf("search: apply log record %d: passage %d after %d: %w", rec.Seq, op.ID, last, ErrFormat)
+		}
+		last, have = op.ID, true
+	}
+	for _, op := range rec.Ops {
+		if op.Remove {
+			ix.Remove(op.ID, op.Terms)
+		} else {
+			ix.Add(op.ID, op.Group, op.Terms)
+		}
+	}
+	return nil
+}

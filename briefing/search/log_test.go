@@ -1,0 +1,178 @@
+package search
+
+import (
+	"bytes"
+	"encoding/binary"
+	"reflect"
+	"testing"
+)
+
+// TestLogReplayGivesTheSameAnswers builds an index two ways and compares
+// the answers to 200 questions: A adds every surviving passage to a new
+// index; B writes a base of the first 90% (WriteTo, reopened in place by
+// OpenIndex), then replays a log that removes passages of the base and of
+// the log itself and adds the remaining 10%, encoded, decoded and applied
+// record by record.
+func TestLogReplayGivesTheSameAnswers(t *testing.T) {
+	const n = 20_000
+	c := corpusOf(t, n)
+	terms := make([][]string, n+1)
+	for id := 1; id <= n; id++ {
+		terms[id] = Analyze(c.texts[id-1])
+	}
+	baseEnd := n * 9 / 10
+	gone := func(id int) bool { return id%11 == 3 } // about 9%: no compaction
+	for _, tc := range []struct {
+		name string
+		gone func(id int) bool
+	}{
+		{"removals below a quarter", gone},
+		{"removals that compact", func(id int) bool { return id%3 != 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewIndex()
+			for id := 1; id <= n; id++ {
+				if !tc.gone(id) {
+					a.Add(uint32(id), c.groups[id-1], terms[id])
+				}
+			}
+
+			base := NewIndex()
+			for id := 1; id <= baseEnd; id++ {
+				base.Add(uint32(id), c.groups[id-1], terms[id])
+			}
+			var buf bytes.Buffer
+			if _, err := base.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			b, err := OpenIndex(bytes.Clone(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log []byte
+			var recs []LogRecord
+			var rec LogRecord
+			flush := func() {
+				if len(rec.Ops) > 0 {
+					rec.Seq = uint64(len(recs) + 1)
+					recs = append(recs, rec)
+					log = AppendLogRecord(log, rec)
+					rec = LogRecord{}
+				}
+			}
+			for id := 1; id <= baseEnd; id++ { // removals from the base
+				if tc.gone(id) {
+					rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(id), Terms: terms[id]})
+				}
+				if len(rec.Ops) == 100 {
+					flush()
+				}
+			}
+			for id := baseEnd + 1; id <= n; id++ { // adds, some removed again later
+				rec.Ops = append(rec.Ops, LogOp{ID: uint32(id), Group: c.groups[id-1], Terms: terms[id]})
+				if len(rec.Ops) == 64 {
+					flush()
+				}
+			}
+			flush()
+			for id := baseEnd + 1; id <= n; id++ {
+				if tc.gone(id) {
+					rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(id), Terms: terms[id]})
+				}
+			}
+			flush()
+
+			var got []LogRecord
+			end, err := ReadLog(log, func(r LogRecord) error {
+				got = append(got, r)
+				return b.Apply(r)
+			})
+			if err != nil || end != len(log) {
+				t.Fatalf("ReadLog = %d, %v; want %d, nil", end, err, len(log))
+			}
+			if !reflect.DeepEqual(got, recs) {
+				t.Fatalf("decoded records differ from those encoded")
+			}
+			if a.Len() != b.Len() {
+				t.Fatalf("replayed index has %d passages, want %d", b.Len(), a.Len())
+			}
+			qs := newSynth(t, 7).questions(200)
+			want := answers(a, c, qs)
+			if got := answers(b, c, qs); got != want {
+				t.Errorf("base + log: answers differ from a new index:\n%s", firstDiff(got, want))
+			}
+			// And written whole again (the merge), reopened.
+			var merged bytes.Buffer
+			if _, err := b.WriteTo(&merged); err != nil {
+				t.Fatal(err)
+			}
+			m, err := OpenIndex(merged.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := answers(m, c, qs); got != want {
+				t.Errorf("merged: answers differ from a new index:\n%s", firstDiff(got, want))
+			}
+		})
+	}
+}
+
+// TestReadLogStopsAtATornTail checks that a record cut short or damaged
+// ends the log there, and that the records before it are all read.
+func TestReadLogStopsAtATornTail(t *testing.T) {
+	recs := []LogRecord{
+		{Seq: 7, Ops: []LogOp{{ID: 1, Group: 1, Terms: []string{"rain", "flood", "rain"}}}},
+		{Seq: 8, Ops: []LogOp{{ID: 2, Group: 1, Terms: []string{"flood"}}, {Remove: true, ID: 1, Terms: []string{"rain", "flood", "rain"}}}},
+		{Seq: 9, Ops: []LogOp{{ID: 5, Group: 2, Terms: nil}}},
+	}
+	var log []byte
+	ends := []int{0}
+	for _, r := range recs {
+		log = AppendLogRecord(log, r)
+		ends = append(ends, len(log))
+	}
+	damaged := func(i int) []byte { b := bytes.Clone(log); b[i] ^= 0x40; return b }
+	huge := bytes.Clone(log)
+	binary.LittleEndian.PutUint32(huge[ends[2]:], 1<<31)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want int // records read
+	}{
+		{"whole", log, 3},
+		{"last cut short", log[:len(log)-1], 2},
+		{"only a frame header", log[:ends[2]+5], 2},
+		{"payload damaged", damaged(ends[1] + logFrame + 2), 1},
+		{"checksum damaged", damaged(ends[1] + 5), 1},
+		{"length too large", huge, 2},
+		{"empty", nil, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []LogRecord
+			n, err := ReadLog(tc.data, func(r LogRecord) error { got = append(got, r); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.want || n != ends[tc.want] {
+				t.Fatalf("read %d records ending at %d, want %d ending at %d", len(got), n, tc.want, ends[tc.want])
+			}
+			if !reflect.DeepEqual(got, recs[:tc.want]) && tc.want > 0 {
+				t.Errorf("records differ: %+v", got)
+			}
+		})
+	}
+}
+
+// TestApplyRefusesAnotherIndexsLog checks that a record adding ids that do
+// not follow the index's is refused before it changes anything.
+func TestApplyRefusesAnotherIndexsLog(t *testing.T) {
+	ix := NewIndex()
+	ix.Add(10, 1, []string{"rain"})
+	err := ix.Apply(LogRecord{Seq: 1, Ops: []LogOp{{ID: 11, Group: 1, Terms: []string{"sun"}}, {ID: 4, Group: 1, Terms: []string{"sun"}}}})
+	if err == nil {
+		t.Fatal("Apply accepted ids out of order")
+	}
+	if ix.Len() != 1 {
+		t.Errorf("a refused record changed the index: %d passages", ix.Len())
+	}
+}
