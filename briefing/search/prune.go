@@ -39,6 +39,11 @@ import (
 //     posting cannot enter the pool; a passage found through a later term is
 //     looked up in the concept's earlier terms (the first term a passage has
 //     is the one credited).
+//   - There, before a passage's non-essential postings are looked up, it is
+//     bounded with each non-essential term at tf 1 unless the passage is in
+//     that term's rich list (its postings of tf above 1, kept with the
+//     metadata): in text whose tf is mostly 1, most passages of two common
+//     words are passed over without decoding the other word's postings.
 //
 // The metadata behind the bounds (per term, per block of metaBlock
 // postings: byte offset, slots, largest tf, shortest passage) is built
@@ -70,9 +75,12 @@ type termMeta struct {
 	last  []uint32 // slot of the block's last posting
 	btf   []uint32 // largest tf in the block
 	bcode []uint8  // shortest passage in the block
+	// rich lists, in order, the slots of the postings whose tf is above 1
+	// (in most text a small share of them).
+	rich []uint32
 }
 
-func (m *termMeta) size() int { return 64 + 17*len(m.off) }
+func (m *termMeta) size() int { return 88 + 17*len(m.off) + 4*len(m.rich) }
 
 // pruneCache holds an index's pruning metadata: per term, and whether
 // every article's live passages are contiguous slots. The zero value is
@@ -86,8 +94,12 @@ type pruneCache struct {
 	checked                   bool
 	contiguous                bool
 	// span holds, by group number, the first and last of its live slots
-	// (first > last when it has none); valid when contiguous.
+	// (first > last when it has none); valid when contiguous. tail is the
+	// group of the last live slot (math.MaxUint32 for none).
 	span []groupSpan
+	tail uint32
+	// deadAt is the index's removed-slot bitmap when spans were computed.
+	deadAt []uint64
 }
 
 // groupSpan is the range of a group's live slots.
@@ -97,7 +109,7 @@ type groupSpan struct{ first, last uint32 }
 func (pc *pruneCache) reset() {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	pc.terms, pc.bytes, pc.checked, pc.span = nil, 0, false, nil
+	pc.terms, pc.bytes, pc.checked, pc.span, pc.deadAt = nil, 0, false, nil, nil
 }
 
 // prepare returns the metadata of tids, built or extended as needed, and
@@ -108,7 +120,10 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	if !pc.checked || pc.checkedSlots != len(ix.ids) || pc.checkedLive != ix.live {
-		pc.span, pc.contiguous = ix.groupSpans()
+		if !ix.extendSpans(pc) {
+			pc.span, pc.tail, pc.contiguous = ix.groupSpans()
+			pc.deadAt = append(pc.deadAt[:0], ix.dead...)
+		}
 		pc.checked, pc.checkedSlots, pc.checkedLive = true, len(ix.ids), ix.live
 	}
 	if !pc.contiguous {
@@ -149,10 +164,12 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 	return metas, pc.span, true
 }
 
-// groupSpans returns the span of every group's live slots, and whether each group's live slots are consecutive among the live slots.
-func (ix *Index) groupSpans() ([]groupSpan, bool) {
+// groupSpans returns the span of every group's live slots, the group of
+// the last live slot (math.MaxUint32 for none), and whether each group's
+// live slots are consecutive among the live slots.
+func (ix *Index) groupSpans() ([]groupSpan, uint32, bool) {
 	n := len(ix.gids)
-	span := make([]groupSpan, n) // new: Searches may hold the last one
+	span := make([]groupSpan, n, spanCap(n)) // new: Searches may hold the last one
 	for g := range span {
 		span[g] = groupSpan{1, 0}
 	}
@@ -166,12 +183,135 @@ func (ix *Index) groupSpans() ([]groupSpan, bool) {
 			continue
 		}
 		if int(g) >= n || span[g].first <= span[g].last {
-			return span, false // seen before, and another group since
+			return span, prev, false // seen before, and another group since
 		}
 		span[g] = groupSpan{uint32(s), uint32(s)}
 		prev = g
 	}
-	return span, true
+	return span, prev, true
+}
+
+// spanCap is the capacity given to spans of n groups: room for articles
+// added later, so that extendSpans rarely copies them.
+func spanCap(n int) int { return n + n/8 + 64 }
+
+// extendSpans brings pc's spans up to date from what changed since they
+// were computed, when every article's live passages were contiguous then:
+// the slots removed since (found by comparing the removed-slot bitmaps;
+// removing passages keeps articles contiguous, and slots never live
+// again) narrow their articles' spans, and only the slots added since are
+// read. It reports whether it did. The span slice is changed in place only
+// past its old length (a Search may still hold it); an entry already there
+// is changed in a copy.
+func (ix *Index) extendSpans(pc *pruneCache) bool {
+	if !pc.checked || !pc.contiguous || len(ix.ids) < pc.checkedSlots || len(pc.deadAt) > len(ix.dead) {
+		return false
+	}
+	dead, old := ix.dead, pc.checkedSlots
+	isDead := func(s int) bool { return dead[s>>6]&(1<<(s&63)) != 0 }
+	n := len(ix.gids)
+	span, olen := pc.span, len(pc.span)
+	copied := false
+	own := func() {
+		if !copied {
+			span, copied = append(make([]groupSpan, 0, spanCap(max(n, len(span)))), span...), true
+		}
+	}
+	added := 0
+	for s := old; s < len(ix.ids); s++ {
+		if !isDead(s) {
+			added++
+		}
+	}
+	// Removed since (as many as the live count says): narrow their
+	// articles' spans.
+	removed, want := 0, pc.checkedLive+added-ix.live
+	if want < 0 {
+		return false // not as computed: cannot happen
+	}
+	for w, was := range pc.deadAt {
+		if removed == want {
+			break
+		}
+		for x := dead[w] &^ was; x != 0; x &= x - 1 {
+			s := w<<6 | bits.TrailingZeros64(x)
+			if s >= old {
+				break // added since, and removed: read below
+			}
+			removed++
+			g := ix.gslot[s]
+			if int(g) >= len(span) {
+				return false // not as computed: cannot happen
+			}
+			if span[g].first > span[g].last {
+				continue // emptied by an earlier one
+			}
+			own()
+			sp := &span[g]
+			switch {
+			case int(sp.first) == s:
+				f := s + 1
+				for f <= int(sp.last) && isDead(f) {
+					f++
+				}
+				if f > int(sp.last) {
+					*sp = groupSpan{1, 0}
+				} else {
+					sp.first = uint32(f)
+				}
+			case int(sp.last) == s:
+				l := s - 1
+				for l > int(sp.first) && isDead(l) {
+					l-- // sp.first is live: a removed first came earlier
+				}
+				sp.last = uint32(l)
+			}
+		}
+	}
+	prev := pc.tail
+	if removed > 0 {
+		prev = math.MaxUint32
+		for s := old - 1; s >= 0; s-- {
+			if !isDead(s) {
+				prev = ix.gslot[s]
+				break
+			}
+		}
+	}
+	if removed != want {
+		return false // not as computed: cannot happen
+	}
+	for len(span) < n {
+		span = append(span, groupSpan{1, 0})
+	}
+	for s := old; s < len(ix.ids); s++ {
+		if isDead(s) {
+			continue
+		}
+		g := ix.gslot[s]
+		if int(g) >= n || (g != prev && span[g].first <= span[g].last) {
+			pc.span, pc.tail, pc.contiguous = span, prev, false
+			return true // seen before, and another group since
+		}
+		if int(g) < olen {
+			own()
+		}
+		if g == prev {
+			span[g].last = uint32(s)
+			continue
+		}
+		span[g] = groupSpan{uint32(s), uint32(s)}
+		prev = g
+	}
+	pc.span, pc.tail = span, prev
+	// The bitmap as it is now: words changed by removals, and from the
+	// first added slot's.
+	from := old >> 6
+	if removed > 0 {
+		from = 0
+	}
+	pc.deadAt = append(pc.deadAt[:min(from, len(pc.deadAt))], dead[min(from, len(pc.deadAt)):]...)
+	return true
 }
 
 // buildMeta summarises post, continuing from prev (which covered a prefix
@@ -193,6 +333,11 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 			m.minCode = min(m.minCode, m.bcode[b])
 		}
 		i, slot = int(prev.off[k]), prev.base[k]
+		r, _ := slices.BinarySearch(prev.rich, slot+1) // those of blocks before k
+		if k == 0 {
+			r = 0
+		}
+		m.rich = slices.Clone(prev.rich[:r])
 	}
 	for first := i == 0; i < len(post); first = false {
 		if count == 0 || count == metaBlock {
@@ -249,6 +394,9 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 		m.bcode[b] = min(m.bcode[b], codes[slot])
 		m.maxTF = max(m.maxTF, tf)
 		m.minCode = min(m.minCode, codes[slot])
+		if tf > 1 {
+			m.rich = append(m.rich, slot)
+		}
 		count++
 	}
 	m.n = len(post)
@@ -461,6 +609,8 @@ type pruneScratch struct {
 	vcurs   []cursor
 	ncurs   []cursor
 	nl      []int
+	rp      []int // by nl: the next of the cursor's rich slots to pass
+	neLo    [256]float64
 	visited map[uint32]bool
 	mask    []uint32
 	contr   []float32
@@ -761,6 +911,27 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 					tf := float32(1)
 					q[k] = (float64(c.w*tf/(tf+norm[k])) + neU) * cf * lfUB[k]
 				}
+				// What the non-essential concepts add at most to a passage
+				// of length code k where none of their postings has a tf
+				// above 1 (no slot of their rich lists).
+				neLo := &ps.neLo
+				for k := range neLo {
+					var best [maxConcepts]float64
+					for _, x := range nl {
+						a := &ncurs[x]
+						tf := float32(1)
+						best[a.ci] = max(best[a.ci], float64(a.w*tf/(tf+norm[k])))
+					}
+					neLo[k] = 0
+					for _, b := range best {
+						neLo[k] += b
+					}
+				}
+				rp := ps.rp[:0]
+				for range nl {
+					rp = append(rp, 0)
+				}
+				ps.rp = rp
 				if !c.haveOne {
 					for k := range c.one {
 						tf := float32(1)
@@ -841,6 +1012,22 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 					}
 					if isDead(s) {
 						continue
+					}
+					if scoreOK {
+						// With no tf above 1 among the non-essential
+						// postings of s, can it enter the pool?
+						rich := false
+						for y, k := range nl {
+							r, rs := rp[y], ncurs[k].m.rich
+							for r < len(rs) && rs[r] < s {
+								r++
+							}
+							rp[y] = r
+							rich = rich || (r < len(rs) && rs[r] == s)
+						}
+						if !rich && (float64(x)+neLo[lc])*cf*lfUB[lc] < thr {
+							continue
+						}
 					}
 					// What s has of the non-essential concepts (as exact).
 					e, matched, set := float64(x), uint32(1)<<ci, c.set

@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,5 +177,109 @@ func TestPrunedConcurrent(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestSpansExtended checks that the article spans brought up to date from
+// what changed (extendSpans) are those computed over the whole index, and
+// that they are not extended once an article was split.
+func TestSpansExtended(t *testing.T) {
+	c := genCorpus(t, 2_000)
+	ix := buildIndex(c)
+	next := uint32(len(c.texts) + 1)
+	add := func(group uint32, n int) {
+		for range n {
+			ix.Add(next, group, Analyze(c.texts[int(next)%len(c.texts)]))
+			next++
+		}
+	}
+	// remove removes the passage of slot s; spanOf is the first and last
+	// slot of a group's passages (as added).
+	remove := func(s int) { ix.Remove(ix.ids[s], nil) }
+	spanOf := func(group uint32) (first, last int) {
+		first = -1
+		for s := range ix.ids {
+			if ix.gids[ix.gslot[s]] == group {
+				if first < 0 {
+					first = s
+				}
+				last = s
+			}
+		}
+		return first, last
+	}
+	steps := []struct {
+		name       string
+		change     func()
+		extended   bool // extendSpans applies
+		contiguous bool
+	}{
+		{"new articles", func() { add(1_000_001, 3); add(1_000_002, 1) }, true, true},
+		{"the last article continued", func() { add(1_000_002, 2) }, true, true},
+		{"a new article, one passage removed", func() {
+			add(1_000_003, 3)
+			ix.Remove(next-2, Analyze(c.texts[int(next-2)%len(c.texts)]))
+		}, true, true},
+		{"the last article's only passages removed, then more", func() {
+			ix.Remove(next-1, Analyze(c.texts[int(next-1)%len(c.texts)]))
+			ix.Remove(next-3, Analyze(c.texts[int(next-3)%len(c.texts)]))
+			add(1_000_004, 2)
+		}, true, true},
+		{"first, middle and last passages of early articles removed", func() {
+			for _, g := range []uint32{c.groups[0], c.groups[40], c.groups[400]} {
+				first, last := spanOf(g)
+				for _, s := range []int{first, (first + last) / 2, last} {
+					remove(s)
+				}
+			}
+		}, true, true},
+		{"whole articles removed, one changed", func() {
+			for _, g := range []uint32{c.groups[80], c.groups[90]} {
+				first, last := spanOf(g)
+				for s := last; s >= first; s-- { // in any order
+					remove(s)
+				}
+			}
+			first, last := spanOf(c.groups[100])
+			for s := first; s <= last; s++ {
+				remove(s)
+			}
+			add(c.groups[100], 2) // changed: back at the end
+		}, true, true},
+		{"the last article's last passage removed", func() { remove(len(ix.ids) - 1) }, true, true},
+		{"the last article emptied, the one before continued", func() {
+			remove(len(ix.ids) - 2)
+			add(1_000_004, 1)
+		}, true, true},
+		{"an article of earlier ids continued", func() { add(1_000_001, 1) }, true, false},
+		{"more after a split", func() { add(1_000_005, 2) }, false, false},
+		{"a removal after a split", func() { remove(len(ix.ids) - 1) }, false, false},
+	}
+	ix.prepare(nil, nil)
+	for _, st := range steps {
+		pc := &ix.prune
+		before := &pruneCache{checked: pc.checked, checkedSlots: pc.checkedSlots, checkedLive: pc.checkedLive,
+			contiguous: pc.contiguous, span: pc.span, tail: pc.tail, deadAt: slices.Clone(pc.deadAt)}
+		st.change()
+		got := ix.extendSpans(before)
+		if got != st.extended {
+			t.Fatalf("%s: extended %v, want %v", st.name, got, st.extended)
+		}
+		span, tail, contiguous := ix.groupSpans()
+		if contiguous != st.contiguous {
+			t.Fatalf("%s: contiguous %v, want %v", st.name, contiguous, st.contiguous)
+		}
+		if got {
+			if before.contiguous != contiguous {
+				t.Fatalf("%s: extended: contiguous %v, whole scan %v", st.name, before.contiguous, contiguous)
+			}
+			if contiguous && (!slices.Equal(before.span, span) || before.tail != tail) {
+				t.Fatalf("%s: extended spans differ from the whole scan's (tail %d, want %d)", st.name, before.tail, tail)
+			}
+		}
+		ix.prepare(nil, nil)
+		if pc.contiguous != contiguous || (contiguous && (!slices.Equal(pc.span, span) || pc.tail != tail)) {
+			t.Fatalf("%s: prepared spans differ from the whole scan's", st.name)
+		}
 	}
 }
