@@ -68,7 +68,7 @@ func (l *Library) Ask(ctx context.Context, question string, opt AskOptions) (Ans
 	hits := l.retrieve(ctx, q, sopt) // takes and releases l.mu's read lock
 
 	if len(hits) == 0 {
-		ans.Corpus, err = l.cachedOverview(ctx)
+		ans.Corpus, err = l.answerOverview(ctx)
 		return ans, err
 	}
 	ids := make([]int64, len(hits))

@@ -1065,11 +1065,16 @@ func (l *Library) cachedOverview(ctx context.Context) (Overview, error) {
 	l.ovMu.Lock()
 	defer l.ovMu.Unlock()
 	if l.ov == nil || l.ovVersion != version {
+		gen, err := l.st.Generation(ctx) // read first: a write meanwhile makes it stale, never wrong
+		if err != nil {
+			return Overview{}, err
+		}
 		o, bg, err := l.overview(ctx)
 		if err != nil {
 			return o, err
 		}
 		l.ov, l.bg, l.ovVersion = &o, bg, version
+		l.storeOverview(ctx, gen, o)
 	}
 	o := *l.ov
 	o.Topics = slices.Clone(o.Topics)
