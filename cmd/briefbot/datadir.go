@@ -3,6 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
 
 	"briefbot/briefing/store"
 )
@@ -25,4 +29,42 @@ func lockDataDir(dir string) (unlock func(), err error) {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
 	return func() { l.Unlock() }, nil
+}
+
+// cleanMark is the file serve leaves in the data directory when it stopped
+// cleanly with its store closed. The database's integrity check reads all
+// of it (some 40 s at a million articles), so serve runs it at start only
+// when the mark is missing: the first start, or after a crash, a kill or a
+// failed close.
+const cleanMark = "serve-stopped-cleanly"
+
+// takeCleanMark reports whether the last serve on dir stopped cleanly, and
+// removes the mark, so that this run must stop cleanly to leave it again.
+func takeCleanMark(dir string) (bool, error) {
+	err := os.Remove(filepath.Join(dir, cleanMark))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("serve: %w", err)
+	}
+}
+
+// leaveCleanMark records that serve stopped cleanly (see cleanMark).
+func leaveCleanMark(dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, cleanMark), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(time.Now().UTC().Format(time.RFC3339) + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

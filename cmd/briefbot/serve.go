@@ -143,12 +143,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 		return err
 	}
 	opt.Log = log
-	opt.Check = true // a damaged database stops serve before it writes or posts
+	// A damaged database stops serve before it writes or posts. The check
+	// reads the whole database, so it runs only when the last serve did not
+	// stop cleanly (see cleanMark).
+	clean, err := takeCleanMark(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	opt.Check = !clean
+	if opt.Check {
+		log.Info("checking the database's integrity: the last serve did not stop cleanly (or this is the first)", "data_dir", cfg.DataDir)
+	}
 	lib, st, ch, err := openLibrary(ctx, cfg, nil, opt, false)
 	if err != nil {
 		return fmt.Errorf("serve: load corpus: %w", err)
 	}
-	defer st.Close()
+	var stoppedCleanly bool
+	defer func() {
+		if err := st.Close(); err != nil || !stoppedCleanly {
+			return
+		}
+		if err := leaveCleanMark(cfg.DataDir); err != nil {
+			log.Warn("could not record the clean stop; the next start checks the database", "error", err.Error())
+		}
+	}()
 	defer lib.Close() // waits for a background merge of the index
 	stSeen, err := store.OpenSeen(ctx, st, time.Now)
 	if err != nil {
@@ -249,6 +267,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		stoppedCleanly = runErr == nil
 	case <-time.After(shutdownGrace):
 		log.Warn("in-flight work did not finish in time", "grace", shutdownGrace.String())
 	}
