@@ -78,9 +78,21 @@ type termMeta struct {
 	// rich lists, in order, the slots of the postings whose tf is above 1
 	// (in most text a small share of them).
 	rich []uint32
+	// joined, when the term has a continuation (termInfo.more), is its
+	// postings and the continuation as one byte string, owned by the
+	// metadata (a prefix of it summarised; nil when post alone is).
+	joined []byte
 }
 
-func (m *termMeta) size() int { return 88 + 17*len(m.off) + 4*len(m.rich) }
+func (m *termMeta) size() int { return 112 + 17*len(m.off) + 4*len(m.rich) + cap(m.joined) }
+
+// postings returns the bytes m summarises of term t's postings.
+func (m *termMeta) postings(t *termInfo) []byte {
+	if m.joined != nil {
+		return m.joined[:m.n]
+	}
+	return t.post[:m.n]
+}
 
 // pruneCache holds an index's pruning metadata: per term, and whether
 // every article's live passages are contiguous slots. The zero value is
@@ -133,23 +145,33 @@ func (ix *Index) prepare(tids []uint32, metas []*termMeta) ([]*termMeta, []group
 		pc.terms = make(map[uint32]*termMeta)
 	}
 	for _, tid := range tids {
-		if len(ix.terms[tid].more) > 0 {
-			// Postings added since the index was written (termInfo.more):
-			// the metadata describes one byte string; such a term is
-			// scored without pruning until the index is written whole.
-			return metas, nil, false
-		}
-		post := ix.terms[tid].post
+		t := &ix.terms[tid]
 		m := pc.terms[tid]
-		if m == nil || m.n != len(post) {
-			if m != nil && m.n > len(post) {
-				m = nil // cannot happen without Compact, which resets
+		if m == nil || m.n != t.size() {
+			if m != nil && (m.n > t.size() || (m.joined == nil && m.n > len(t.post)) ||
+				(m.joined != nil && (len(t.more) == 0 || m.n < len(t.post)))) {
+				m = nil // cannot happen without a rewrite, which resets
 			}
 			old := 0
 			if m != nil {
 				old = m.size()
 			}
+			post := t.post
+			var joined []byte
+			if len(t.more) > 0 {
+				// Postings added since the index was written (termInfo.more)
+				// continue post's gap coding: summarised and read as one
+				// byte string, a copy extended as they grow (appended past
+				// what earlier metadata, which Searches may hold, covers).
+				if m == nil || m.joined == nil { // none, or built before the continuation
+					joined = append(append(make([]byte, 0, t.size()+t.size()/8), t.post...), t.more...)
+				} else {
+					joined = append(m.joined[:m.n], t.more[m.n-len(t.post):]...)
+				}
+				post = joined
+			}
 			m = buildMeta(post, m, ix.codes, uint32(len(ix.ids)))
+			m.joined = joined
 			if pc.bytes += m.size() - old; pc.bytes > metaCacheMax {
 				clear(pc.terms)
 				pc.bytes = m.size()
@@ -667,7 +689,7 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 				tf := float64(m.maxTF)
 				ubound[ci] = max(ubound[ci], float64(w)*tf/(tf+float64(norm[m.minCode])))
 			}
-			curs = append(curs, cursor{post: ix.terms[c.tids[ti]].post[:m.n], m: m, ci: ci, w: w, set: set, bblk: -1})
+			curs = append(curs, cursor{post: m.postings(&ix.terms[c.tids[ti]]), m: m, ci: ci, w: w, set: set, bblk: -1})
 		}
 	}
 	cstart[nc] = len(curs)

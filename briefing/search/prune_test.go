@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -281,5 +282,78 @@ func TestSpansExtended(t *testing.T) {
 		if pc.contiguous != contiguous || (contiguous && (!slices.Equal(pc.span, span) || pc.tail != tail)) {
 			t.Fatalf("%s: prepared spans differ from the whole scan's", st.name)
 		}
+	}
+}
+
+// TestPrunedOverContinuations compares pruned and full scoring on an index
+// opened over its written form, whose lists then grow by continuations
+// (termInfo.more): passages added by a log record and by Add, some
+// removed. Pruning must answer every question (comparePruned fails when it
+// refuses), reading the terms with continuations through a joined copy.
+func TestPrunedOverContinuations(t *testing.T) {
+	c := genCorpus(t, 20_000)
+	half := &benchCorpus{texts: c.texts[:12_000], groups: c.groups[:12_000]}
+	var buf bytes.Buffer
+	if _, err := buildIndex(half).WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := OpenIndex(bytes.Clone(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := pruneQuestions(t)[:300]
+	comparePruned(t, ix, qs) // metadata over the mapped lists alone
+
+	var rec LogRecord
+	for id := 12_001; id <= 14_000; id++ {
+		rec.Ops = append(rec.Ops, LogOp{ID: uint32(id), Group: c.groups[id-1], Terms: Analyze(c.texts[id-1])})
+	}
+	rec.Seq = 1
+	if err := ix.Apply(rec); err != nil {
+		t.Fatal(err)
+	}
+	more := 0
+	for i := range ix.terms {
+		if len(ix.terms[i].more) > 0 {
+			more++
+		}
+	}
+	if more < 100 {
+		t.Fatalf("only %d terms with a continuation", more)
+	}
+	comparePruned(t, ix, qs) // continuations joined to metadata built before
+
+	// Remove every 7th article of the base; add more (continuations grow
+	// past the joined copies).
+	rec = LogRecord{Seq: 2}
+	for id := 1; id <= 12_000; id++ {
+		if c.groups[id-1]%7 == 0 {
+			rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(id), Terms: Analyze(c.texts[id-1])})
+		}
+	}
+	if err := ix.Apply(rec); err != nil {
+		t.Fatal(err)
+	}
+	for id := 14_001; id <= 16_000; id++ {
+		ix.Add(uint32(id), c.groups[id-1], Analyze(c.texts[id-1]))
+	}
+	comparePruned(t, ix, qs)
+
+	ix.prune.reset()
+	comparePruned(t, ix, qs) // joined copies built afresh
+
+	joined := 0
+	for tid, m := range ix.prune.terms {
+		if m.joined == nil {
+			continue
+		}
+		joined++
+		tm := &ix.terms[tid]
+		if want := append(slices.Clone(tm.post), tm.more...); !bytes.Equal(m.postings(tm), want) {
+			t.Fatalf("term %d: joined postings differ from post and more", tid)
+		}
+	}
+	if joined < 50 {
+		t.Fatalf("only %d terms pruned through a joined copy", joined)
 	}
 }
