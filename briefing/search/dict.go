@@ -10,6 +10,11 @@ type termDict struct {
 	base  string
 	ends  []uint32
 	extra map[string]uint32
+	// found memoises base terms found by lookupWriting: replaying a log
+	// looks up the same common terms again and again, and each binary
+	// search compares some 20 strings. Only writers (Add, Remove), which
+	// never run beside a reader, touch it.
+	found map[string]uint32
 }
 
 func newTermDict() termDict { return termDict{extra: make(map[string]uint32)} }
@@ -38,6 +43,25 @@ func (d *termDict) lookup(t string) (uint32, bool) {
 		}
 	}
 	tid, ok := d.extra[t]
+	return tid, ok
+}
+
+// lookupWriting is lookup for writers (Add, Remove): base terms found are
+// memoised in found. It must not run concurrently with anything.
+func (d *termDict) lookupWriting(t string) (uint32, bool) {
+	if len(d.ends) == 0 {
+		return d.lookup(t)
+	}
+	if tid, ok := d.found[t]; ok {
+		return tid, true
+	}
+	tid, ok := d.lookup(t)
+	if ok && int(tid) < len(d.ends) {
+		if d.found == nil {
+			d.found = make(map[string]uint32)
+		}
+		d.found[t] = tid
+	}
 	return tid, ok
 }
 

@@ -193,7 +193,7 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 
 	tids := ix.addBuf[:0]
 	for _, t := range terms {
-		tid, ok := ix.dict.lookup(t)
+		tid, ok := ix.dict.lookupWriting(t)
 		if !ok {
 			tid = uint32(len(ix.terms))
 			ix.dict.add(t, tid)
@@ -463,7 +463,7 @@ func (ix *Index) Remove(id uint32, terms []string) {
 	ix.totalLen -= uint64(ix.lens[slot])
 	tids := ix.addBuf[:0]
 	for _, t := range terms {
-		if tid, ok := ix.dict.lookup(t); ok {
+		if tid, ok := ix.dict.lookupWriting(t); ok {
 			tids = append(tids, tid)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"runtime"
+	"sync"
 )
 
 // A change log records what was added to and removed from an index since
@@ -241,12 +243,57 @@ func (ix *Index) Apply(rec LogRecord) error {
 		}
 		last, have = op.ID, true
 	}
-	for _, op := range rec.Ops {
+	vecs := ix.logVectors(rec.Ops)
+	for i, op := range rec.Ops {
 		if op.Remove {
 			ix.Remove(op.ID, op.Terms)
-		} else {
-			ix.Add(op.ID, op.Group, op.Terms)
+			continue
 		}
+		var v []int8
+		if vecs != nil {
+			v = vecs[i]
+		}
+		ix.AddVector(op.ID, op.Group, op.Terms, v)
 	}
 	return nil
+}
+
+// logVectors computes the vectors of ops' added passages (nil for removals)
+// on up to 4 goroutines, as the library's parse workers do: a vector is
+// most of the cost of adding a passage, and replaying a log at open is on
+// the path of the first answer. Nil without a lexicon or with few adds (Add
+// computes them then).
+func (ix *Index) logVectors(ops []LogOp) [][]int8 {
+	adds := 0
+	for _, op := range ops {
+		if !op.Remove {
+			adds++
+		}
+	}
+	if ix.lex == nil || ix.lex.dims == 0 || adds < 256 {
+		return nil
+	}
+	vecs := make([][]int8, len(ops))
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	chunk := (len(ops) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(ops); lo += chunk {
+		hi := min(lo+chunk, len(ops))
+		wg.Add(1)
+		go func(part []LogOp, out [][]int8) {
+			defer wg.Done()
+			pv := &PassageVectors{lex: ix.lex, tf: make([]uint32, ix.lex.Len())}
+			buf := make([]int8, 0, len(part)*ix.lex.dims)
+			for i, op := range part {
+				if op.Remove {
+					continue
+				}
+				start := len(buf)
+				buf = pv.Append(buf, op.Terms)
+				out[i] = buf[start:len(buf):len(buf)]
+			}
+		}(ops[lo:hi], vecs[lo:hi])
+	}
+	wg.Wait()
+	return vecs
 }

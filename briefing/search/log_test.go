@@ -70,7 +70,9 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 			}
 			for id := baseEnd + 1; id <= n; id++ { // adds, some removed again later
 				rec.Ops = append(rec.Ops, LogOp{ID: uint32(id), Group: c.groups[id-1], Terms: terms[id]})
-				if len(rec.Ops) == 64 {
+				// Small records add one by one; large ones compute their
+				// vectors on several goroutines first (logVectors).
+				if len(rec.Ops) == 64 && id < (baseEnd+n)/2 || len(rec.Ops) == 600 {
 					flush()
 				}
 			}
