@@ -626,3 +626,41 @@ func (it *postingIter) uvarint() uint64 {
 	}
 	return v
 }
+
+// nextPosting decodes the posting at b[i] (uvarint(gap<<1 | tf>1), then
+// uvarint(tf) when tf > 1): its slot gap from the previous posting, its
+// term frequency, and where the next posting starts; tf is 0 when b ends
+// where the frequency should be. It is too large to be inlined, so the
+// scoring loops decode the common one-byte posting (b[i]&0x81 == 0: gap
+// b[i]>>1, tf 1) themselves and call it for the rest.
+func nextPosting(b []byte, i int) (gap, tf uint32, next int) {
+	v, i := uvarint32(b, i)
+	if v&1 == 0 {
+		return v >> 1, 1, i
+	}
+	if i >= len(b) {
+		return v >> 1, 0, i
+	}
+	tf, i = uvarint32(b, i)
+	return v >> 1, tf, i
+}
+
+// uvarint32 decodes the uvarint at b[i] (b[i] must exist); a uvarint cut
+// short by the end of b keeps the bits read.
+func uvarint32(b []byte, i int) (uint32, int) {
+	v := uint32(b[i])
+	i++
+	if v < 0x80 {
+		return v, i
+	}
+	v &= 0x7f
+	for shift := uint(7); i < len(b); shift += 7 {
+		x := b[i]
+		i++
+		v |= uint32(x&0x7f) << shift
+		if x < 0x80 {
+			break
+		}
+	}
+	return v, i
+}

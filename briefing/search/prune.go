@@ -370,41 +370,13 @@ func buildMeta(post []byte, prev *termMeta, codes []uint8, nslots uint32) *termM
 			m.bcode = append(m.bcode, math.MaxUint8)
 			count = 0
 		}
-		v := uint32(post[i])
-		i++
-		if v >= 0x80 {
-			v &= 0x7f
-			for shift := uint(7); i < len(post); shift += 7 {
-				x := post[i]
-				i++
-				v |= uint32(x&0x7f) << shift
-				if x < 0x80 {
-					break
-				}
-			}
+		var gap, tf uint32
+		if x := post[i]; x&0x81 == 0 {
+			gap, tf, i = uint32(x>>1), 1, i+1
+		} else {
+			gap, tf, i = nextPosting(post, i)
 		}
-		tf := uint32(1)
-		if v&1 != 0 {
-			if i >= len(post) {
-				m.bad = true
-				break
-			}
-			t := uint32(post[i])
-			i++
-			if t >= 0x80 {
-				t &= 0x7f
-				for shift := uint(7); i < len(post); shift += 7 {
-					x := post[i]
-					i++
-					t |= uint32(x&0x7f) << shift
-					if x < 0x80 {
-						break
-					}
-				}
-			}
-			tf = t
-		}
-		next := slot + v>>1
+		next := slot + gap
 		if next >= nslots || (!first && next < slot) || tf == 0 {
 			m.bad = true
 			break
@@ -485,39 +457,15 @@ func (c *cursor) next() {
 	for c.blk+1 < len(c.m.off) && i >= int(c.m.off[c.blk+1]) {
 		c.blk++
 	}
-	v := uint32(b[i])
-	i++
-	if v >= 0x80 {
-		v &= 0x7f
-		for shift := uint(7); i < len(b); shift += 7 {
-			x := b[i]
-			i++
-			v |= uint32(x&0x7f) << shift
-			if x < 0x80 {
-				break
-			}
-		}
-	}
-	tf := uint32(1)
-	if v&1 != 0 {
-		t := uint32(b[i])
-		i++
-		if t >= 0x80 {
-			t &= 0x7f
-			for shift := uint(7); i < len(b); shift += 7 {
-				x := b[i]
-				i++
-				t |= uint32(x&0x7f) << shift
-				if x < 0x80 {
-					break
-				}
-			}
-		}
-		tf = t
+	var gap, tf uint32
+	if x := b[i]; x&0x81 == 0 {
+		gap, tf, i = uint32(x>>1), 1, i+1
+	} else {
+		gap, tf, i = nextPosting(b, i)
 	}
 	c.i = i
 	c.prev = c.slot
-	c.slot += v >> 1
+	c.slot += gap
 	c.tf = tf
 }
 
@@ -554,38 +502,14 @@ func (c *cursor) seek(target uint32) {
 			return
 		}
 		at = i
-		v := uint32(p[i])
-		i++
-		if v >= 0x80 {
-			v &= 0x7f
-			for shift := uint(7); i < len(p); shift += 7 {
-				x := p[i]
-				i++
-				v |= uint32(x&0x7f) << shift
-				if x < 0x80 {
-					break
-				}
-			}
-		}
-		tf = 1
-		if v&1 != 0 {
-			t := uint32(p[i])
-			i++
-			if t >= 0x80 {
-				t &= 0x7f
-				for shift := uint(7); i < len(p); shift += 7 {
-					x := p[i]
-					i++
-					t |= uint32(x&0x7f) << shift
-					if x < 0x80 {
-						break
-					}
-				}
-			}
-			tf = t
+		var gap uint32
+		if x := p[i]; x&0x81 == 0 {
+			gap, tf, i = uint32(x>>1), 1, i+1
+		} else {
+			gap, tf, i = nextPosting(p, i)
 		}
 		prev = slot
-		slot += v >> 1
+		slot += gap
 	}
 	for c.blk+1 < len(m.off) && at >= int(m.off[c.blk+1]) {
 		c.blk++
@@ -985,37 +909,13 @@ func (ix *Index) candidatesPruned(sc *scratch, concepts []concept, total float64
 						nb++
 					}
 					if i < len(b) {
-						v := uint32(b[i])
-						i++
-						if v >= 0x80 {
-							v &= 0x7f
-							for shift := uint(7); i < len(b); shift += 7 {
-								x := b[i]
-								i++
-								v |= uint32(x&0x7f) << shift
-								if x < 0x80 {
-									break
-								}
-							}
+						var gap uint32
+						if x := b[i]; x&0x81 == 0 {
+							gap, ntf, i = uint32(x>>1), 1, i+1
+						} else {
+							gap, ntf, i = nextPosting(b, i)
 						}
-						ntf = 1
-						if v&1 != 0 {
-							t := uint32(b[i])
-							i++
-							if t >= 0x80 {
-								t &= 0x7f
-								for shift := uint(7); i < len(b); shift += 7 {
-									x := b[i]
-									i++
-									t |= uint32(x&0x7f) << shift
-									if x < 0x80 {
-										break
-									}
-								}
-							}
-							ntf = t
-						}
-						next += v >> 1
+						next += gap
 					} else {
 						more = false
 					}
@@ -1256,37 +1156,13 @@ func (ix *Index) pruneOne(ps *pruneScratch, curs []cursor, h *candHeap, depth in
 				}
 				blk++
 			}
-			v := uint32(b[i])
-			i++
-			if v >= 0x80 {
-				v &= 0x7f
-				for shift := uint(7); i < len(b); shift += 7 {
-					x := b[i]
-					i++
-					v |= uint32(x&0x7f) << shift
-					if x < 0x80 {
-						break
-					}
-				}
+			var gap, tf uint32
+			if x := b[i]; x&0x81 == 0 {
+				gap, tf, i = uint32(x>>1), 1, i+1
+			} else {
+				gap, tf, i = nextPosting(b, i)
 			}
-			tf := uint32(1)
-			if v&1 != 0 {
-				t := uint32(b[i])
-				i++
-				if t >= 0x80 {
-					t &= 0x7f
-					for shift := uint(7); i < len(b); shift += 7 {
-						x := b[i]
-						i++
-						t |= uint32(x&0x7f) << shift
-						if x < 0x80 {
-							break
-						}
-					}
-				}
-				tf = t
-			}
-			slot += v >> 1
+			slot += gap
 			code := codes[slot]
 			if tf == 1 {
 				if q[code] < thr {

@@ -609,41 +609,18 @@ func (ix *Index) candidatesAll(sc *scratch, concepts []concept, total float64, d
 				if i == len(b) {
 					b, more, i = more, nil, 0
 				}
-				// Inline uvarint decode: most postings are one byte.
-				v := uint32(b[i])
-				i++
-				if v >= 0x80 {
-					v &= 0x7f
-					for shift := uint(7); i < len(b); shift += 7 {
-						x := b[i]
-						i++
-						v |= uint32(x&0x7f) << shift
-						if x < 0x80 {
-							break
-						}
-					}
-				}
-				tf := float32(1)
-				if v&1 != 0 {
-					t := uint32(b[i])
-					i++
-					if t >= 0x80 {
-						t &= 0x7f
-						for shift := uint(7); i < len(b); shift += 7 {
-							x := b[i]
-							i++
-							t |= uint32(x&0x7f) << shift
-							if x < 0x80 {
-								break
-							}
-						}
-					}
-					tf = float32(t)
-				}
-				if first {
-					slot = v >> 1
+				// Most postings are one byte: decoded here (see nextPosting).
+				var gap, n uint32
+				if x := b[i]; x&0x81 == 0 {
+					gap, n, i = uint32(x>>1), 1, i+1
 				} else {
-					slot += v >> 1
+					gap, n, i = nextPosting(b, i)
+				}
+				tf := float32(n)
+				if first {
+					slot = gap
+				} else {
+					slot += gap
 				}
 				if slot >= nslots {
 					break // only in a damaged index
