@@ -15,6 +15,30 @@ func SpreadHits(hits []Hit, k int, aboutSources bool) []Hit {
 	if k <= 0 {
 		k = defaultK
 	}
+	sorted := make([]Hit, 0, len(hits))
+	for _, h := range hits {
+		if h.Score > 0 {
+			sorted = append(sorted, h)
+		}
+	}
+	slices.SortStableFunc(sorted, func(a, b Hit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return spreadHits(sorted, k, aboutSources)
+}
+
+// spreadHits picks at most k of hits, in their order of preference: none
+// below the relevance floor (relevanceFloor of the best score), each
+// further passage of an article discounted by groupDecay, and when
+// aboutSources every article's best passage before any article's second.
+// Ties keep the order of hits. Search and SpreadHits both pick with it.
+func spreadHits(hits []Hit, k int, aboutSources bool) []Hit {
 	decay := groupDecay
 	if aboutSources {
 		decay = 0
@@ -25,23 +49,14 @@ func SpreadHits(hits []Hit, k int, aboutSources bool) []Hit {
 	}
 	type ranked struct {
 		Hit
-		rank int
+		rank int // passages of the same group before it
 		eff  float64
 	}
-	sorted := slices.Clone(hits)
-	slices.SortStableFunc(sorted, func(a, b Hit) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
+	floor := relevanceFloor * best // no slot is filled below it
 	var rs []ranked
-	perGroup := map[uint32]int{}
-	for _, h := range sorted {
-		if h.Score < relevanceFloor*best || h.Score <= 0 {
+	perGroup := make(map[uint32]int)
+	for _, h := range hits {
+		if h.Score < floor {
 			continue
 		}
 		r := perGroup[h.Group]

@@ -845,56 +845,11 @@ var amountPattern = regexp.MustCompile(`(?i)[$€£¥]\s?\d|\d\s?(%|percent\b|pe
 // passage of an article already picked; when the question is about what
 // sources said, every article's best passage comes before any second one.
 func (ix *Index) spread(cands []candidate, k int, aboutSources bool) []Hit {
-	decay := groupDecay
-	if aboutSources {
-		decay = 0
-	}
-	type ranked struct {
-		candidate
-		rank int // passages of the same group before it
-		eff  float64
-	}
-	best := 0.0
-	for _, c := range cands {
-		best = max(best, c.score)
-	}
-	// No slot is filled below the relevance floor.
-	floor := relevanceFloor * best
-	kept := cands[:0:0]
-	for _, c := range cands {
-		if c.score >= floor {
-			kept = append(kept, c)
-		}
-	}
-	cands = kept
-	rs := make([]ranked, len(cands))
-	perGroup := make(map[uint32]int)
+	hits := make([]Hit, len(cands))
 	for i, c := range cands {
-		g := ix.gids[ix.gslot[c.slot]]
-		r := perGroup[g]
-		perGroup[g] = r + 1
-		rs[i] = ranked{c, r, c.score * math.Pow(decay, float64(r))}
+		hits[i] = Hit{ID: ix.ids[c.slot], Group: ix.gids[ix.gslot[c.slot]], Score: c.score}
 	}
-	slices.SortStableFunc(rs, func(a, b ranked) int {
-		if aboutSources && a.rank != b.rank {
-			return a.rank - b.rank
-		}
-		switch {
-		case a.eff > b.eff:
-			return -1
-		case a.eff < b.eff:
-			return 1
-		}
-		return 0
-	})
-	if len(rs) > k {
-		rs = rs[:k]
-	}
-	hits := make([]Hit, len(rs))
-	for i, r := range rs {
-		hits[i] = Hit{ID: ix.ids[r.slot], Group: ix.gids[ix.gslot[r.slot]], Score: r.score}
-	}
-	return hits
+	return spreadHits(hits, k, aboutSources)
 }
 
 // queryVector is the rarity-weighted mean of the word vectors of the
