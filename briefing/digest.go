@@ -52,12 +52,13 @@ func (l *Library) Digest(ctx context.Context, req DigestRequest) (Digest, error)
 		arts = arts[d.More:]
 	}
 	docs := make([]*digestDoc, 0, len(arts))
+	az := search.NewAnalyzer()
 	for _, a := range arts {
 		ps, err := l.st.ArticlePassages(ctx, a.Ord)
 		if err != nil {
 			return d, err
 		}
-		doc := newDigestDoc(article(a), ps)
+		doc := newDigestDoc(az, article(a), ps)
 		if id, ok := about[uint32(a.Ord)]; ok {
 			doc.about, doc.hasAbout = int64(id), true
 		}
@@ -186,19 +187,22 @@ func wordSpans(dst [][2]int, s string) [][2]int {
 	return dst
 }
 
-func newDigestDoc(a Article, ps []StoredPassage) *digestDoc {
+// newDigestDoc analyses an article's passages for a digest or the overview;
+// az memoises word stems across the articles of one call (a nil az works,
+// without the memo).
+func newDigestDoc(az *search.Analyzer, a Article, ps []StoredPassage) *digestDoc {
 	// Sized for a news article (a few hundred words), so that the maps
 	// rarely grow.
 	d := &digestDoc{article: a, passages: ps, tf: make(map[string]float64, 256), phrases: make(map[string]string, 512),
 		phraseCnt: make(map[string]int, 512), names: make(map[string]int, 32)}
 	var terms []string
 	for _, p := range ps {
-		terms = search.AppendTerms(terms[:0], p.Text)
+		terms = az.AppendTerms(terms[:0], p.Text)
 		for _, t := range terms {
 			d.tf[t]++
 		}
 		for _, s := range corpus.Sentences(p.Text) {
-			terms = d.addPhrases(p.Text[s[0]:s[1]], terms)
+			terms = d.addPhrases(az, p.Text[s[0]:s[1]], terms)
 		}
 	}
 	return d
@@ -206,7 +210,7 @@ func newDigestDoc(a Article, ps []StoredPassage) *digestDoc {
 
 // addPhrases records the one- and two-word key phrases of a sentence; buf
 // is scratch space for terms, returned for reuse.
-func (d *digestDoc) addPhrases(sentence string, buf []string) []string {
+func (d *digestDoc) addPhrases(az *search.Analyzer, sentence string, buf []string) []string {
 	words := wordSpans(nil, sentence)
 	prevStem, prevShown := "", ""
 	prevEnd := -1
@@ -218,7 +222,7 @@ func (d *digestDoc) addPhrases(sentence string, buf []string) []string {
 				surface, owner = base, true
 			}
 		}
-		stems := search.AppendTerms(buf[:0], surface)
+		stems := az.AppendTerms(buf[:0], surface)
 		buf = stems
 		if len(stems) != 1 || len(surface) < 3 || isNumber(surface) || generic[strings.ToLower(surface)] {
 			prevStem, prevEnd = "", -1
@@ -226,7 +230,7 @@ func (d *digestDoc) addPhrases(sentence string, buf []string) []string {
 		}
 		stem := stems[0]
 		shown := displayCase(surface)
-		if i > 0 && unicode.IsUpper([]rune(surface)[0]) {
+		if first, _ := utf8.DecodeRuneInString(surface); i > 0 && unicode.IsUpper(first) {
 			d.names[stem]++
 			shown = surface // a name mid-sentence: Nvidia, Washington
 		}
@@ -273,15 +277,18 @@ var generic = map[string]bool{
 
 // displayCase keeps proper nouns and acronyms as written, lower-cases the rest.
 func displayCase(w string) string {
-	r := []rune(w)
 	upper := 0
-	for _, c := range r {
+	for _, c := range w {
 		if unicode.IsUpper(c) {
 			upper++
 		}
 	}
-	if upper > 1 || (upper == 1 && !unicode.IsUpper(r[0])) {
+	first, _ := utf8.DecodeRuneInString(w)
+	if upper > 1 || (upper == 1 && !unicode.IsUpper(first)) {
 		return w // DeepSeek, AI, OpenAI
+	}
+	if upper == 0 {
+		return w // already lower case
 	}
 	return strings.ToLower(w)
 }
@@ -827,12 +834,13 @@ func (l *Library) overview(ctx context.Context) (Overview, *background, error) {
 		return o, nil, err
 	}
 	docs := make([]*digestDoc, 0, len(arts))
+	az := search.NewAnalyzer()
 	for _, a := range arts {
 		ps, err := l.st.ArticlePassages(ctx, a.Ord)
 		if err != nil {
 			return o, nil, err
 		}
-		docs = append(docs, newDigestDoc(article(a), ps))
+		docs = append(docs, newDigestDoc(az, article(a), ps))
 	}
 	items := make([][]*digestDoc, len(docs))
 	for i, d := range docs {
