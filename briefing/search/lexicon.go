@@ -43,7 +43,9 @@ const (
 // Lexicon is general English lexical knowledge keyed by index stems: a
 // vector for each of some 40,000 common stems, their expansions (WordNet
 // synonyms and close vector neighbours, ranked by similarity, never an
-// antonym) and their antonyms. It reads the asset where it lies: loading
+// antonym) and their antonyms. Some 900 phrasal verbs follow the stems,
+// named by the verb's stem and the particle ("turn down"), with their
+// one-word WordNet synonyms ("reject") as expansions. It reads the asset where it lies: loading
 // it checks the layout and builds nothing per stem. It is read-only and
 // safe for concurrent use.
 type Lexicon struct {

@@ -131,3 +131,59 @@ func TestLexiconExpansions(t *testing.T) {
 		}
 	}
 }
+
+// Phrasal verbs are entries of their own, named by the verb's stem and the
+// particle: their synonyms are the phrase's meaning, not the verb's, and
+// never its opposite.
+func TestLexiconPhrasalVerbs(t *testing.T) {
+	lx, err := LoadLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		verb, particle string
+		want           []string
+		never          []string
+		antonyms       []string
+	}{
+		{verb: "turn", particle: "down", want: []string{"reject", "refuse"}, never: []string{"accept", "become"}, antonyms: []string{"accept"}},
+		{verb: "step", particle: "down", want: []string{"resign"}},
+		{verb: "call", particle: "off", want: []string{"cancel"}},
+		{verb: "put", particle: "off", want: []string{"postpone"}},
+		{verb: "look", particle: "into", want: []string{"investigate"}},
+		{verb: "set", particle: "up", want: []string{"establish"}},
+	}
+	stem := func(w string) string { return Analyze(w)[0] }
+	for _, tt := range tests {
+		name := stem(tt.verb) + " " + tt.particle
+		got := map[string]bool{}
+		for _, e := range lx.Expansions(name) {
+			if !e.WordNet {
+				t.Errorf("%s: %s is not flagged a WordNet synonym", name, e.Stem)
+			}
+			got[e.Stem] = true
+		}
+		for _, w := range tt.want {
+			if !got[stem(w)] {
+				t.Errorf("%s: expansions %v lack %s", name, lx.Expansions(name), w)
+			}
+		}
+		for _, w := range tt.never {
+			if got[stem(w)] {
+				t.Errorf("%s: expansions include %s", name, w)
+			}
+		}
+		for _, w := range tt.antonyms {
+			if !lx.Antonym(name, stem(w)) {
+				t.Errorf("%s: %s not recorded as an antonym", name, w)
+			}
+		}
+	}
+	// The phrases follow the stems: a stem's number is still its rank.
+	if r, ok := lx.Rank("turn"); !ok || r > 2000 {
+		t.Errorf(`Rank("turn") = %d, %v; want a common stem`, r, ok)
+	}
+	if r, ok := lx.Rank("turn down"); !ok || r < 40000 {
+		t.Errorf(`Rank("turn down") = %d, %v; want after the 40,000 stems`, r, ok)
+	}
+}

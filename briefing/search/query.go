@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -34,10 +35,48 @@ type Query struct {
 	// one ("Hugging Face" gives hug, face and huggingfac), so that a
 	// passage spelling the name joined (or split) still matches.
 	Joins []Join
+	// Phrasals are the topic's verbs followed by a particle ("turn down",
+	// "step down", "laid off"): the phrase, not the verb alone, is what
+	// its synonyms stand in for ("rejected", "resigned", "dismissed").
+	Phrasals []Phrasal
 	// When is the time the question asks about ("this week", "since
 	// Monday", "in January 2025", "latest"); the words of a relative
 	// window are not Terms.
 	When When
+}
+
+// Phrasal is a query term that is the verb of a phrasal verb, and the
+// particle that follows it in the question.
+type Phrasal struct {
+	Term, Particle string
+}
+
+// IsParticle reports whether w (lower case) makes a phrasal verb of the
+// verb before it. scripts/lexicon names the lexicon's phrasal verb entries
+// with these particles.
+func IsParticle(w string) bool {
+	_, ok := particles[w]
+	return ok
+}
+
+// "about" is left out: after a verb it mostly frames the subject ("what did
+// they say about ...").
+var particles = setOf("up", "down", "off", "out", "over", "away", "back", "in", "into", "on",
+	"through", "around", "along", "apart", "aside", "forward")
+
+// phrasals returns the topic words that are a verb term followed by a
+// particle.
+func phrasals(words []word, terms []string) []Phrasal {
+	var out []Phrasal
+	for i := 0; i+1 < len(words); i++ {
+		if !IsParticle(words[i+1].norm) {
+			continue
+		}
+		if t := Analyze(words[i].norm); len(t) == 1 && slices.Contains(terms, t[0]) {
+			out = append(out, Phrasal{Term: t[0], Particle: words[i+1].norm})
+		}
+	}
+	return out
 }
 
 // Join is two adjacent query terms and the term of their words joined.
@@ -120,6 +159,7 @@ func ParseQuery(question string) Query {
 	}
 	q.Phrases = phrases(words, shouting)
 	q.Names, q.Joins = namesAndJoins(words, shouting)
+	q.Phrasals = phrasals(words, q.Terms)
 	return q
 }
 

@@ -437,11 +437,25 @@ func (ix *Index) expansions(t string, q Query, isName, inName, have bool) []expa
 	if have {
 		minSim = minWordNetSimPresent
 	}
+	// A phrasal verb's synonyms stand in for it ("turn down": reject), and
+	// the verb's own synonyms ("turn": become) are not what it means.
+	phrasal := false
+	for _, p := range q.Phrasals {
+		if p.Term != t {
+			continue
+		}
+		for _, e := range ix.phrasalExpansions(t, p.Particle) {
+			if e.WordNet && e.Sim >= minSim {
+				add(e.Stem, synonymWeight*(0.6+0.4*e.Sim))
+				phrasal = true
+			}
+		}
+	}
 	for _, e := range ix.lex.Expansions(t) {
 		switch {
 		case e.Inflection:
 			add(e.Stem, rootWeight)
-		case e.WordNet && e.Sim >= minSim:
+		case e.WordNet && e.Sim >= minSim && !phrasal:
 			w := synonymWeight * (0.6 + 0.4*e.Sim)
 			add(e.Stem, w)
 			for _, f := range ix.lex.Expansions(e.Stem) {
@@ -454,6 +468,23 @@ func (ix *Index) expansions(t string, q Query, isName, inName, have bool) []expa
 		}
 	}
 	return out
+}
+
+// phrasalExpansions returns the lexicon's expansions of the phrasal verb of
+// verb stem t and particle, under t's own stem or, for an irregular form,
+// its base form's ("laid off": lay off).
+func (ix *Index) phrasalExpansions(t, particle string) []Expansion {
+	if exps := ix.lex.Expansions(t + " " + particle); len(exps) > 0 {
+		return exps
+	}
+	for _, e := range ix.lex.Expansions(t) {
+		if e.Inflection {
+			if exps := ix.lex.Expansions(e.Stem + " " + particle); len(exps) > 0 {
+				return exps
+			}
+		}
+	}
+	return nil
 }
 
 // sameRoot reports whether two stems share a root: the shorter (at least

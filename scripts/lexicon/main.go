@@ -182,11 +182,6 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 	}
 
 	neigh := neighbours(stems, min(pool, len(stems)))
-	type exp struct {
-		to   int
-		sim  float64
-		flag byte // 1 WordNet synonym, 2 inflection, 0 vector neighbour
-	}
 	exps := make([][]exp, len(stems))
 	for i := range stems {
 		seen := map[int]bool{}
@@ -222,24 +217,22 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 	}
 
 	// The asset: names, int8 vectors, and per stem its records (expansions
-	// and antonyms), laid out by encode.
-	names := make([]string, len(stems))
-	qvecs := make([]int8, 0, len(stems)*dims)
+	// and antonyms), laid out by encode; the phrasal verbs follow the
+	// stems, so that a stem's number stays its frequency rank.
+	phr := phrasalVerbs(wn, stems, stemOf)
+	names := make([]string, len(stems), len(stems)+len(phr))
+	qvecs := make([]int8, 0, (len(stems)+len(phr))*dims)
 	for i, s := range stems {
 		names[i] = s.name
-		var m float32
-		for _, v := range s.vec {
-			m = max(m, float32(math.Abs(float64(v))))
-		}
-		for _, v := range s.vec {
-			q := 0.0
-			if m > 0 {
-				q = math.Round(float64(v / m * 127))
-			}
-			qvecs = append(qvecs, int8(q))
-		}
+		qvecs = quantize(qvecs, &s.vec)
 	}
-	recs := make([][]byte, len(stems))
+	for _, p := range phr {
+		names = append(names, p.name)
+		qvecs = quantize(qvecs, &p.vec)
+		exps = append(exps, p.exps)
+		ant = append(ant, p.ants)
+	}
+	recs := make([][]byte, len(names))
 	nExp, nAnt := 0, 0
 	for i, es := range exps {
 		var r []byte
@@ -272,8 +265,145 @@ func run(wnDir, glovePath, outDir string, nWords, nStems, pool int) error {
 	if err := os.WriteFile(filepath.Join(outDir, "lexicon.sha256"), []byte(hex.EncodeToString(sum[:])+"  lexicon.bin\n"), 0o644); err != nil {
 		return err
 	}
-	log.Printf("wrote %d bytes: %d stems, %d expansions, %d antonym links", len(b), len(stems), nExp, nAnt)
+	log.Printf("wrote %d bytes: %d stems, %d phrasal verbs, %d expansions, %d antonym links", len(b), len(stems), len(phr), nExp, nAnt)
 	return nil
+}
+
+// quantize appends v as int8, scaled so that its largest component is 127.
+func quantize(dst []int8, v *[dims]float32) []int8 {
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	for _, x := range v {
+		q := 0.0
+		if m > 0 {
+			q = math.Round(float64(x / m * 127))
+		}
+		dst = append(dst, int8(q))
+	}
+	return dst
+}
+
+// exp is one expansion of an entry: the stem it points at, its similarity
+// and its flag (1 WordNet synonym, 2 irregular form, 0 vector neighbour).
+type exp struct {
+	to   int
+	sim  float64
+	flag byte
+}
+
+// phrasal is a phrasal verb's entry: named by the verb's stem and the
+// particle ("turn down"), a vector (its synonyms' centroid) and expansions.
+type phrasal struct {
+	name string
+	vec  [dims]float32
+	exps []exp
+	ants map[int]bool
+}
+
+// phrasalVerbs returns the entries of WordNet's two-word verbs made of a
+// verb and a particle whose most frequent senses hold one-word synonyms
+// ("turn down": reject, refuse, decline; "lay off": dismiss): the question
+// "why did the Senate turn down the loans?" is then about "rejected". A
+// synonym counts by its similarity to the centroid of the phrase's
+// synonyms, so that one far from the others (a rare sense) weighs little
+// or is dropped. Sorted by name; deterministic.
+func phrasalVerbs(wn *wordNet, stems []stem, stemOf func(string) (int, bool)) []phrasal {
+	byName := map[string]*phrasal{}
+	for _, lemma := range wn.lemmaOrder {
+		verb, part, ok := strings.Cut(lemma, "_")
+		if !ok || !search.IsParticle(part) || !plainWord(verb) {
+			continue
+		}
+		senses := wn.lemmas[lemma]['v']
+		if len(senses) == 0 {
+			continue
+		}
+		vt := search.Analyze(verb)
+		if len(vt) != 1 {
+			continue // a stop word ("do in")
+		}
+		vi, vok := stemOf(verb)
+		var members []int
+		ants := map[int]bool{}
+		for n, off := range senses {
+			for _, a := range wn.antonymClosure(off) { // every sense, as for words
+				for _, m := range wn.synsets[a].words {
+					if ai, ok := stemOf(m); ok {
+						ants[ai] = true
+					}
+				}
+			}
+			if n >= maxSenses {
+				continue
+			}
+			for _, m := range wn.synsets[off].words {
+				mi, ok := stemOf(m)
+				if !ok || (vok && mi == vi) || slices.Contains(members, mi) {
+					continue
+				}
+				members = append(members, mi)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		name := vt[0] + " " + part
+		p := byName[name]
+		if p == nil { // "turned down" and "turn down" share a stem
+			p = &phrasal{name: name, ants: map[int]bool{}}
+			byName[name] = p
+		}
+		for a := range ants {
+			p.ants[a] = true
+		}
+		for _, mi := range members {
+			if !ants[mi] && !slices.ContainsFunc(p.exps, func(e exp) bool { return e.to == mi }) {
+				p.exps = append(p.exps, exp{to: mi, flag: 1})
+			}
+		}
+	}
+	out := make([]phrasal, 0, len(byName))
+	for _, p := range byName {
+		for _, e := range p.exps {
+			for d := range dims {
+				p.vec[d] += stems[e.to].vec[d]
+			}
+		}
+		var n float64
+		for _, x := range p.vec {
+			n += float64(x) * float64(x)
+		}
+		n = math.Sqrt(n)
+		for d := range dims {
+			p.vec[d] = float32(float64(p.vec[d]) / n)
+		}
+		kept := p.exps[:0]
+		for _, e := range p.exps {
+			var c float32
+			for d := range dims {
+				c += p.vec[d] * stems[e.to].vec[d]
+			}
+			if e.sim = float64(c); e.sim >= minSynonymSim {
+				kept = append(kept, e)
+			}
+		}
+		slices.SortFunc(kept, func(a, b exp) int {
+			if c := cmp.Compare(b.sim, a.sim); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.to, b.to)
+		})
+		if len(kept) > maxExpansions {
+			kept = kept[:maxExpansions]
+		}
+		if p.exps = kept; len(kept) > 0 {
+			out = append(out, *p)
+		}
+	}
+	slices.SortFunc(out, func(a, b phrasal) int { return cmp.Compare(a.name, b.name) })
+	return out
 }
 
 // loadVectors reads the GloVe words in frequency order and folds the first
