@@ -3,8 +3,10 @@ package briefing
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -833,14 +835,9 @@ func (l *Library) overview(ctx context.Context) (Overview, *background, error) {
 	if err != nil {
 		return o, nil, err
 	}
-	docs := make([]*digestDoc, 0, len(arts))
-	az := search.NewAnalyzer()
-	for _, a := range arts {
-		ps, err := l.st.ArticlePassages(ctx, a.Ord)
-		if err != nil {
-			return o, nil, err
-		}
-		docs = append(docs, newDigestDoc(az, article(a), ps))
+	docs, err := l.digestDocs(ctx, arts)
+	if err != nil {
+		return o, nil, err
 	}
 	items := make([][]*digestDoc, len(docs))
 	for i, d := range docs {
@@ -848,6 +845,47 @@ func (l *Library) overview(ctx context.Context) (Overview, *background, error) {
 	}
 	o.Topics = coverage(items, idfOf(docs), overviewTopics)
 	return o, newBackground(docs), nil
+}
+
+// digestDocs reads and analyses arts for the overview, in order: the store
+// is read on this goroutine, the analysis (most of the overview's cost) runs
+// on one worker per core, each with its own memoising analyzer.
+func (l *Library) digestDocs(ctx context.Context, arts []StoredArticle) ([]*digestDoc, error) {
+	docs := make([]*digestDoc, len(arts))
+	workers := min(runtime.GOMAXPROCS(0), 4, len(arts))
+	if workers < 1 {
+		return docs, nil
+	}
+	type job struct {
+		i  int
+		ps []StoredPassage
+	}
+	jobs := make(chan job, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			az := search.NewAnalyzer()
+			for j := range jobs {
+				docs[j.i] = newDigestDoc(az, article(arts[j.i]), j.ps)
+			}
+		}()
+	}
+	var err error
+	for i, a := range arts {
+		var ps []StoredPassage
+		if ps, err = l.st.ArticlePassages(ctx, a.Ord); err != nil {
+			break
+		}
+		jobs <- job{i, ps}
+	}
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	return docs, nil
 }
 
 // overviewSample is how many of the newest articles the overview reads.
