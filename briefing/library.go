@@ -448,43 +448,37 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 			return sc, nil
 		}
 	}
-	known, err := l.st.Stamps(ctx)
+	known, err := l.st.Stamps(ctx) // sorted by path, as the listing is
 	if err != nil {
 		return sc, err
 	}
+	sc.known = len(known)
 	if dirs != nil {
-		for _, a := range known {
-			if a.Path != "" {
-				paths = append(paths, a.Path)
-			}
+		paths = make([]string, len(known))
+		for i, a := range known {
+			paths[i] = a.Path
 		}
 	}
 	ls, errs := corpus.ListSince(l.fsys, dirs, paths, time.Now())
+	paths = nil
 	files := ls.Files
 	sc.dirs = ls.Dirs
 	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
-	for _, a := range known {
-		if a.Path != "" {
-			sc.known++
-		}
-	}
 	if len(files) == 0 && len(ls.Known) == 0 && len(errs) > 0 {
 		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
-	byPath := make(map[string]int, len(known))
-	for i, a := range known {
-		byPath[a.Path] = i
-	}
+	// Both lists are sorted by path: one merge compares them.
 	seen := make([]bool, len(known))
+	at := stampCursor{known: known}
 	for _, p := range ls.Known { // present, and known unchanged by their folder
-		if i, ok := byPath[p]; ok {
+		if i := at.find(p); i >= 0 {
 			seen[i] = true
 			sc.ch.Unchanged++
 		}
 	}
+	at = stampCursor{known: known}
 	for _, f := range files {
-		i, ok := byPath[f.Path]
-		if ok {
+		if i := at.find(f.Path); i >= 0 {
 			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
 				if recheck {
 					if err := canOpen(l.fsys, f.Path); err != nil {
@@ -502,11 +496,35 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 		sc.todo = append(sc.todo, f)
 	}
 	for i, a := range known {
-		if !seen[i] && a.Path != "" { // no path: not from the folder (a feed article)
+		if !seen[i] {
 			sc.gone = append(sc.gone, a.Ord)
 		}
 	}
+	slices.Sort(sc.gone)
 	return sc, nil
+}
+
+// stampCursor finds paths, given in increasing order, in stamps sorted by
+// path: a merge of the two lists.
+type stampCursor struct {
+	known []Stamp
+	i     int
+}
+
+// find returns the index in known of the stamp of path p, -1 when none; of
+// several stamps with that path (an article renamed onto another's path),
+// the one of the highest Ord. p must not be less than the last p found.
+func (c *stampCursor) find(p string) int {
+	for c.i < len(c.known) && c.known[c.i].Path < p {
+		c.i++
+	}
+	found := -1
+	for j := c.i; j < len(c.known) && c.known[j].Path == p; j++ {
+		if found < 0 || c.known[j].Ord > c.known[found].Ord {
+			found = j
+		}
+	}
+	return found
 }
 
 // batchArticles bounds the articles one transaction writes: a failed batch
@@ -555,24 +573,10 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 		return ch, l.parsedWith(ctx, sc, ch)
 	}
 	now := l.now()
-	var byPath, byID, byHash map[string]StoredArticle
-	var buried map[string]time.Time
+	var pr *prior
 	if len(todo) > 0 {
-		known, err := l.st.Articles(ctx)
-		if err != nil {
-			return ch, err
-		}
-		byPath = make(map[string]StoredArticle, len(known))
-		byID = make(map[string]StoredArticle, len(known))
-		byHash = make(map[string]StoredArticle, len(known))
-		for _, a := range known {
-			byPath[a.Path] = a
-			byID[a.ID] = a
-			if o, ok := byHash[a.Hash]; !ok || a.FirstSeen.Before(o.FirstSeen) {
-				byHash[a.Hash] = a
-			}
-		}
-		if buried, err = l.st.Tombstones(ctx, now.Add(-tombstoneTTL)); err != nil {
+		var err error
+		if pr, err = l.loadPrior(ctx, sc, now); err != nil {
 			return ch, err
 		}
 	}
@@ -617,43 +621,60 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	}
 
 	claimed := map[int64]bool{} // gone articles a file of the same id took over
+	// decide makes the ops of the parsed files rs, once their hashes are
+	// looked up.
+	decide := func(rs []parsed) error {
+		if len(rs) == 0 {
+			return nil
+		}
+		if err := pr.resolve(ctx, rs); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.err != nil {
+				ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
+				continue
+			}
+			old, ok := pr.byPath[r.file.Path]
+			if !ok {
+				if old, ok = pr.byID[r.doc.ID]; ok { // same id, other extension: a rename
+					claimed[old.Ord] = true
+				}
+			}
+			if ok && old.Hash == r.doc.Hash && !sc.reparse {
+				batch = append(batch, &op{kind: opTouch, old: old, r: r})
+			} else {
+				a := StoredArticle{
+					ID: r.doc.ID, Path: r.file.Path, Title: r.doc.Title, Source: r.doc.Source,
+					Author: r.doc.Author, URL: r.doc.URL, Published: r.doc.Published,
+					Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
+				}
+				if ok {
+					a.Ord, a.FirstSeen = old.Ord, old.FirstSeen
+				} else if seen, ok := pr.buried[a.Hash]; ok { // deleted lately, back again
+					a.FirstSeen = seen
+				} else if same, ok := pr.byHash[a.Hash]; ok { // a copy of a stored article
+					a.FirstSeen = same.FirstSeen
+				}
+				pr.putting(old)
+				batch = append(batch, &op{kind: opPut, old: old, r: r, a: a})
+			}
+		}
+		return flush()
+	}
 	var err error
+	pending := make([]parsed, 0, batchArticles)
 	for r := range results {
-		if r.err != nil {
-			ch.Skipped = append(ch.Skipped, skippedFile{r.err, r.file})
-			continue
-		}
-		old, ok := byPath[r.file.Path]
-		if !ok {
-			if old, ok = byID[r.doc.ID]; ok { // same id, other extension: a rename
-				claimed[old.Ord] = true
-			}
-		}
-		if ok && old.Hash == r.doc.Hash && !sc.reparse {
-			batch = append(batch, &op{kind: opTouch, old: old, r: r})
-		} else {
-			a := StoredArticle{
-				ID: r.doc.ID, Path: r.file.Path, Title: r.doc.Title, Source: r.doc.Source,
-				Author: r.doc.Author, URL: r.doc.URL, Published: r.doc.Published,
-				Hash: r.doc.Hash, Size: r.file.Size, ModTime: r.file.ModTime, FirstSeen: now,
-			}
-			if ok {
-				a.Ord, a.FirstSeen = old.Ord, old.FirstSeen
-			} else if seen, ok := buried[a.Hash]; ok { // deleted lately, back again
-				a.FirstSeen = seen
-			} else if same, ok := byHash[a.Hash]; ok { // a copy of a stored article
-				a.FirstSeen = same.FirstSeen
-			}
-			batch = append(batch, &op{kind: opPut, old: old, r: r, a: a})
-		}
-		if len(batch) == batchArticles {
-			if err = flush(); err != nil {
+		pending = append(pending, r)
+		if len(pending) == batchArticles {
+			if err = decide(pending); err != nil {
 				break
 			}
+			pending = pending[:0]
 		}
 	}
 	if err == nil {
-		err = flush()
+		err = decide(pending)
 	}
 	if err == nil {
 		var left []int64

@@ -34,7 +34,12 @@ type Store interface {
 	SetMeta(ctx context.Context, key, value string) error
 
 	Articles(ctx context.Context) ([]StoredArticle, error) // ordered by Ord
-	Stamps(ctx context.Context) ([]Stamp, error)           // ordered by Ord
+	// Stamps returns the stamps of the articles that have a path (the
+	// corpus folder's), ordered by Path.
+	Stamps(ctx context.Context) ([]Stamp, error)
+	// ArticlesMatching returns, each once and ordered by Ord, the articles
+	// whose Path is in paths, ID in ids or Hash in hashes.
+	ArticlesMatching(ctx context.Context, paths, ids, hashes []string) ([]StoredArticle, error)
 	ArticleStats(ctx context.Context) (n int, earliest, latest time.Time, err error)
 	LatestArticles(ctx context.Context, n int) ([]StoredArticle, error)
 	ArticlesSeen(ctx context.Context, since, until time.Time) ([]StoredArticle, error)
@@ -44,6 +49,8 @@ type Store interface {
 	// Tombstones returns the hashes of articles deleted since since, with
 	// when each was first seen.
 	Tombstones(ctx context.Context, since time.Time) (map[string]time.Time, error)
+	// TombstonesOf is Tombstones restricted to the given hashes.
+	TombstonesOf(ctx context.Context, since time.Time, hashes []string) (map[string]time.Time, error)
 
 	Passages(ctx context.Context, ids []int64) (map[int64]StoredPassage, error)
 	ArticlePassages(ctx context.Context, ord int64) ([]StoredPassage, error) // ordered by Seq

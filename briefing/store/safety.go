@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS tombstones (
 	first_seen INTEGER NOT NULL,
 	deleted INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS tombstones_deleted ON tombstones(deleted);
 `
 
 // genKey is the meta key of the corpus generation.
@@ -98,7 +99,7 @@ func (t *Tx) bump(ctx context.Context) error {
 // firstSeen. An earlier first-seen time already remembered for the hash is
 // kept.
 func (t *Tx) Tombstone(ctx context.Context, hash string, firstSeen, deleted time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO tombstones(hash, first_seen, deleted) VALUES(?, ?, ?)
+	_, err := t.exec(ctx, `INSERT INTO tombstones(hash, first_seen, deleted) VALUES(?, ?, ?)
 		ON CONFLICT(hash) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), deleted = excluded.deleted`,
 		hash, firstSeen.UnixNano(), deleted.UnixNano())
 	if err != nil {
@@ -133,6 +134,40 @@ func (s *Store) Tombstones(ctx context.Context, since time.Time) (map[string]tim
 		out[h] = time.Unix(0, seen).UTC()
 	}
 	return out, rows.Err()
+}
+
+// TombstonesOf is Tombstones for the given hashes only: a refresh that
+// adds a few articles looks up theirs, not every tombstone.
+func (s *Store) TombstonesOf(ctx context.Context, since time.Time, hashes []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for len(hashes) > 0 {
+		n := min(len(hashes), matchChunk)
+		args := make([]any, 0, n+1)
+		args = append(args, since.UnixNano())
+		for _, h := range hashes[:n] {
+			args = append(args, h)
+		}
+		hashes = hashes[n:]
+		rows, err := s.queryIn(ctx, `SELECT hash, first_seen FROM tombstones WHERE deleted >= ? AND hash IN (`+placeholders(n)+`)`, args)
+		if err != nil {
+			return nil, fmt.Errorf("store: tombstones: %w", err)
+		}
+		for rows.Next() {
+			var h string
+			var seen int64
+			if err := rows.Scan(&h, &seen); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: tombstones: %w", err)
+			}
+			out[h] = time.Unix(0, seen).UTC()
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: tombstones: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Check reports, with an error wrapping ErrLost, whether the database file
