@@ -36,6 +36,35 @@ func (c *countFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return es, err
 }
 
+// Open wraps folders, which ListSince reads in batches: a folder counts as
+// read at its first batch (a probe of one entry, whether it can be read at
+// all, does not count).
+func (c *countFS) Open(name string) (fs.File, error) {
+	f, err := c.FS.Open(name)
+	if d, ok := f.(fs.ReadDirFile); ok && err == nil {
+		return &countDir{ReadDirFile: d, c: c}, nil
+	}
+	return f, err
+}
+
+type countDir struct {
+	fs.ReadDirFile
+	c    *countFS
+	read bool
+}
+
+func (d *countDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	if !d.read && n != 1 {
+		d.read = true
+		d.c.reads.Add(1)
+	}
+	es, err := d.ReadDirFile.ReadDir(n)
+	for i, e := range es {
+		es[i] = countEntry{e, d.c}
+	}
+	return es, err
+}
+
 type countEntry struct {
 	fs.DirEntry
 	c *countFS

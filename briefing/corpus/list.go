@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -115,10 +116,15 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 	ls := Listing{Dirs: make(map[string]time.Time)}
 	var errs []error
 	byDir := make(map[string][]string)
-	isKnown := make(map[string]bool, len(known))
+	if !slices.IsSorted(known) {
+		known = slices.Sorted(slices.Values(known))
+	}
 	for _, p := range known {
 		byDir[path.Dir(p)] = append(byDir[path.Dir(p)], p)
-		isKnown[p] = true
+	}
+	isKnown := func(p string) bool {
+		_, ok := slices.BinarySearch(known, p)
+		return ok
 	}
 	subdirs := make(map[string][]string)
 	for d := range dirs {
@@ -146,20 +152,14 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 			}
 			return
 		}
-		entries, err := fs.ReadDir(fsys, dir)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("corpus: list %s: %w", dir, err))
-			ls.Dirs[dir] = time.Time{}
-			return
-		}
 		ls.Dirs[dir] = mt
 		if !trusted {
 			ls.Dirs[dir] = time.Time{}
 		}
-		for _, e := range entries {
+		err := readDir(fsys, dir, func(e fs.DirEntry) {
 			name := e.Name()
 			if strings.HasPrefix(name, ".") {
-				continue
+				return
 			}
 			p := name
 			if dir != "." {
@@ -170,19 +170,20 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 				if err != nil {
 					errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
 					ls.Dirs[p] = time.Time{}
-					continue
+					return
 				}
 				walk(p, info.ModTime())
-				continue
+				return
 			}
 			if !IsArticle(name) {
-				continue
+				return
 			}
-			if isKnown[p] && !mt.IsZero() {
+			if !mt.IsZero() && isKnown(p) {
 				ls.Known = append(ls.Known, p)
-				continue
+				return
 			}
 			var info fs.FileInfo
+			var err error
 			if e.Type()&fs.ModeSymlink != 0 {
 				info, err = fs.Stat(fsys, p)
 			} else {
@@ -190,11 +191,15 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
-				continue
+				return
 			}
 			if info.Mode().IsRegular() {
 				ls.Files = append(ls.Files, File{Path: p, Size: info.Size(), ModTime: info.ModTime()})
 			}
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("corpus: list %s: %w", dir, err))
+			ls.Dirs[dir] = time.Time{}
 		}
 	}
 	root, err := fs.Stat(fsys, ".")
@@ -208,8 +213,43 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 		return Listing{}, []error{fmt.Errorf("corpus: list root: %w", err)}
 	}
 	walk(".", root.ModTime())
-	sort.Slice(ls.Files, func(i, j int) bool { return ls.Files[i].Path < ls.Files[j].Path })
+	slices.SortFunc(ls.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	slices.Sort(ls.Known)
 	return ls, errs
+}
+
+// readDirBatch is how many entries readDir reads at a time.
+const readDirBatch = 1024
+
+// readDir calls fn for each entry of the folder dir, in the order the file
+// system gives them, reading them in batches: a folder of a million files
+// is not held, nor sorted, whole.
+func readDir(fsys fs.FS, dir string, fn func(fs.DirEntry)) error {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	d, ok := f.(fs.ReadDirFile)
+	if !ok {
+		entries, err := fs.ReadDir(fsys, dir)
+		for _, e := range entries {
+			fn(e)
+		}
+		return err
+	}
+	for {
+		entries, err := d.ReadDir(readDirBatch)
+		for _, e := range entries {
+			fn(e)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // readable reports why the folder dir cannot be read, reading one entry
