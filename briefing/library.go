@@ -102,6 +102,7 @@ type Library struct {
 	files   ixFiles        // what of the index is persisted (indexlog.go); guarded by refreshMu
 	merging bool           // a merge is running or waiting; guarded by refreshMu
 	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
+	logCap  int64          // the most log kept before a merge (logCap; tests lower it)
 	merges  sync.WaitGroup // the background merge (see Close)
 
 	emb *embedding // dense retrieval; nil when off

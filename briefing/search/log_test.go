@@ -12,7 +12,9 @@ import (
 // index; B writes a base of the first 90% (WriteTo, reopened in place by
 // OpenIndex), then replays a log that removes passages of the base and of
 // the log itself and adds the remaining 10%, encoded, decoded and applied
-// record by record.
+// record by record. The log is written in both formats (AppendLogRecord,
+// as older versions wrote it, and LogEncoder), which must replay to the
+// same bytes.
 func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 	const n = 20_000
 	c := corpusOf(t, n)
@@ -36,6 +38,8 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 					a.Add(uint32(id), c.groups[id-1], terms[id])
 				}
 			}
+			qs := newSynth(t, 7).questions(200)
+			want := answers(a, c, qs)
 
 			base := NewIndex()
 			for id := 1; id <= baseEnd; id++ {
@@ -45,18 +49,12 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 			if _, err := base.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			b, err := OpenIndex(bytes.Clone(buf.Bytes()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var log []byte
 			var recs []LogRecord
 			var rec LogRecord
 			flush := func() {
 				if len(rec.Ops) > 0 {
 					rec.Seq = uint64(len(recs) + 1)
 					recs = append(recs, rec)
-					log = AppendLogRecord(log, rec)
 					rec = LogRecord{}
 				}
 			}
@@ -75,45 +73,77 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 				if len(rec.Ops) == 64 && id < (baseEnd+n)/2 || len(rec.Ops) == 600 {
 					flush()
 				}
+				// And a record mixing runs of adds and removals.
+				if id == baseEnd+1000 {
+					for r := baseEnd + 200; r < baseEnd+300; r++ {
+						if tc.gone(r) {
+							rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(r), Terms: terms[r]})
+						}
+					}
+				}
 			}
 			flush()
 			for id := baseEnd + 1; id <= n; id++ {
-				if tc.gone(id) {
+				if tc.gone(id) && (id < baseEnd+200 || id >= baseEnd+300) {
 					rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(id), Terms: terms[id]})
 				}
 			}
 			flush()
 
-			var got []LogRecord
-			end, err := ReadLog(log, func(r LogRecord) error {
-				got = append(got, r)
-				return b.Apply(r)
-			})
-			if err != nil || end != len(log) {
-				t.Fatalf("ReadLog = %d, %v; want %d, nil", end, err, len(log))
+			var written [2][]byte
+			enc := NewLogEncoder()
+			for format := 1; format <= 2; format++ {
+				var log []byte
+				for _, r := range recs {
+					if format == 1 {
+						log = AppendLogRecord(log, r)
+					} else {
+						log = enc.Append(log, r)
+					}
+				}
+				b, err := OpenIndex(bytes.Clone(buf.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []LogRecord
+				end, err := ReadLog(log, func(r LogRecord) error {
+					got = append(got, r)
+					return b.Apply(r)
+				})
+				if err != nil || end != len(log) {
+					t.Fatalf("format %d: ReadLog = %d, %v; want %d, nil", format, end, err, len(log))
+				}
+				if format == 1 && !reflect.DeepEqual(got, recs) {
+					t.Fatalf("decoded records differ from those encoded")
+				}
+				if format == 2 && (len(got) != len(recs) || got[len(got)-1].Seq != recs[len(recs)-1].Seq) {
+					t.Fatalf("format 2: decoded %d records, want %d", len(got), len(recs))
+				}
+				if a.Len() != b.Len() {
+					t.Fatalf("format %d: replayed index has %d passages, want %d", format, b.Len(), a.Len())
+				}
+				if got := answers(b, c, qs); got != want {
+					t.Errorf("format %d: base + log: answers differ from a new index:\n%s", format, firstDiff(got, want))
+				}
+				// And written whole again (the merge), reopened.
+				var merged bytes.Buffer
+				if _, err := b.WriteTo(&merged); err != nil {
+					t.Fatal(err)
+				}
+				written[format-1] = merged.Bytes()
+				m, err := OpenIndex(merged.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.Verify(); err != nil {
+					t.Errorf("format %d: merged: %v", format, err)
+				}
+				if got := answers(m, c, qs); got != want {
+					t.Errorf("format %d: merged: answers differ from a new index:\n%s", format, firstDiff(got, want))
+				}
 			}
-			if !reflect.DeepEqual(got, recs) {
-				t.Fatalf("decoded records differ from those encoded")
-			}
-			if a.Len() != b.Len() {
-				t.Fatalf("replayed index has %d passages, want %d", b.Len(), a.Len())
-			}
-			qs := newSynth(t, 7).questions(200)
-			want := answers(a, c, qs)
-			if got := answers(b, c, qs); got != want {
-				t.Errorf("base + log: answers differ from a new index:\n%s", firstDiff(got, want))
-			}
-			// And written whole again (the merge), reopened.
-			var merged bytes.Buffer
-			if _, err := b.WriteTo(&merged); err != nil {
-				t.Fatal(err)
-			}
-			m, err := OpenIndex(merged.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := answers(m, c, qs); got != want {
-				t.Errorf("merged: answers differ from a new index:\n%s", firstDiff(got, want))
+			if !bytes.Equal(written[0], written[1]) {
+				t.Errorf("the index replayed from a format-2 log is written to other bytes than from format 1")
 			}
 		})
 	}
