@@ -32,8 +32,7 @@ import (
 //
 //	uvarint seq, uvarint dims (of the passage vectors),
 //	uvarint term count, the record's distinct terms in increasing byte
-//	  order, each front-coded: uvarint bytes shared with the term before,
-//	  uvarint suffix length, suffix,
+//	  order (uvarint length, bytes),
 //	uvarint run count, per run (consecutive ops of one kind, in order):
 //	  byte 0 (adds): uvarint n; per add: uvarint id (the first absolute,
 //	    then the increase from the one before), uvarint group;

@@ -56,17 +56,10 @@ func (e *LogEncoder) Append(dst []byte, rec LogRecord) []byte {
 	}
 	slices.Sort(e.names)
 	dst = binary.AppendUvarint(dst, uint64(len(e.names)))
-	prev := ""
 	for i, t := range e.names {
 		e.num[t] = uint32(i)
-		k := 0
-		for k < len(t) && k < len(prev) && t[k] == prev[k] {
-			k++
-		}
-		dst = binary.AppendUvarint(dst, uint64(k))
-		dst = binary.AppendUvarint(dst, uint64(len(t)-k))
-		dst = append(dst, t[k:]...)
-		prev = t
+		dst = binary.AppendUvarint(dst, uint64(len(t)))
+		dst = append(dst, t...)
 	}
 
 	runs := 0
@@ -252,25 +245,23 @@ func decodePacked(p []byte) (*packedRecord, uint64, error) {
 	if d.err != nil {
 		return nil, 0, errTorn
 	}
-	// The names, rebuilt whole into one buffer (ends[i] ends name i).
+	// The names, copied into one buffer (ends[i] ends name i).
 	buf := make([]byte, 0, len(p))
 	ends := make([]int, 0, nt)
-	prevStart := 0
+	prev := 0
 	for i := range nt {
-		shared := d.count()
 		l := d.count()
-		if d.err != nil || l > len(d.b)-d.i || shared > len(buf)-prevStart {
+		if d.err != nil {
 			return nil, 0, errTorn
 		}
 		start := len(buf)
-		buf = append(buf, buf[prevStart:prevStart+shared]...)
 		buf = append(buf, d.b[d.i:d.i+l]...)
 		d.i += l
-		if i > 0 && string(buf[prevStart:start]) >= string(buf[start:]) {
+		if i > 0 && string(buf[prev:start]) >= string(buf[start:]) {
 			return nil, 0, errTorn
 		}
 		ends = append(ends, len(buf))
-		prevStart = start
+		prev = start
 	}
 	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	pr.names = make([]string, nt)
