@@ -208,3 +208,53 @@ func TestApplyRefusesAnotherIndexsLog(t *testing.T) {
 		t.Errorf("a refused record changed the index: %d passages", ix.Len())
 	}
 }
+
+// TestOpenedIndexNumbersGroupsAsANewOne checks groupOf: passages added to
+// an opened index (whose groups are found by binary search while they
+// increase, by a map otherwise) get the group numbers a new index gives
+// them, so that both write the same bytes.
+func TestOpenedIndexNumbersGroupsAsANewOne(t *testing.T) {
+	text := []string{"rain in the harbour", "flood warnings", "strike at the port", "fees rose", "rates fell", "dockworkers vote", "ferry cancelled"}
+	for _, tc := range []struct {
+		name          string
+		before, after []uint32 // groups of the passages in the base, then added
+	}{
+		{"increasing, then existing and later", []uint32{1, 2, 2, 3}, []uint32{2, 7, 9}},
+		{"increasing, then one between", []uint32{1, 2, 4}, []uint32{3, 4, 8, 3}},
+		{"not increasing", []uint32{5, 3, 5, 9}, []uint32{3, 4, 10}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fresh := NewIndex()
+			base := NewIndex()
+			id := uint32(0)
+			for _, g := range tc.before {
+				id++
+				fresh.Add(id, g, Analyze(text[id%7]))
+				base.Add(id, g, Analyze(text[id%7]))
+			}
+			var buf bytes.Buffer
+			if _, err := base.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			opened, err := OpenIndex(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range tc.after {
+				id++
+				fresh.Add(id, g, Analyze(text[id%7]))
+				opened.Add(id, g, Analyze(text[id%7]))
+			}
+			var a, b bytes.Buffer
+			if _, err := fresh.WriteTo(&a); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := opened.WriteTo(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Errorf("opened index written to other bytes than a new one; groups %v vs %v", opened.gids, fresh.gids)
+			}
+		})
+	}
+}

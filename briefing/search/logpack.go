@@ -502,22 +502,10 @@ func (ix *Index) resolveSorted(names []string, out []int32) []int32 {
 // Term numbers of terms new to the index are set in tids.
 func (ix *Index) addRun(r *packedRun, pr *packedRecord, tids []int32) {
 	base := uint32(len(ix.ids))
-	if ix.gmap == nil {
-		ix.gmap = make(map[uint32]uint32, len(ix.gids))
-		for g, group := range ix.gids {
-			ix.gmap[group] = uint32(g)
-		}
-	}
 	dims := ix.lex.dims
 	ix.ids = append(ix.ids, r.ids...)
 	for i, group := range r.groups {
-		g, ok := ix.gmap[group]
-		if !ok {
-			g = uint32(len(ix.gids))
-			ix.gmap[group] = g
-			ix.gids = append(ix.gids, group)
-		}
-		ix.gslot = append(ix.gslot, g)
+		ix.gslot = append(ix.gslot, ix.groupOf(group))
 		l := r.lens[i]
 		ix.lens = append(ix.lens, l)
 		ix.codes = append(ix.codes, lenCode(l))
