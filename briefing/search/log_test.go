@@ -3,6 +3,8 @@ package search
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -257,4 +259,60 @@ func TestOpenedIndexNumbersGroupsAsANewOne(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenedFileGrowsInPlace checks that passages added to an index opened
+// from a file give the bytes a new index gives, leave the file as it was,
+// and (where growInPlace maps the tables with room) append to the
+// per-passage tables where they lie.
+func TestOpenedFileGrowsInPlace(t *testing.T) {
+	c := corpusOf(t, 3000)
+	fresh, base := NewIndex(), NewIndex()
+	for id := 1; id <= 2000; id++ {
+		terms := Analyze(c.texts[id-1])
+		fresh.Add(uint32(id), c.groups[id-1], terms)
+		base.Add(uint32(id), c.groups[id-1], terms)
+	}
+	var buf bytes.Buffer
+	buf.Write(make([]byte, 16)) // a caller's header: the tables are not page aligned
+	if _, err := base.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "index")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := OpenIndexFile(f, 16)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPlace := cap(ix.ids) > len(ix.ids)
+	firstID, firstCode := &ix.ids[0], &ix.codes[0]
+	for id := 2001; id <= 3000; id++ {
+		terms := Analyze(c.texts[id-1])
+		fresh.Add(uint32(id), c.groups[id-1], terms)
+		ix.Add(uint32(id), c.groups[id-1], terms)
+	}
+	if inPlace && (&ix.ids[0] != firstID || &ix.codes[0] != firstCode) {
+		t.Errorf("the tables were copied, not grown in place")
+	}
+	var a, b bytes.Buffer
+	if _, err := fresh.WriteTo(&a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("an opened index with passages added writes other bytes than a new one")
+	}
+	if disk, err := os.ReadFile(path); err != nil || !bytes.Equal(disk, buf.Bytes()) {
+		t.Errorf("adding to an opened index changed its file (%v)", err)
+	}
+	t.Logf("grown in place: %v", inPlace)
 }
