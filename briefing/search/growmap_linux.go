@@ -9,7 +9,7 @@ import (
 	"unsafe"
 )
 
-// growInPlace remaps the per-passage tables of ix, opened from f at byte
+// growInPlace remaps the per-passage tables of ix (and its groups), opened from f at byte
 // offset off, so that adding passages appends to them where they lie
 // instead of copying each (some 20 MB apiece at a million articles, and
 // touching every page of them) at the first Add after opening: each table
@@ -35,6 +35,11 @@ func growInPlace(ix *Index, f *os.File, off int64) {
 	}
 	if codes, ok := growable[uint8](ix, f, off+int64(l.codes), n, room); ok {
 		ix.codes = codes
+	}
+	if g := uint64(len(ix.gids)); g > 0 {
+		if gids, ok := growable[uint32](ix, f, off+int64(l.gids), g, g/4+1<<16); ok {
+			ix.gids = gids
+		}
 	}
 }
 

@@ -292,13 +292,13 @@ func TestOpenedFileGrowsInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	inPlace := cap(ix.ids) > len(ix.ids)
-	firstID, firstCode := &ix.ids[0], &ix.codes[0]
+	firstID, firstCode, firstGroup := &ix.ids[0], &ix.codes[0], &ix.gids[0]
 	for id := 2001; id <= 3000; id++ {
 		terms := Analyze(c.texts[id-1])
 		fresh.Add(uint32(id), c.groups[id-1], terms)
 		ix.Add(uint32(id), c.groups[id-1], terms)
 	}
-	if inPlace && (&ix.ids[0] != firstID || &ix.codes[0] != firstCode) {
+	if inPlace && (&ix.ids[0] != firstID || &ix.codes[0] != firstCode || &ix.gids[0] != firstGroup) {
 		t.Errorf("the tables were copied, not grown in place")
 	}
 	var a, b bytes.Buffer

@@ -363,11 +363,18 @@ func (r *packedRun) decodeAdds(d *logDecoder, pr *packedRecord) error {
 		d.i += l
 		var slot uint64
 		for k := 0; k < len(t.post); {
-			v, m := binary.Uvarint(t.post[k:])
-			if m <= 0 {
-				return errTorn
+			var v uint64
+			if c := t.post[k]; c < 0x80 {
+				v = uint64(c)
+				k++
+			} else {
+				var m int
+				v, m = binary.Uvarint(t.post[k:])
+				if m <= 0 {
+					return errTorn
+				}
+				k += m
 			}
-			k += m
 			gap := v >> 1
 			if t.n > 0 && gap == 0 {
 				return errTorn
@@ -378,6 +385,7 @@ func (r *packedRun) decodeAdds(d *logDecoder, pr *packedRecord) error {
 			}
 			tf := uint64(1)
 			if v&1 != 0 {
+				var m int
 				tf, m = binary.Uvarint(t.post[k:])
 				if m <= 0 || tf < 2 || tf > 1<<32-1 {
 					return errTorn
