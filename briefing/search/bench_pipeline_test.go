@@ -75,6 +75,41 @@ func BenchmarkIndexPipeline(b *testing.B) {
 			}
 		}
 	})
+	// Terms and vectors as the workers compute them, the vectors from the
+	// terms (Append) or from the stems the Analyzer kept (AppendStems).
+	for _, stemmed := range []bool{false, true} {
+		name := "terms+vectors"
+		if stemmed {
+			name = "termstems+vectors"
+		}
+		b.Run(name, func(b *testing.B) {
+			az, pv := NewAnalyzer(), NewPassageVectors()
+			var flat []string
+			var stems []int32
+			var v []int8
+			defer reportCPU(b)()
+			for b.Loop() {
+				for i, d := range docs {
+					for _, p := range passages[i] {
+						flat, stems, v = flat[:0], stems[:0], v[:0]
+						if stemmed {
+							if p.Seq == 0 && d.Title != "" {
+								flat, stems = az.AppendTermStems(flat, stems, d.Title)
+							}
+							flat, stems = az.AppendTermStems(flat, stems, p.Text)
+							v = pv.AppendStems(v, stems)
+						} else {
+							if p.Seq == 0 && d.Title != "" {
+								flat = az.AppendTerms(flat, d.Title)
+							}
+							flat = az.AppendTerms(flat, p.Text)
+							v = pv.Append(v, flat)
+						}
+					}
+				}
+			}
+		})
+	}
 	b.Run("vectors", func(b *testing.B) {
 		az, pv := NewAnalyzer(), NewPassageVectors()
 		all := make([][][]string, len(docs))
