@@ -36,6 +36,17 @@ func normalize(s string) string {
 	return b.String()
 }
 
+// plainTextLine is textLine with its most common case first: a line with
+// no tag, no entity and nothing to normalise (so no space or control at
+// either end to trim, no run of spaces, no tab) is its own text, with no
+// gaps, as textLine's steps would find.
+func plainTextLine(raw string) (text string, gaps int) {
+	if strings.IndexByte(raw, '<') < 0 && strings.IndexByte(raw, '&') < 0 && isNormal(raw) {
+		return raw, 0
+	}
+	return textLine(raw)
+}
+
 // isNormal reports whether normalize would return s unchanged. It is a byte
 // scan, eight ASCII bytes a step: only ASCII spaces and controls and the
 // few multi-byte spaces and invisible characters need a look.
