@@ -42,6 +42,9 @@ const (
 	// mergeInline is the largest base merged in the refresh that grew the
 	// log rather than in the background: writing it takes a moment.
 	mergeInline = 16 << 20
+	// logCap is the most log kept whatever the base's size: replaying it
+	// is on the path of the first answer after a start.
+	logCap = 32 << 20
 )
 
 // baseID identifies one written base: a log belongs to it.
@@ -63,6 +66,7 @@ type ixFiles struct {
 	pending []search.LogOp // applied to the index since the last record
 	w       *os.File       // the log, open for appends until synced
 	buf     []byte
+	enc     *search.LogEncoder // made at the first append
 }
 
 // loaded is an index read or rebuilt, with the files it reflects.
@@ -176,7 +180,7 @@ func (l *Library) setIndex(ld loaded) {
 // caller holds refreshMu and l.mu.
 func (l *Library) ixAdd(id, group uint32, terms []string, vec []int8) {
 	l.ix.AddVector(id, group, terms, vec)
-	l.files.pending = append(l.files.pending, search.LogOp{ID: id, Group: group, Terms: terms})
+	l.files.pending = append(l.files.pending, search.LogOp{ID: id, Group: group, Terms: terms, Vec: vec})
 }
 
 // ixRemove removes a passage from the index, and records it for the log.
@@ -225,7 +229,10 @@ func (l *Library) appendRecord(rec search.LogRecord) error {
 		}
 		f.w = w
 	}
-	f.buf = search.AppendLogRecord(f.buf[:0], rec)
+	if f.enc == nil {
+		f.enc = search.NewLogEncoder()
+	}
+	f.buf = f.enc.Append(f.buf[:0], rec)
 	if _, err := f.w.WriteAt(f.buf, f.logEnd); err != nil {
 		return fmt.Errorf("briefing: append to index log: %w", err)
 	}
@@ -307,7 +314,7 @@ func (l *Library) persistChanges(ctx context.Context) {
 		}
 	}
 	if !f.bad && !f.base.zero() && f.logEnd > 0 {
-		if (f.logEnd-logHeader)*mergeFraction <= f.base.size {
+		if n := f.logEnd - logHeader; n*mergeFraction <= f.base.size && n <= l.logCapMax() {
 			return
 		}
 		if f.base.size > l.inlineMax() {
@@ -325,6 +332,13 @@ func (l *Library) persistChanges(ctx context.Context) {
 		return
 	}
 	l.files = files
+}
+
+func (l *Library) logCapMax() int64 {
+	if l.logCap != 0 {
+		return l.logCap
+	}
+	return logCap
 }
 
 func (l *Library) inlineMax() int64 {

@@ -114,6 +114,46 @@ func TestTornLogTailLosesNothing(t *testing.T) {
 	}
 }
 
+// A log past its cap is merged whatever the base's size, so that the
+// replay on the path of a start's first answer stays bounded.
+func TestLogPastTheCapIsMerged(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	manyArticles(t, dir, 0, 60)
+	lib, _, _, _ := openSafe(t, dir, data, c, Options{})
+	logSize := func() int64 {
+		t.Helper()
+		st, err := os.Stat(filepath.Join(data, LogFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Size()
+	}
+	manyArticles(t, dir, 60, 61)
+	if ch, err := lib.Refresh(context.Background()); err != nil || ch.Added != 1 {
+		t.Fatalf("refresh: %+v, %v", ch, err)
+	}
+	kept := logSize() - 32
+	if kept <= 0 {
+		t.Fatalf("a small change was merged at once: the test needs a log under a tenth of the base")
+	}
+	LowerLogCap(lib, kept+kept/2) // the next record passes it
+	manyArticles(t, dir, 61, 62)
+	if ch, err := lib.Refresh(context.Background()); err != nil || ch.Added != 1 {
+		t.Fatalf("refresh: %+v, %v", ch, err)
+	}
+	if err := lib.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := logSize(); n != 32 {
+		t.Errorf("log holds %d bytes past its cap of %d, want it merged", n-32, kept+kept/2)
+	}
+	reopened, _, _, logs := openSafe(t, dir, data, c, Options{})
+	if !found(t, reopened, "town061 qtown061 programme", "town061") || strings.Contains(logs.String(), "rebuilding index") {
+		t.Errorf("reopened after the merge: not found, or rebuilt:\n%s", logs)
+	}
+}
+
 // Once the log outgrows a tenth of the index, the index is written whole
 // again and the log emptied.
 func TestLogIsMergedOnceLarge(t *testing.T) {

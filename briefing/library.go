@@ -102,6 +102,7 @@ type Library struct {
 	files   ixFiles        // what of the index is persisted (indexlog.go); guarded by refreshMu
 	merging bool           // a merge is running or waiting; guarded by refreshMu
 	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
+	logCap  int64          // the most log kept before a merge (logCap; tests lower it)
 	merges  sync.WaitGroup // the background merge (see Close)
 
 	emb *embedding // dense retrieval; nil when off
@@ -1019,8 +1020,7 @@ func parseOne(fsys fs.FS, f corpus.File, pv *search.PassageVectors, az *search.A
 		return r
 	}
 	r.passages = corpus.Split(r.doc)
-	r.terms = articleTerms(az, r.doc.Title, r.passages)
-	r.vecs = passageVectors(pv, r.terms)
+	r.terms, r.vecs = articleTerms(az, pv, r.doc.Title, r.passages)
 	return r
 }
 
@@ -1055,23 +1055,27 @@ func passageTerms(title string, seq int, text string) []string {
 
 // articleTerms returns passageTerms of each of an article's passages,
 // analysed by az (a worker's memo): the same terms, in slices of one
-// allocation (most of the time).
-func articleTerms(az *search.Analyzer, title string, ps []corpus.Passage) [][]string {
+// allocation (most of the time), and their vectors (as passageVectors),
+// computed by pv from the lexicon stems az's memo keeps with the terms.
+func articleTerms(az *search.Analyzer, pv *search.PassageVectors, title string, ps []corpus.Passage) ([][]string, [][]int8) {
 	n := len(title)
 	for _, p := range ps {
 		n += len(p.Text)
 	}
-	flat := make([]string, 0, n/6+1)
-	terms := make([][]string, len(ps))
+	flat, stems := make([]string, 0, n/6+1), make([]int32, 0, n/6+1)
+	vflat := make([]int8, 0, len(ps)*pv.Dims())
+	terms, vecs := make([][]string, len(ps)), make([][]int8, len(ps))
 	for i, p := range ps {
-		start := len(flat)
+		start, vstart := len(flat), len(vflat)
 		if p.Seq == 0 && title != "" {
-			flat = az.AppendTerms(flat, title)
+			flat, stems = az.AppendTermStems(flat, stems, title)
 		}
-		flat = az.AppendTerms(flat, p.Text)
+		flat, stems = az.AppendTermStems(flat, stems, p.Text)
 		terms[i] = flat[start:len(flat):len(flat)]
+		vflat = pv.AppendStems(vflat, stems[start:])
+		vecs[i] = vflat[vstart:len(vflat):len(vflat)]
 	}
-	return terms
+	return terms, vecs
 }
 
 // cachedOverview is overview, computed once for each state of the store: it

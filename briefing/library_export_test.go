@@ -24,3 +24,11 @@ func MergeInBackground(l *Library) {
 	defer l.refreshMu.Unlock()
 	l.inline = -1
 }
+
+// LowerLogCap makes l merge its index once the change log holds more than
+// n bytes of records, whatever the base's size.
+func LowerLogCap(l *Library, n int64) {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	l.logCap = n
+}

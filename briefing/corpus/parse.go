@@ -3,9 +3,11 @@ package corpus
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"net/url"
 	"path"
 	"strings"
@@ -146,7 +148,17 @@ func isBinary(data []byte) bool {
 		return true
 	}
 	ctl := 0
-	for _, c := range data {
+	i := 0
+	for ; i+8 <= len(data); i += 8 { // eight bytes a step
+		x := binary.LittleEndian.Uint64(data[i:])
+		lt := ^(x&lo7 + 0x6060606060606060) & ^x & hi1 // the bytes < 0x20
+		if lt == 0 {
+			continue
+		}
+		ok := eqBytes(x, '\n') | eqBytes(x, '\r') | eqBytes(x, '\t') | eqBytes(x, '\f') | eqBytes(x, '\v') | eqBytes(x, 0x1b)
+		ctl += bits.OnesCount64(lt &^ ok)
+	}
+	for _, c := range data[i:] {
 		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1b {
 			ctl++
 		}
@@ -227,7 +239,7 @@ func textBlocks(s string) []block {
 		for rest := s; rest != ""; {
 			line, tail, _ := strings.Cut(rest, "\n")
 			rest = tail
-			if t, gaps := textLine(line); t != "" {
+			if t, gaps := plainTextLine(line); t != "" {
 				bs = append(bs, block{text: t, gaps: gaps})
 			}
 		}
@@ -239,9 +251,9 @@ func textBlocks(s string) []block {
 		if len(cur) > 0 {
 			gaps := 0
 			if len(cur) == 1 {
-				_, gaps = textLine(cur[0])
+				_, gaps = plainTextLine(cur[0])
 			}
-			if t, _ := textLine(strings.Join(cur, " ")); t != "" {
+			if t, _ := plainTextLine(strings.Join(cur, " ")); t != "" {
 				bs = append(bs, block{text: t, gaps: gaps})
 			}
 			cur = cur[:0]

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,9 +36,20 @@ func normalize(s string) string {
 	return b.String()
 }
 
+// plainTextLine is textLine with its most common case first: a line with
+// no tag, no entity and nothing to normalise (so no space or control at
+// either end to trim, no run of spaces, no tab) is its own text, with no
+// gaps, as textLine's steps would find.
+func plainTextLine(raw string) (text string, gaps int) {
+	if strings.IndexByte(raw, '<') < 0 && strings.IndexByte(raw, '&') < 0 && isNormal(raw) {
+		return raw, 0
+	}
+	return textLine(raw)
+}
+
 // isNormal reports whether normalize would return s unchanged. It is a byte
-// scan: only ASCII spaces and controls and the few multi-byte spaces and
-// invisible characters need a look.
+// scan, eight ASCII bytes a step: only ASCII spaces and controls and the
+// few multi-byte spaces and invisible characters need a look.
 func isNormal(s string) bool {
 	if s == "" {
 		return true
@@ -47,6 +59,20 @@ func isNormal(s string) bool {
 	}
 	prevSpace := false
 	for i := 0; i < len(s); i++ {
+		if i+8 <= len(s) {
+			if x := load8(s, i); x&hi1 == 0 {
+				// Eight ASCII bytes at once: no control character, no
+				// two spaces in a row (nor one after a space before).
+				ctl := ^(x+0x6060606060606060)&hi1 | eqBytes(x, 0x7f) // < 0x20, DEL
+				sp := eqBytes(x, ' ')
+				if ctl != 0 || sp&(sp>>8) != 0 || prevSpace && sp&0x80 != 0 {
+					return false
+				}
+				prevSpace = sp>>63 != 0
+				i += 7
+				continue
+			}
+		}
 		c := s[i]
 		if c > ' ' && c < 0x7f {
 			prevSpace = false
@@ -292,11 +318,24 @@ func isTitleCase(s string) bool {
 	return total > 0 && caps*4 >= total*3
 }
 
-// countWords counts runs of non-space bytes.
+// countWords counts runs of non-space bytes (space: ' ', '\n', '\t', '\r').
+// Eight bytes a step: a word starts at each non-space byte that follows a
+// space byte (or the start).
 func countWords(s string) int {
 	n := 0
 	in := false
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		sp := eqBytes(x, ' ') | eqBytes(x, '\n') | eqBytes(x, '\t') | eqBytes(x, '\r')
+		before := sp << 8 // the bytes that follow a space
+		if !in {
+			before |= 0x80 // and the first, after a space or the start
+		}
+		n += bits.OnesCount64(^sp & hi1 & before)
+		in = sp>>63 == 0
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
 			in = false

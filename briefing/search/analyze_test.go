@@ -57,17 +57,19 @@ func TestAnalyze(t *testing.T) {
 // TestAnalyzerSameAsAnalyze checks an Analyzer against Analyze on many
 // passages, enough distinct words for its memo's slots to be reused.
 func TestAnalyzerSameAsAnalyze(t *testing.T) {
-	s := newSynth(t, 9)
-	var sb strings.Builder
-	az := NewAnalyzer()
-	for i := range 3000 {
-		text := s.passage(&sb, 60)
-		if i%7 == 0 { // words the synthetic vocabulary lacks
-			text += fmt.Sprintf(" w%dx kilo%dgram tallied%d", i, i, i%97)
-		}
-		want := Analyze(text)
-		if got := az.Analyze(text); !slices.Equal(got, want) {
-			t.Fatalf("passage %d: Analyzer.Analyze = %q, want %q", i, got, want)
+	for _, slots := range []int{2, 4, 64, localSlots} { // tiny memos: every set evicts
+		s := newSynth(t, 9)
+		var sb strings.Builder
+		az := newAnalyzer(slots)
+		for i := range 3000 {
+			text := s.passage(&sb, 60)
+			if i%7 == 0 { // words the synthetic vocabulary lacks
+				text += fmt.Sprintf(" w%dx kilo%dgram tallied%d", i, i, i%97)
+			}
+			want := Analyze(text)
+			if got := az.Analyze(text); !slices.Equal(got, want) {
+				t.Fatalf("%d slots, passage %d: Analyzer.Analyze = %q, want %q", slots, i, got, want)
+			}
 		}
 	}
 }

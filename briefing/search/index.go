@@ -32,7 +32,10 @@ type Index struct {
 	dead  []uint64 // bitset of removed slots
 
 	gids []uint32          // dense group number -> caller's group
-	gmap map[uint32]uint32 // caller's group -> dense group number; built by Add when nil
+	gmap map[uint32]uint32 // caller's group -> dense group number; nil: see groupOf
+	// gorder is, while gmap is nil, whether gids increase (gidsSorted),
+	// so that groupOf finds a group by binary search; zero: not known yet.
+	gorder int8
 
 	live     int    // live passages
 	totalLen uint64 // sum of lens over live passages
@@ -170,19 +173,7 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 	}
 	slot := uint32(len(ix.ids))
 	ix.ids = append(ix.ids, id)
-	if ix.gmap == nil {
-		ix.gmap = make(map[uint32]uint32, len(ix.gids))
-		for g, group := range ix.gids {
-			ix.gmap[group] = uint32(g)
-		}
-	}
-	g, ok := ix.gmap[group]
-	if !ok {
-		g = uint32(len(ix.gids))
-		ix.gmap[group] = g
-		ix.gids = append(ix.gids, group)
-	}
-	ix.gslot = append(ix.gslot, g)
+	ix.gslot = append(ix.gslot, ix.groupOf(group))
 	ix.lens = append(ix.lens, uint32(len(terms)))
 	ix.codes = append(ix.codes, lenCode(uint32(len(terms))))
 	if int(slot)/64 >= len(ix.dead) {
@@ -227,6 +218,52 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 		}
 		ix.vecs.push(vec)
 	}
+}
+
+const (
+	gidsSorted   = 1
+	gidsUnsorted = 2
+)
+
+// groupOf returns the dense number of the caller's group, numbering it
+// when new. An index opened from a file has no map of its groups (gmap):
+// while they increase, as a library numbers articles, a group is found by
+// binary search and a new one that follows the last is appended, so that
+// the first Add after opening does not build a map of every group. The
+// map is built otherwise.
+func (ix *Index) groupOf(group uint32) uint32 {
+	if ix.gmap == nil {
+		if ix.gorder == 0 {
+			ix.gorder = gidsSorted
+			for i := 1; i < len(ix.gids); i++ {
+				if ix.gids[i] <= ix.gids[i-1] {
+					ix.gorder = gidsUnsorted
+					break
+				}
+			}
+		}
+		if ix.gorder == gidsSorted {
+			n := len(ix.gids)
+			if n == 0 || group > ix.gids[n-1] {
+				ix.gids = append(ix.gids, group)
+				return uint32(n)
+			}
+			if i, ok := slices.BinarySearch(ix.gids, group); ok {
+				return uint32(i)
+			}
+		}
+		ix.gmap = make(map[uint32]uint32, len(ix.gids))
+		for g, group := range ix.gids {
+			ix.gmap[group] = uint32(g)
+		}
+	}
+	g, ok := ix.gmap[group]
+	if !ok {
+		g = uint32(len(ix.gids))
+		ix.gmap[group] = g
+		ix.gids = append(ix.gids, group)
+	}
+	return g
 }
 
 // PassageVectors computes the vectors of passages from their terms, as

@@ -15,17 +15,39 @@ import (
 // replayed in order by Apply, is the same index. The log is a sequence of
 // records, each framed as
 //
-//	payload length uint32, crc32c (Castagnoli) of the payload uint32, payload
+//	payload length uint32 (bit 31 set: format 2), crc32c (Castagnoli) of
+//	the payload uint32, payload
 //
-// (little-endian), and a payload is
+// (little-endian). A format-1 payload (AppendLogRecord; written by older
+// versions, still read) is
 //
 //	uvarint seq, uvarint term count, the terms (uvarint length, bytes),
 //	uvarint op count, per op: byte kind (0 add, 1 remove), uvarint id,
 //	uvarint group (adds only), uvarint term count, that many uvarint
 //	indexes into the record's terms, in the passage's order.
 //
-// A record is written whole or found torn: ReadLog stops at the first
-// frame that is incomplete or fails its checksum.
+// A format-2 payload (LogEncoder) carries what replaying needs already
+// worked out, so that Apply neither looks a term up per occurrence nor
+// computes passage vectors:
+//
+//	uvarint seq, uvarint dims (of the passage vectors),
+//	uvarint term count, the record's distinct terms in increasing byte
+//	  order (uvarint length, bytes),
+//	uvarint run count, per run (consecutive ops of one kind, in order):
+//	  byte 0 (adds): uvarint n; per add: uvarint id (the first absolute,
+//	    then the increase from the one before), uvarint group;
+//	    n × dims int8 vectors; uvarint term count, per term (in increasing
+//	    order): uvarint term index (the first absolute, then the increase),
+//	    uvarint postings length, postings in the index's encoding
+//	    (uvarint(gap<<1 | tf>1) [uvarint(tf)]) over the run's local slots
+//	    0..n-1, the first gap being the local slot itself;
+//	  byte 1 (removes): uvarint n; per removal: uvarint id, uvarint k, the
+//	    passage's k distinct term indexes (increasing; the first absolute,
+//	    then the increase).
+//
+// An added passage's length is the sum of its term frequencies. A record
+// is written whole or found torn: ReadLog stops at the first frame that is
+// incomplete, fails its checksum or whose payload is not well formed.
 
 // LogOp is one change to an index: the passage added (ID, Group, Terms as
 // given to Add) or removed (ID, Terms as given to Remove).
@@ -34,6 +56,10 @@ type LogOp struct {
 	ID     uint32
 	Group  uint32 // adds only
 	Terms  []string
+	// Vec is an added passage's vector as a PassageVectors computes it
+	// (optional: LogEncoder computes it when its length is not the
+	// lexicon's). AppendLogRecord does not record it.
+	Vec []int8
 }
 
 // LogRecord is one appended batch of changes, applied in order. Seq is the
@@ -41,6 +67,9 @@ type LogOp struct {
 type LogRecord struct {
 	Seq uint64
 	Ops []LogOp
+	// packed is a format-2 record as ReadLog decodes it (Ops is nil then):
+	// checked, ready for Apply.
+	packed *packedRecord
 }
 
 // logFrame is the size of a record's frame before its payload.
@@ -121,12 +150,21 @@ func decodeLogRecord(b []byte) (LogRecord, int, error) {
 		return rec, 0, errTorn
 	}
 	size := binary.LittleEndian.Uint32(b)
+	packed := size&logPacked != 0
+	size &^= logPacked
 	if size > maxLogRecord || uint64(size) > uint64(len(b)-logFrame) {
 		return rec, 0, errTorn
 	}
 	p := b[logFrame : logFrame+int(size)]
 	if crc32.Checksum(p, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
 		return rec, 0, errTorn
+	}
+	if packed {
+		pr, seq, err := decodePacked(p)
+		if err != nil {
+			return rec, 0, errTorn
+		}
+		return LogRecord{Seq: seq, packed: pr}, logFrame + int(size), nil
 	}
 	d := logDecoder{b: p}
 	rec.Seq = d.uvarint()
@@ -229,6 +267,9 @@ func (d *logDecoder) byte() byte {
 // follow the index's last id or those added before it in rec, which would
 // make Add panic: such a log does not belong to this index.
 func (ix *Index) Apply(rec LogRecord) error {
+	if rec.packed != nil {
+		return ix.applyPacked(rec.Seq, rec.packed)
+	}
 	var last uint32
 	if n := len(ix.ids); n > 0 {
 		last = ix.ids[n-1]

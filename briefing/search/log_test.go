@@ -3,6 +3,8 @@ package search
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -12,7 +14,9 @@ import (
 // index; B writes a base of the first 90% (WriteTo, reopened in place by
 // OpenIndex), then replays a log that removes passages of the base and of
 // the log itself and adds the remaining 10%, encoded, decoded and applied
-// record by record.
+// record by record. The log is written in both formats (AppendLogRecord,
+// as older versions wrote it, and LogEncoder), which must replay to the
+// same bytes.
 func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 	const n = 20_000
 	c := corpusOf(t, n)
@@ -36,6 +40,8 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 					a.Add(uint32(id), c.groups[id-1], terms[id])
 				}
 			}
+			qs := newSynth(t, 7).questions(200)
+			want := answers(a, c, qs)
 
 			base := NewIndex()
 			for id := 1; id <= baseEnd; id++ {
@@ -45,18 +51,12 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 			if _, err := base.WriteTo(&buf); err != nil {
 				t.Fatal(err)
 			}
-			b, err := OpenIndex(bytes.Clone(buf.Bytes()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var log []byte
 			var recs []LogRecord
 			var rec LogRecord
 			flush := func() {
 				if len(rec.Ops) > 0 {
 					rec.Seq = uint64(len(recs) + 1)
 					recs = append(recs, rec)
-					log = AppendLogRecord(log, rec)
 					rec = LogRecord{}
 				}
 			}
@@ -75,45 +75,77 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 				if len(rec.Ops) == 64 && id < (baseEnd+n)/2 || len(rec.Ops) == 600 {
 					flush()
 				}
+				// And a record mixing runs of adds and removals.
+				if id == baseEnd+1000 {
+					for r := baseEnd + 200; r < baseEnd+300; r++ {
+						if tc.gone(r) {
+							rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(r), Terms: terms[r]})
+						}
+					}
+				}
 			}
 			flush()
 			for id := baseEnd + 1; id <= n; id++ {
-				if tc.gone(id) {
+				if tc.gone(id) && (id < baseEnd+200 || id >= baseEnd+300) {
 					rec.Ops = append(rec.Ops, LogOp{Remove: true, ID: uint32(id), Terms: terms[id]})
 				}
 			}
 			flush()
 
-			var got []LogRecord
-			end, err := ReadLog(log, func(r LogRecord) error {
-				got = append(got, r)
-				return b.Apply(r)
-			})
-			if err != nil || end != len(log) {
-				t.Fatalf("ReadLog = %d, %v; want %d, nil", end, err, len(log))
+			var written [2][]byte
+			enc := NewLogEncoder()
+			for format := 1; format <= 2; format++ {
+				var log []byte
+				for _, r := range recs {
+					if format == 1 {
+						log = AppendLogRecord(log, r)
+					} else {
+						log = enc.Append(log, r)
+					}
+				}
+				b, err := OpenIndex(bytes.Clone(buf.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []LogRecord
+				end, err := ReadLog(log, func(r LogRecord) error {
+					got = append(got, r)
+					return b.Apply(r)
+				})
+				if err != nil || end != len(log) {
+					t.Fatalf("format %d: ReadLog = %d, %v; want %d, nil", format, end, err, len(log))
+				}
+				if format == 1 && !reflect.DeepEqual(got, recs) {
+					t.Fatalf("decoded records differ from those encoded")
+				}
+				if format == 2 && (len(got) != len(recs) || got[len(got)-1].Seq != recs[len(recs)-1].Seq) {
+					t.Fatalf("format 2: decoded %d records, want %d", len(got), len(recs))
+				}
+				if a.Len() != b.Len() {
+					t.Fatalf("format %d: replayed index has %d passages, want %d", format, b.Len(), a.Len())
+				}
+				if got := answers(b, c, qs); got != want {
+					t.Errorf("format %d: base + log: answers differ from a new index:\n%s", format, firstDiff(got, want))
+				}
+				// And written whole again (the merge), reopened.
+				var merged bytes.Buffer
+				if _, err := b.WriteTo(&merged); err != nil {
+					t.Fatal(err)
+				}
+				written[format-1] = merged.Bytes()
+				m, err := OpenIndex(merged.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := m.Verify(); err != nil {
+					t.Errorf("format %d: merged: %v", format, err)
+				}
+				if got := answers(m, c, qs); got != want {
+					t.Errorf("format %d: merged: answers differ from a new index:\n%s", format, firstDiff(got, want))
+				}
 			}
-			if !reflect.DeepEqual(got, recs) {
-				t.Fatalf("decoded records differ from those encoded")
-			}
-			if a.Len() != b.Len() {
-				t.Fatalf("replayed index has %d passages, want %d", b.Len(), a.Len())
-			}
-			qs := newSynth(t, 7).questions(200)
-			want := answers(a, c, qs)
-			if got := answers(b, c, qs); got != want {
-				t.Errorf("base + log: answers differ from a new index:\n%s", firstDiff(got, want))
-			}
-			// And written whole again (the merge), reopened.
-			var merged bytes.Buffer
-			if _, err := b.WriteTo(&merged); err != nil {
-				t.Fatal(err)
-			}
-			m, err := OpenIndex(merged.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := answers(m, c, qs); got != want {
-				t.Errorf("merged: answers differ from a new index:\n%s", firstDiff(got, want))
+			if !bytes.Equal(written[0], written[1]) {
+				t.Errorf("the index replayed from a format-2 log is written to other bytes than from format 1")
 			}
 		})
 	}
@@ -177,4 +209,110 @@ func TestApplyRefusesAnotherIndexsLog(t *testing.T) {
 	if ix.Len() != 1 {
 		t.Errorf("a refused record changed the index: %d passages", ix.Len())
 	}
+}
+
+// TestOpenedIndexNumbersGroupsAsANewOne checks groupOf: passages added to
+// an opened index (whose groups are found by binary search while they
+// increase, by a map otherwise) get the group numbers a new index gives
+// them, so that both write the same bytes.
+func TestOpenedIndexNumbersGroupsAsANewOne(t *testing.T) {
+	text := []string{"rain in the harbour", "flood warnings", "strike at the port", "fees rose", "rates fell", "dockworkers vote", "ferry cancelled"}
+	for _, tc := range []struct {
+		name          string
+		before, after []uint32 // groups of the passages in the base, then added
+	}{
+		{"increasing, then existing and later", []uint32{1, 2, 2, 3}, []uint32{2, 7, 9}},
+		{"increasing, then one between", []uint32{1, 2, 4}, []uint32{3, 4, 8, 3}},
+		{"not increasing", []uint32{5, 3, 5, 9}, []uint32{3, 4, 10}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fresh := NewIndex()
+			base := NewIndex()
+			id := uint32(0)
+			for _, g := range tc.before {
+				id++
+				fresh.Add(id, g, Analyze(text[id%7]))
+				base.Add(id, g, Analyze(text[id%7]))
+			}
+			var buf bytes.Buffer
+			if _, err := base.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			opened, err := OpenIndex(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range tc.after {
+				id++
+				fresh.Add(id, g, Analyze(text[id%7]))
+				opened.Add(id, g, Analyze(text[id%7]))
+			}
+			var a, b bytes.Buffer
+			if _, err := fresh.WriteTo(&a); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := opened.WriteTo(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Errorf("opened index written to other bytes than a new one; groups %v vs %v", opened.gids, fresh.gids)
+			}
+		})
+	}
+}
+
+// TestOpenedFileGrowsInPlace checks that passages added to an index opened
+// from a file give the bytes a new index gives, leave the file as it was,
+// and (where growInPlace maps the tables with room) append to the
+// per-passage tables where they lie.
+func TestOpenedFileGrowsInPlace(t *testing.T) {
+	c := corpusOf(t, 3000)
+	fresh, base := NewIndex(), NewIndex()
+	for id := 1; id <= 2000; id++ {
+		terms := Analyze(c.texts[id-1])
+		fresh.Add(uint32(id), c.groups[id-1], terms)
+		base.Add(uint32(id), c.groups[id-1], terms)
+	}
+	var buf bytes.Buffer
+	buf.Write(make([]byte, 16)) // a caller's header: the tables are not page aligned
+	if _, err := base.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "index")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := OpenIndexFile(f, 16)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPlace := cap(ix.ids) > len(ix.ids)
+	firstID, firstCode, firstGroup := &ix.ids[0], &ix.codes[0], &ix.gids[0]
+	for id := 2001; id <= 3000; id++ {
+		terms := Analyze(c.texts[id-1])
+		fresh.Add(uint32(id), c.groups[id-1], terms)
+		ix.Add(uint32(id), c.groups[id-1], terms)
+	}
+	if inPlace && (&ix.ids[0] != firstID || &ix.codes[0] != firstCode || &ix.gids[0] != firstGroup) {
+		t.Errorf("the tables were copied, not grown in place")
+	}
+	var a, b bytes.Buffer
+	if _, err := fresh.WriteTo(&a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("an opened index with passages added writes other bytes than a new one")
+	}
+	if disk, err := os.ReadFile(path); err != nil || !bytes.Equal(disk, buf.Bytes()) {
+		t.Errorf("adding to an opened index changed its file (%v)", err)
+	}
+	t.Logf("grown in place: %v", inPlace)
 }

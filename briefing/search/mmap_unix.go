@@ -35,5 +35,6 @@ func OpenIndexFile(f *os.File, off int64) (*Index, error) {
 		return nil, err
 	}
 	runtime.AddCleanup(ix, func(b []byte) { syscall.Munmap(b) }, data)
+	growInPlace(ix, f, off)
 	return ix, nil
 }
