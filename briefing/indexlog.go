@@ -15,10 +15,12 @@ import (
 
 // The index persists as a base written whole (IndexFile) plus a change log
 // (LogFile) of what changed since: each transaction that changed the
-// corpus appends one record (the passages it added, with their terms, and
-// those it removed), numbered with the corpus generation it committed. A
-// change costs an append, not a rewrite; reopening maps the base and
-// replays the log. Once the log outgrows a fraction of the base, the base
+// corpus appends one record (the passages it added, with their terms,
+// postings and vectors as search.LogEncoder writes them, and those it
+// removed), numbered with the corpus generation it committed. A change
+// costs an append, not a rewrite; reopening maps the base and replays the
+// log. Once the log outgrows a fraction of the base, or logCap whatever
+// the base's size (replaying it delays a start's first answer), the base
 // is written again (merged) and the log emptied: in the background for a
 // large index, questions being answered meanwhile.
 //

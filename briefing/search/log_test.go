@@ -14,9 +14,9 @@ import (
 // index; B writes a base of the first 90% (WriteTo, reopened in place by
 // OpenIndex), then replays a log that removes passages of the base and of
 // the log itself and adds the remaining 10%, encoded, decoded and applied
-// record by record. The log is written in both formats (AppendLogRecord,
-// as older versions wrote it, and LogEncoder), which must replay to the
-// same bytes.
+// record by record. The log is written in each format (AppendLogRecord,
+// as older versions wrote it, and LogEncoder) and in both alternately,
+// which must all replay to the same bytes.
 func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 	const n = 20_000
 	c := corpusOf(t, n)
@@ -92,12 +92,12 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 			}
 			flush()
 
-			var written [2][]byte
+			var written [3][]byte
 			enc := NewLogEncoder()
-			for format := 1; format <= 2; format++ {
+			for format := 1; format <= 3; format++ { // 3: both, alternately (an older binary's log appended to)
 				var log []byte
-				for _, r := range recs {
-					if format == 1 {
+				for i, r := range recs {
+					if format == 1 || format == 3 && i%2 == 0 {
 						log = AppendLogRecord(log, r)
 					} else {
 						log = enc.Append(log, r)
@@ -118,8 +118,8 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 				if format == 1 && !reflect.DeepEqual(got, recs) {
 					t.Fatalf("decoded records differ from those encoded")
 				}
-				if format == 2 && (len(got) != len(recs) || got[len(got)-1].Seq != recs[len(recs)-1].Seq) {
-					t.Fatalf("format 2: decoded %d records, want %d", len(got), len(recs))
+				if format > 1 && (len(got) != len(recs) || got[len(got)-1].Seq != recs[len(recs)-1].Seq) {
+					t.Fatalf("format %d: decoded %d records, want %d", format, len(got), len(recs))
 				}
 				if a.Len() != b.Len() {
 					t.Fatalf("format %d: replayed index has %d passages, want %d", format, b.Len(), a.Len())
@@ -144,8 +144,8 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 					t.Errorf("format %d: merged: answers differ from a new index:\n%s", format, firstDiff(got, want))
 				}
 			}
-			if !bytes.Equal(written[0], written[1]) {
-				t.Errorf("the index replayed from a format-2 log is written to other bytes than from format 1")
+			if !bytes.Equal(written[0], written[1]) || !bytes.Equal(written[0], written[2]) {
+				t.Errorf("the index replayed from a format-2 or mixed log is written to other bytes than from format 1")
 			}
 		})
 	}
@@ -315,4 +315,21 @@ func TestOpenedFileGrowsInPlace(t *testing.T) {
 		t.Errorf("adding to an opened index changed its file (%v)", err)
 	}
 	t.Logf("grown in place: %v", inPlace)
+}
+
+// TestApplyRefusesVectorsOfAnotherLexicon checks that a format-2 record
+// whose vectors have another length than the index's lexicon is refused
+// before it changes anything (the caller then rebuilds).
+func TestApplyRefusesVectorsOfAnotherLexicon(t *testing.T) {
+	enc := NewLogEncoder()
+	enc.lex = &Lexicon{dims: enc.lex.dims + 1} // another lexicon's vectors
+	log := enc.Append(nil, LogRecord{Seq: 1, Ops: []LogOp{{ID: 11, Group: 1, Terms: []string{"sun"}, Vec: make([]int8, enc.lex.dims)}}})
+	ix := NewIndex()
+	ix.Add(10, 1, []string{"rain"})
+	if _, err := ReadLog(log, ix.Apply); err == nil {
+		t.Fatal("Apply accepted vectors of another length")
+	}
+	if ix.Len() != 1 {
+		t.Errorf("a refused record changed the index: %d passages", ix.Len())
+	}
 }
