@@ -623,7 +623,8 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 
 	claimed := map[int64]bool{} // gone articles a file of the same id took over
 	// decide makes the ops of the parsed files rs, once their hashes are
-	// looked up.
+	// looked up, and commits them batchArticles at a time (what is left
+	// waits for the next call, or the last flush).
 	decide := func(rs []parsed) error {
 		if len(rs) == 0 {
 			return nil
@@ -660,8 +661,13 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				pr.putting(old)
 				batch = append(batch, &op{kind: opPut, old: old, r: r, a: a})
 			}
+			if len(batch) == batchArticles {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 		}
-		return flush()
+		return nil
 	}
 	var err error
 	pending := make([]parsed, 0, batchArticles)
@@ -676,6 +682,9 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 	}
 	if err == nil {
 		err = decide(pending)
+	}
+	if err == nil {
+		err = flush()
 	}
 	if err == nil {
 		var left []int64
