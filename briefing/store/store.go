@@ -252,7 +252,9 @@ func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
 	return out, nil
 }
 
-// matchChunk is the most values one IN list of ArticlesMatching holds.
+// matchChunk is the most values one IN list holds (ArticlesMatching,
+// ArticlesByOrd, Passages): SQLite refuses a statement with more than
+// 32766 parameters, and a mass delete or a wide question can ask for more.
 const matchChunk = 500
 
 // ArticlesMatching returns the articles whose path is in paths, whose ID
@@ -325,11 +327,18 @@ func (s *Store) ArticlesByOrd(ctx context.Context, ords []int64) (map[int64]Arti
 	if len(ords) == 0 {
 		return out, nil
 	}
-	list, err := s.queryArticlesIn(ctx, `SELECT `+articleCols+` FROM articles WHERE ord IN (`+placeholders(len(ords))+`)`, int64Args(ords))
-	for _, a := range list {
-		out[a.Ord] = a
+	for len(ords) > 0 {
+		n := min(len(ords), matchChunk)
+		list, err := s.queryArticlesIn(ctx, `SELECT `+articleCols+` FROM articles WHERE ord IN (`+placeholders(n)+`)`, int64Args(ords[:n]))
+		if err != nil {
+			return out, err
+		}
+		for _, a := range list {
+			out[a.Ord] = a
+		}
+		ords = ords[n:]
 	}
-	return out, err
+	return out, nil
 }
 
 func (s *Store) queryArticles(ctx context.Context, q string, args ...any) ([]Article, error) {
@@ -365,19 +374,34 @@ func (s *Store) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 	if len(ids) == 0 {
 		return out, nil
 	}
+	for len(ids) > 0 {
+		n := min(len(ids), matchChunk)
+		if err := s.passagesIn(ctx, ids[:n], out); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// passagesIn adds the passages whose id is in ids (one IN list) to out.
+func (s *Store) passagesIn(ctx context.Context, ids []int64, out map[int64]Passage) error {
 	rows, err := s.queryIn(ctx, `SELECT id, article, seq, start, end, text FROM passages WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids))
 	if err != nil {
-		return nil, fmt.Errorf("store: passages: %w", err)
+		return fmt.Errorf("store: passages: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p Passage
 		if err := rows.Scan(&p.ID, &p.Article, &p.Seq, &p.Start, &p.End, &p.Text); err != nil {
-			return nil, fmt.Errorf("store: passages: %w", err)
+			return fmt.Errorf("store: passages: %w", err)
 		}
 		out[p.ID] = p
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: passages: %w", err)
+	}
+	return nil
 }
 
 // ArticlePassages returns the passages of one article in order.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -86,5 +87,44 @@ func TestMeta(t *testing.T) {
 	s.SetMeta(ctx, "k", "2")
 	if v, _ := s.Meta(ctx, "k"); v != "2" {
 		t.Errorf("meta = %q, want 2", v)
+	}
+}
+
+// A mass delete or a question over a large corpus can ask for more rows by
+// ord or id than SQLite takes parameters in one statement (32766).
+func TestLookupsPastSQLiteParameterLimit(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ords, pids []int64
+	if err := s.Update(ctx, func(tx briefing.Tx) error {
+		for i := range 3 {
+			a := Article{ID: fmt.Sprintf("a/%d", i), Path: fmt.Sprintf("a/%d.txt", i), Title: "T", Hash: fmt.Sprintf("h%d", i)}
+			ps := []Passage{{Text: "text"}}
+			if err := tx.PutArticle(ctx, &a, ps); err != nil {
+				return err
+			}
+			ords, pids = append(ords, a.Ord), append(pids, ps[0].ID)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const many = 40000
+	askOrds, askIDs := make([]int64, 0, many), make([]int64, 0, many)
+	for i := range int64(many) {
+		askOrds, askIDs = append(askOrds, 1000000+i), append(askIDs, 1000000+i)
+	}
+	askOrds, askIDs = append(askOrds, ords...), append(askIDs, pids...)
+	arts, err := s.ArticlesByOrd(ctx, askOrds)
+	if err != nil || len(arts) != 3 {
+		t.Fatalf("ArticlesByOrd of %d ords: %d found, %v; want the 3 stored", len(askOrds), len(arts), err)
+	}
+	ps, err := s.Passages(ctx, askIDs)
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("Passages of %d ids: %d found, %v; want the 3 stored", len(askIDs), len(ps), err)
 	}
 }
