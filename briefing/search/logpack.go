@@ -1,7 +1,6 @@
 package search
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -22,6 +21,8 @@ type LogEncoder struct {
 	num   map[string]uint32
 	names []string
 	ents  []logPosting
+	spare []logPosting // groupByTerm's output, swapped with ents
+	cnt   []uint32     // groupByTerm's counts
 	tmp   []uint32
 	post  []byte
 }
@@ -90,6 +91,26 @@ func (e *LogEncoder) Append(dst []byte, rec LogRecord) []byte {
 	return dst
 }
 
+// groupByTerm orders e.ents by term, each term's postings staying in
+// local slot order: a counting sort over the record's term indexes.
+func (e *LogEncoder) groupByTerm() {
+	n := len(e.names)
+	e.cnt = slices.Grow(e.cnt[:0], n+1)[:n+1]
+	clear(e.cnt)
+	for _, p := range e.ents {
+		e.cnt[p.term+1]++
+	}
+	for i := 1; i <= n; i++ {
+		e.cnt[i] += e.cnt[i-1]
+	}
+	e.spare = slices.Grow(e.spare[:0], len(e.ents))[:len(e.ents)]
+	for _, p := range e.ents {
+		e.spare[e.cnt[p.term]] = p
+		e.cnt[p.term]++
+	}
+	e.ents, e.spare = e.spare, e.ents
+}
+
 // termIndexes sets e.tmp to the record's indexes of terms, sorted, one a
 // term occurrence.
 func (e *LogEncoder) termIndexes(terms []string) []uint32 {
@@ -142,8 +163,7 @@ func (e *LogEncoder) appendAdds(dst []byte, ops []LogOp, dims int) []byte {
 			i = j
 		}
 	}
-	// Stable by term: each term's postings stay in local slot order.
-	slices.SortStableFunc(e.ents, func(a, b logPosting) int { return cmp.Compare(a.term, b.term) })
+	e.groupByTerm()
 	terms := 0
 	for i := range e.ents {
 		if i == 0 || e.ents[i].term != e.ents[i-1].term {
