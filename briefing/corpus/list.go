@@ -3,6 +3,7 @@ package corpus
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"path"
@@ -115,17 +116,22 @@ const racyDir = 2 * time.Second
 func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.Time) (Listing, []error) {
 	ls := Listing{Dirs: make(map[string]time.Time)}
 	var errs []error
-	byDir := make(map[string][]string)
 	if !slices.IsSorted(known) {
 		known = slices.Sorted(slices.Values(known))
 	}
-	for _, p := range known {
-		byDir[path.Dir(p)] = append(byDir[path.Dir(p)], p)
+	// The known paths by folder, made at the first folder found unchanged:
+	// a changed folder is read by name instead.
+	var byDir map[string][]string
+	knownIn := func(dir string) []string {
+		if byDir == nil {
+			byDir = make(map[string][]string)
+			for _, p := range known {
+				byDir[path.Dir(p)] = append(byDir[path.Dir(p)], p)
+			}
+		}
+		return byDir[dir]
 	}
-	isKnown := func(p string) bool {
-		_, ok := slices.BinarySearch(known, p)
-		return ok
-	}
+	isKnown := newNameSet(known).has
 	subdirs := make(map[string][]string)
 	for d := range dirs {
 		if d != "." {
@@ -137,7 +143,7 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 		trusted := !mt.IsZero() && mt.Before(now.Add(-racyDir))
 		if was, ok := dirs[dir]; ok && trusted && was.Equal(mt) {
 			ls.Dirs[dir] = mt
-			ls.Known = append(ls.Known, byDir[dir]...)
+			ls.Known = append(ls.Known, knownIn(dir)...)
 			for _, sub := range subdirs[dir] {
 				info, err := fs.Stat(fsys, sub)
 				if err != nil || !info.IsDir() {
@@ -288,4 +294,51 @@ func Unchanged(fsys fs.FS, dirs map[string]time.Time, now time.Time) bool {
 		}
 	}
 	return true
+}
+
+// nameSet answers whether a path is one of a list of paths: a hash table of
+// indexes into the list, open addressing. A changed folder of a million
+// files asks once per entry; a binary search over a million sorted paths
+// with a common prefix compared twenty strings each time.
+type nameSet struct {
+	names []string
+	slots []uint32 // index+1 into names, 0 for empty
+	seed  maphash.Seed
+}
+
+func newNameSet(names []string) nameSet {
+	n := 8
+	for n < 2*len(names) {
+		n <<= 1
+	}
+	s := nameSet{names: names, slots: make([]uint32, n), seed: maphash.MakeSeed()}
+	if len(names) == 0 {
+		return s
+	}
+	mask := uint64(n - 1)
+	for i, name := range names {
+		for h := maphash.String(s.seed, name) & mask; ; h = (h + 1) & mask {
+			if s.slots[h] == 0 {
+				s.slots[h] = uint32(i + 1)
+				break
+			}
+		}
+	}
+	return s
+}
+
+func (s nameSet) has(p string) bool {
+	if len(s.names) == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for h := maphash.String(s.seed, p) & mask; ; h = (h + 1) & mask {
+		i := s.slots[h]
+		if i == 0 {
+			return false
+		}
+		if s.names[i-1] == p {
+			return true
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -147,5 +148,26 @@ func TestUnchanged(t *testing.T) {
 	}
 	if Unchanged(fsys, ls.Dirs, time.Now().Add(time.Hour)) {
 		t.Errorf("a folder with a new file is still Unchanged")
+	}
+}
+
+func TestNameSet(t *testing.T) {
+	var names []string
+	for i := range 1000 {
+		names = append(names, fmt.Sprintf("news/doc%06d.txt", i))
+	}
+	s := newNameSet(names)
+	for _, n := range names {
+		if !s.has(n) {
+			t.Fatalf("%s: not found among the names it was made of", n)
+		}
+	}
+	for _, n := range []string{"", "news/doc001000.txt", "news/doc00000.txt", "doc000001.txt", "news/doc000001.txt "} {
+		if s.has(n) {
+			t.Errorf("%q: found, but it is not one of the names", n)
+		}
+	}
+	if newNameSet(nil).has("a.txt") {
+		t.Error("an empty set has a name")
 	}
 }
