@@ -250,8 +250,14 @@ const (
 // while they increase, as a library numbers articles, a group is found by
 // binary search and a new one that follows the last is appended, so that
 // the first Add after opening does not build a map of every group. The
-// map is built otherwise.
+// map is built otherwise. The group of the last passage, an article's
+// next passage's, is found without either.
 func (ix *Index) groupOf(group uint32) uint32 {
+	if n := len(ix.gslot); n > 0 {
+		if g := ix.gslot[n-1]; ix.gids[g] == group {
+			return g
+		}
+	}
 	if ix.gmap == nil {
 		if ix.gorder == 0 {
 			ix.gorder = gidsSorted
