@@ -42,6 +42,7 @@ type termPtr struct {
 const (
 	minPtrSlots = 1 << 10
 	maxPtrSlots = 1 << 16
+	ptrMul      = 0x9e3779b97f4a7c15 // spreads addresses over the slots (Fibonacci hashing)
 )
 
 // ptrSlot returns the slot of ptrs for t (not empty), making ptrs when
@@ -57,7 +58,7 @@ func (d *termDict) ptrSlot(t string) (m *termPtr, ok bool) {
 		}
 		d.growPtrs(n)
 	}
-	h := uint64(uintptr(unsafe.Pointer(unsafe.StringData(t)))) * 0x9e3779b97f4a7c15
+	h := uint64(uintptr(unsafe.Pointer(unsafe.StringData(t)))) * ptrMul
 	return &d.ptrs[h>>d.ptrShift], true
 }
 
@@ -100,19 +101,38 @@ func (d *termDict) lookup(t string) (uint32, bool) {
 }
 
 // lookupWriting is lookup for writers (Add, Remove): base terms found are
-// memoised in found. It must not run concurrently with anything.
+// memoised in found, and every term found in ptrs. It must not run
+// concurrently with anything.
 func (d *termDict) lookupWriting(t string) (uint32, bool) {
+	if tid, ok := d.cached(t); ok {
+		return tid, true
+	}
+	return d.lookupMemo(t)
+}
+
+// cached returns t's term number from ptrs, if there: lookupWriting's
+// common case, small enough to be inlined.
+func (d *termDict) cached(t string) (uint32, bool) {
+	if len(d.ptrs) == 0 {
+		return 0, false
+	}
+	p := unsafe.StringData(t)
+	m := &d.ptrs[(uint64(uintptr(unsafe.Pointer(p)))*ptrMul)>>d.ptrShift]
+	if m.p == p && int(m.n) == len(t) && p != nil {
+		return m.tid, true
+	}
+	return 0, false
+}
+
+// lookupMemo is lookupWriting for a term not in ptrs: it puts it there.
+func (d *termDict) lookupMemo(t string) (uint32, bool) {
 	if len(t) == 0 {
 		return d.lookupFound(t)
 	}
 	m, memo := d.ptrSlot(t)
-	p := unsafe.StringData(t)
-	if memo && m.p == p && m.n == uint32(len(t)) {
-		return m.tid, true
-	}
 	tid, ok := d.lookupFound(t)
 	if ok && memo {
-		*m = termPtr{p: p, n: uint32(len(t)), tid: tid}
+		*m = termPtr{p: unsafe.StringData(t), n: uint32(len(t)), tid: tid}
 	}
 	return tid, ok
 }

@@ -188,7 +188,10 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 	tids := ix.addBuf[:0]
 	tfs := ix.addTF
 	for _, t := range terms {
-		tid, ok := ix.dict.lookupWriting(t)
+		tid, ok := ix.dict.cached(t) // lookupWriting, its common case inlined
+		if !ok {
+			tid, ok = ix.dict.lookupMemo(t)
+		}
 		if !ok {
 			tid = uint32(len(ix.terms))
 			ix.dict.add(t, tid)
