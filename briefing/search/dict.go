@@ -37,7 +37,8 @@ type termPtr struct {
 	tid uint32
 }
 
-// ptrSlots bounds termDict.ptrs (16 bytes a slot): 1 MiB, where the
+// minPtrSlots and maxPtrSlots bound termDict.ptrs (16 bytes a slot): at
+// most 1 MiB, where the
 // terms of most passages are common ones found in the cache.
 const (
 	minPtrSlots = 1 << 10
