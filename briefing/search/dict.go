@@ -38,8 +38,8 @@ type termPtr struct {
 }
 
 // minPtrSlots and maxPtrSlots bound termDict.ptrs (16 bytes a slot): at
-// most 1 MiB, where the
-// terms of most passages are common ones found in the cache.
+// most 1 MiB, where the terms of most passages are common ones found in
+// the cache.
 const (
 	minPtrSlots = 1 << 10
 	maxPtrSlots = 1 << 16
