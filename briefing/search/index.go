@@ -48,6 +48,7 @@ type Index struct {
 	// allocating one the size of the index.
 	idle   chan *scratch
 	addBuf []uint32 // Add's term numbers, reused
+	addTF  []uint32 // Add's count of each term in the passage at hand; zero between calls
 
 	// data is the persisted form the index was opened over (OpenIndex,
 	// ReadIndex), which the tables above may point into; nil for an index
@@ -182,12 +183,24 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 	ix.live++
 	ix.totalLen += uint64(len(terms))
 
+	// Count each distinct term's occurrences in tfs (zero between
+	// calls), listing the terms in order of first occurrence: no sort.
 	tids := ix.addBuf[:0]
+	tfs := ix.addTF
 	for _, t := range terms {
-		tid, ok := ix.dict.lookupWriting(t)
+		tid, ok := ix.dict.cached(t) // lookupWriting, its common case inlined
+		if !ok {
+			tid, ok = ix.dict.lookupMemo(t)
+		}
 		if !ok {
 			tid = uint32(len(ix.terms))
 			ix.dict.add(t, tid)
+			if len(ix.terms) == cap(ix.terms) {
+				// Double: append grows a large slice by a quarter, which
+				// copies (and leaves to the collector) five times the
+				// table by the end of a build.
+				ix.terms = slices.Grow(ix.terms, max(len(ix.terms), 256))
+			}
 			ix.terms = append(ix.terms, termInfo{})
 			if len(ix.tlex) == int(tid) && len(vec) != ix.lex.dims {
 				li, ok := ix.lex.id(t)
@@ -197,27 +210,37 @@ func (ix *Index) AddVector(id, group uint32, terms []string, vec []int8) {
 				ix.tlex = append(ix.tlex, li)
 			}
 		}
-		tids = append(tids, tid)
-	}
-	slices.Sort(tids)
-	for i := 0; i < len(tids); {
-		j := i + 1
-		for j < len(tids) && tids[j] == tids[i] {
-			j++
+		if int(tid) >= len(tfs) {
+			tfs = slices.Grow(tfs, max(int(tid)+1, 2*len(tfs), 256)-len(tfs))
+			tfs = tfs[:cap(tfs)]
 		}
-		t := &ix.terms[tids[i]]
-		t.add(slot, uint32(j-i), ix.inFile(t.post))
-		i = j
+		if tfs[tid] == 0 {
+			tids = append(tids, tid)
+		}
+		tfs[tid]++
 	}
-	ix.addBuf = tids
+	ix.addTF = tfs
+	mapped := len(ix.data) > 0
+	for _, tid := range tids {
+		t := &ix.terms[tid]
+		if mapped {
+			t.add(slot, tfs[tid], ix.inFile(t.post))
+		} else {
+			t.addBuilt(slot, tfs[tid])
+		}
+	}
 	if ix.lex.dims > 0 {
 		ix.vecs.dims = ix.lex.dims
 		if len(vec) != ix.lex.dims {
-			ix.vtmp = ix.appendVector(ix.vtmp[:0], tids)
+			ix.vtmp = ix.appendVector(ix.vtmp[:0], tids, tfs)
 			vec = ix.vtmp
 		}
 		ix.vecs.push(vec)
 	}
+	for _, tid := range tids {
+		tfs[tid] = 0
+	}
+	ix.addBuf = tids
 }
 
 const (
@@ -230,8 +253,14 @@ const (
 // while they increase, as a library numbers articles, a group is found by
 // binary search and a new one that follows the last is appended, so that
 // the first Add after opening does not build a map of every group. The
-// map is built otherwise.
+// map is built otherwise. The group of the last passage, an article's
+// next passage's, is found without either.
 func (ix *Index) groupOf(group uint32) uint32 {
+	if n := len(ix.gslot); n > 0 {
+		if g := ix.gslot[n-1]; ix.gids[g] == group {
+			return g
+		}
+	}
 	if ix.gmap == nil {
 		if ix.gorder == 0 {
 			ix.gorder = gidsSorted
@@ -372,11 +401,11 @@ func (lx *Lexicon) accumulate(v []int32, li int32, tf int) {
 	}
 }
 
-// appendVector appends the vector of a passage with the given term numbers
-// (sorted, repeated per occurrence) to dst: the mean of its terms' word
-// vectors, each weighted by how rare the word is in English (the most
-// common words say little about a passage), scaled to int8.
-func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
+// appendVector appends the vector of a passage with the given distinct
+// term numbers, each occurring tfs[tid] times, to dst: the mean of its
+// terms' word vectors, each weighted by how rare the word is in English
+// (the most common words say little about a passage), scaled to int8.
+func (ix *Index) appendVector(dst []int8, tids, tfs []uint32) []int8 {
 	lx := ix.lex
 	d := lx.dims
 	if d == 0 {
@@ -391,18 +420,12 @@ func (ix *Index) appendVector(dst []int8, tids []uint32) []int8 {
 	v := ix.vbuf[:d]
 	clear(v)
 	known := false
-	for i := 0; i < len(tids); {
-		j := i + 1
-		for j < len(tids) && tids[j] == tids[i] {
-			j++
-		}
-		li := ix.tlex[tids[i]]
-		tf := j - i
-		i = j
+	for _, tid := range tids {
+		li := ix.tlex[tid]
 		if li < 0 {
 			continue
 		}
-		lx.accumulate(v, li, tf)
+		lx.accumulate(v, li, int(tfs[tid])) // integer sums: any order
 		known = true
 	}
 	return appendQuantised(dst, v, known)
@@ -477,6 +500,30 @@ func (t *termInfo) add(slot, tf uint32, inFile bool) {
 	}
 	t.last = slot
 	t.df++
+}
+
+// addBuilt is add for a term of an index not opened from a file (whose
+// postings all lie in post): a posting is mostly one byte, appended here
+// without a call.
+func (t *termInfo) addBuilt(slot, tf uint32) {
+	gap := slot
+	if len(t.post) > 0 {
+		gap = slot - t.last
+	}
+	t.last = slot
+	t.df++
+	if tf == 1 && gap < 0x40 {
+		t.post = append(t.post, byte(gap<<1))
+		return
+	}
+	v := uint64(gap) << 1
+	if tf > 1 {
+		v |= 1
+	}
+	t.post = appendUvarint(t.post, v)
+	if tf > 1 {
+		t.post = appendUvarint(t.post, uint64(tf))
+	}
 }
 
 func appendUvarint(b []byte, v uint64) []byte {

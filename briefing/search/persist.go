@@ -201,11 +201,18 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		b = append(append(b, t.post...), t.more...)
 	})
 	if l.dims > 0 {
-		table(l.vecs, len(ix.vecs.blocks), func(i int) {
-			for _, v := range ix.vecs.blocks[i] {
-				b = append(b, byte(v))
+		// The blocks go to bw as they lie (int8 and byte are the same
+		// bits), not through b: a block is megabytes.
+		if off != l.vecs {
+			panic("search: index layout")
+		}
+		for _, blk := range ix.vecs.blocks {
+			if len(blk) > 0 {
+				bw.Write(unsafe.Slice((*byte)(unsafe.Pointer(&blk[0])), len(blk)))
+				off += uint64(len(blk))
 			}
-		})
+		}
+		table(off, 0, nil)
 	}
 	b = binary.LittleEndian.AppendUint32(b[:0], head)
 	flush()
