@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"runtime"
 	"sync"
 )
@@ -140,6 +141,53 @@ func ReadLog(data []byte, fn func(LogRecord) error) (n int, err error) {
 		n += size
 	}
 	return n, nil
+}
+
+// ReadLogAt reads the records framed in r from offset off up to end, as
+// ReadLog does those in a slice, and returns the offset after the last
+// record read. It reads one record at a time into a buffer it reuses, so
+// replaying a log costs the memory of its largest record, not of the log
+// (fresh memory costs more than reading a file already cached). A record
+// given to fn is valid only until fn returns. An error reading r stops it
+// and is returned.
+func ReadLogAt(r io.ReaderAt, off, end int64, fn func(LogRecord) error) (int64, error) {
+	var buf []byte
+	var frame [logFrame]byte
+	for end-off >= logFrame {
+		if _, err := r.ReadAt(frame[:], off); err != nil {
+			return off, readErr(err)
+		}
+		size := int64(binary.LittleEndian.Uint32(frame[:]) &^ logPacked)
+		if size > maxLogRecord || size > end-off-logFrame {
+			return off, nil // torn
+		}
+		n := logFrame + int(size)
+		if cap(buf) < n {
+			buf = make([]byte, n+n/4)
+		}
+		b := buf[:n]
+		if _, err := r.ReadAt(b, off); err != nil {
+			return off, readErr(err)
+		}
+		rec, _, err := decodeLogRecord(b)
+		if err != nil {
+			return off, nil // torn
+		}
+		if err := fn(rec); err != nil {
+			return off, err
+		}
+		off += int64(n)
+	}
+	return off, nil
+}
+
+// readErr is nil for the end of the file (the log ends torn there) and
+// err otherwise.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
 }
 
 // decodeLogRecord decodes the record at the start of b and returns its
