@@ -694,8 +694,13 @@ func (ix *Index) removeCounted(r *packedRun, names []string, tids []int32) ([]in
 			ix.dead[s/64] &^= 1 << (s % 64)
 		}
 	}
+	next := uint32(0) // after the slot before: an article's passages are removed in order
 	for i, id := range r.ids {
-		slot, ok := ix.slotOf(id)
+		slot, ok := next, int(next) < len(ix.ids) && ix.ids[next] == id
+		if !ok {
+			slot, ok = ix.slotOf(id)
+		}
+		next = slot + 1
 		if !ok || ix.isDead(slot) {
 			undo(i)
 			return tids, fmt.Errorf("removal of passage %d, not in the index: %w", id, ErrFormat)
