@@ -42,11 +42,20 @@ import (
 //	    uvarint postings length, postings in the index's encoding
 //	    (uvarint(gap<<1 | tf>1) [uvarint(tf)]) over the run's local slots
 //	    0..n-1, the first gap being the local slot itself;
-//	  byte 1 (removes): uvarint n; per removal: uvarint id, uvarint k, the
-//	    passage's k distinct term indexes (increasing; the first absolute,
-//	    then the increase).
+//	  byte 1 (removes, as written before counted removals): uvarint n;
+//	    per removal: uvarint id, uvarint k, the passage's k distinct term
+//	    indexes (increasing; the first absolute, then the increase);
+//	  byte 2 (counted removes): uvarint n; per removal: the id's change
+//	    from the one before (from 0 for the first), zigzag uvarint;
+//	    uvarint term count, per term of the removed passages (in
+//	    increasing order): uvarint term index (the first absolute, then
+//	    the increase), uvarint how many of the n passages use it (1..n).
 //
-// An added passage's length is the sum of its term frequencies. A record
+// An added passage's length is the sum of its term frequencies. A run of
+// counted removals must name passages live in the index, each once, and
+// counts within the terms' document frequencies: Apply refuses it
+// otherwise (it cannot tell which passage a count belongs to), so only
+// removals that Remove reports it made may be logged. A record
 // is written whole or found torn: ReadLog stops at the first frame that is
 // incomplete, fails its checksum or whose payload is not well formed.
 
@@ -313,7 +322,9 @@ func (d *logDecoder) byte() byte {
 // Apply applies rec's changes in order: Add for an add, Remove for a
 // remove. It refuses (before changing anything) an add whose id does not
 // follow the index's last id or those added before it in rec, which would
-// make Add panic: such a log does not belong to this index.
+// make Add panic: such a log does not belong to this index. It refuses a
+// run of counted removals (format 2) that does not fit the index with the
+// index as the runs before it left it: the index should then be dropped.
 func (ix *Index) Apply(rec LogRecord) error {
 	if rec.packed != nil {
 		return ix.applyPacked(rec.Seq, rec.packed)
