@@ -2,6 +2,7 @@ package briefing
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -90,22 +91,34 @@ func readIndexFiles(dir string, want uint64) (loaded, error) {
 		return loaded{}, err
 	}
 	ld := loaded{ix: ix, gen: id.gen, files: ixFiles{base: id}}
-	data, err := os.ReadFile(filepath.Join(dir, LogFile))
-	if err != nil || !logBelongs(data, id) {
-		return ld, nil // no log yet (or a stale one): the base alone
+	// Read record by record, not whole: on the path of the first answer,
+	// a heap copy of the log costs more than replaying it.
+	f, err := os.Open(filepath.Join(dir, LogFile))
+	if err != nil {
+		return ld, nil // no log yet: the base alone
 	}
-	n, _ := replay(ix, data[logHeader:], &ld.gen, want)
-	ld.files.logEnd = int64(logHeader + n)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ld, nil
+	}
+	hdr := make([]byte, logHeader)
+	if _, err := f.ReadAt(hdr, 0); err != nil || !logBelongs(hdr, id) {
+		return ld, nil // a stale log: the base alone
+	}
+	end, _ := replay(ix, f, logHeader, st.Size(), &ld.gen, want)
+	ld.files.logEnd = end
 	return ld, nil
 }
 
 // errStop ends a replay at a record that does not continue the generation.
 var errStop = errors.New("stop")
 
-// replay applies the records of log to ix while each continues *gen,
-// up to want, and returns the bytes of log applied.
-func replay(ix *search.Index, log []byte, gen *uint64, want uint64) (int, error) {
-	n, err := search.ReadLog(log, func(rec search.LogRecord) error {
+// replay applies the records of log from offset off up to end to ix while
+// each continues *gen, up to want, and returns the offset after those
+// applied.
+func replay(ix *search.Index, log io.ReaderAt, off, end int64, gen *uint64, want uint64) (int64, error) {
+	n, err := search.ReadLogAt(log, off, end, func(rec search.LogRecord) error {
 		if *gen >= want || rec.Seq != *gen+1 {
 			return errStop
 		}
@@ -185,10 +198,13 @@ func (l *Library) ixAdd(id, group uint32, terms []string, vec []int8) {
 	l.files.pending = append(l.files.pending, search.LogOp{ID: id, Group: group, Terms: terms, Vec: vec})
 }
 
-// ixRemove removes a passage from the index, and records it for the log.
+// ixRemove removes a passage from the index, and records it for the log
+// when it was there: a record's removals are replayed as counts of the
+// passages using each term, which must all be in the index.
 func (l *Library) ixRemove(id uint32, terms []string) {
-	l.ix.Remove(id, terms)
-	l.files.pending = append(l.files.pending, search.LogOp{Remove: true, ID: id, Terms: terms})
+	if l.ix.Remove(id, terms) {
+		l.files.pending = append(l.files.pending, search.LogOp{Remove: true, ID: id, Terms: terms})
+	}
 }
 
 // logAppend writes the pending changes as the record of generation gen
@@ -462,7 +478,7 @@ func (l *Library) catchUp(want uint64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	gen := l.gen
-	n, err := replay(l.ix, tail, &gen, want)
+	n, err := replay(l.ix, bytes.NewReader(tail), 0, int64(len(tail)), &gen, want)
 	if err != nil {
 		return false
 	}

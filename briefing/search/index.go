@@ -535,12 +535,13 @@ func appendUvarint(b []byte, v uint64) []byte {
 }
 
 // Remove removes passage id, given the terms it was added with, so that the
-// statistics stay exact. Removing an unknown or removed id does nothing.
-// When removed passages reach a quarter of the index, Remove compacts it.
-func (ix *Index) Remove(id uint32, terms []string) {
+// statistics stay exact, and reports whether it did: removing an unknown or
+// removed id does nothing. When removed passages reach a quarter of the
+// index, Remove compacts it.
+func (ix *Index) Remove(id uint32, terms []string) bool {
 	slot, ok := ix.slotOf(id)
 	if !ok || ix.isDead(slot) {
-		return
+		return false
 	}
 	ix.dead[slot/64] |= 1 << (slot % 64)
 	ix.live--
@@ -559,9 +560,18 @@ func (ix *Index) Remove(id uint32, terms []string) {
 		}
 	}
 	ix.addBuf = tids
+	ix.compactDue()
+	return true
+}
+
+// compactDue compacts the index when removed passages are a quarter of it
+// (at least compactMin), and reports whether it did.
+func (ix *Index) compactDue() bool {
 	if dead := len(ix.ids) - ix.live; dead >= compactMin && dead*4 >= len(ix.ids) {
 		ix.Compact()
+		return true
 	}
+	return false
 }
 
 // compactMin is the fewest removed passages worth an automatic Compact.
@@ -577,7 +587,8 @@ func (ix *Index) isDead(slot uint32) bool {
 }
 
 // Compact drops removed passages from the postings and terms no live
-// passage uses, reclaiming their memory. Results are unchanged.
+// passage uses, reclaiming their memory, and sets each term's document
+// frequency from its live postings. Results are unchanged.
 func (ix *Index) Compact() {
 	if ix.live == len(ix.ids) {
 		return
@@ -607,15 +618,18 @@ func (ix *Index) Compact() {
 	terms := make([]termInfo, 0, len(ix.terms))
 	ix.dict.each(func(term string, tid uint32) {
 		old := &ix.terms[tid]
-		if old.df == 0 {
-			return
-		}
 		var nt termInfo
 		it := postingIter{b: old.post, more: old.more, lim: uint32(len(ix.ids))}
 		for it.next() {
 			if !ix.isDead(it.slot) {
 				nt.add(newSlot[it.slot], it.tf, false)
 			}
+		}
+		// Counted from the postings, not old.df: a log replay compacting
+		// part way through a run of removals has not brought df up to
+		// date yet (see removeCounted).
+		if nt.df == 0 {
+			return
 		}
 		nt.post = slices.Clip(nt.post)
 		dict.extra[strings.Clone(term)] = uint32(len(terms))

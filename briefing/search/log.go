@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"runtime"
 	"sync"
 )
@@ -41,11 +42,20 @@ import (
 //	    uvarint postings length, postings in the index's encoding
 //	    (uvarint(gap<<1 | tf>1) [uvarint(tf)]) over the run's local slots
 //	    0..n-1, the first gap being the local slot itself;
-//	  byte 1 (removes): uvarint n; per removal: uvarint id, uvarint k, the
-//	    passage's k distinct term indexes (increasing; the first absolute,
-//	    then the increase).
+//	  byte 1 (removes, as written before counted removals): uvarint n;
+//	    per removal: uvarint id, uvarint k, the passage's k distinct term
+//	    indexes (increasing; the first absolute, then the increase);
+//	  byte 2 (counted removes): uvarint n; per removal: the id's change
+//	    from the one before (from 0 for the first), zigzag uvarint;
+//	    uvarint term count, per term of the removed passages (in
+//	    increasing order): uvarint term index (the first absolute, then
+//	    the increase), uvarint how many of the n passages use it (1..n).
 //
-// An added passage's length is the sum of its term frequencies. A record
+// An added passage's length is the sum of its term frequencies. A run of
+// counted removals must name passages live in the index, each once, and
+// counts within the terms' document frequencies: Apply refuses it
+// otherwise (it cannot tell which passage a count belongs to), so only
+// removals that Remove reports it made may be logged. A record
 // is written whole or found torn: ReadLog stops at the first frame that is
 // incomplete, fails its checksum or whose payload is not well formed.
 
@@ -140,6 +150,53 @@ func ReadLog(data []byte, fn func(LogRecord) error) (n int, err error) {
 		n += size
 	}
 	return n, nil
+}
+
+// ReadLogAt reads the records framed in r from offset off up to end, as
+// ReadLog does those in a slice, and returns the offset after the last
+// record read. It reads one record at a time into a buffer it reuses, so
+// replaying a log costs the memory of its largest record, not of the log
+// (fresh memory costs more than reading a file already cached). A record
+// given to fn is valid only until fn returns. An error reading r stops it
+// and is returned.
+func ReadLogAt(r io.ReaderAt, off, end int64, fn func(LogRecord) error) (int64, error) {
+	var buf []byte
+	var frame [logFrame]byte
+	for end-off >= logFrame {
+		if _, err := r.ReadAt(frame[:], off); err != nil {
+			return off, readErr(err)
+		}
+		size := int64(binary.LittleEndian.Uint32(frame[:]) &^ logPacked)
+		if size > maxLogRecord || size > end-off-logFrame {
+			return off, nil // torn
+		}
+		n := logFrame + int(size)
+		if cap(buf) < n {
+			buf = make([]byte, n+n/4)
+		}
+		b := buf[:n]
+		if _, err := r.ReadAt(b, off); err != nil {
+			return off, readErr(err)
+		}
+		rec, _, err := decodeLogRecord(b)
+		if err != nil {
+			return off, nil // torn
+		}
+		if err := fn(rec); err != nil {
+			return off, err
+		}
+		off += int64(n)
+	}
+	return off, nil
+}
+
+// readErr is nil for the end of the file (the log ends torn there) and
+// err otherwise.
+func readErr(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
 }
 
 // decodeLogRecord decodes the record at the start of b and returns its
@@ -265,7 +322,9 @@ func (d *logDecoder) byte() byte {
 // Apply applies rec's changes in order: Add for an add, Remove for a
 // remove. It refuses (before changing anything) an add whose id does not
 // follow the index's last id or those added before it in rec, which would
-// make Add panic: such a log does not belong to this index.
+// make Add panic: such a log does not belong to this index. It refuses a
+// run of counted removals (format 2) that does not fit the index with the
+// index as the runs before it left it: the index should then be dropped.
 func (ix *Index) Apply(rec LogRecord) error {
 	if rec.packed != nil {
 		return ix.applyPacked(rec.Seq, rec.packed)

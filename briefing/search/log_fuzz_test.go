@@ -34,15 +34,24 @@ func FuzzReadLog(f *testing.F) {
 		}},
 		{Seq: 2, Ops: []LogOp{{Remove: true, ID: 8, Terms: Analyze("Harbour strike ends; fees fall.")}, {ID: 12, Group: 4}}},
 	}
-	var v1, v2 []byte
+	var v1, v2, lists []byte
 	enc := NewLogEncoder()
+	old := NewLogEncoder()
+	old.termLists = true // format 2 before counted removals
 	for _, r := range recs {
 		v1 = AppendLogRecord(v1, r)
 		v2 = enc.Append(v2, r)
+		lists = old.Append(lists, r)
 	}
 	f.Add(v1, false)
 	f.Add(v2, false)
 	f.Add(v2[:len(v2)-3], true)
+	f.Add(lists, false)
+	// Counted removals that do not fit the base: an unknown passage, one
+	// named twice, a term's count beyond its frequency.
+	f.Add(enc.Append(nil, LogRecord{Seq: 1, Ops: []LogOp{{Remove: true, ID: 4, Terms: Analyze(texts[1])}}}), false)
+	f.Add(enc.Append(nil, LogRecord{Seq: 1, Ops: []LogOp{{Remove: true, ID: 3, Terms: Analyze(texts[1])}, {Remove: true, ID: 3, Terms: Analyze(texts[1])}}}), false)
+	f.Add(enc.Append(nil, LogRecord{Seq: 1, Ops: []LogOp{{Remove: true, ID: 1, Terms: Analyze(texts[1] + " " + texts[2])}}}), false)
 	f.Fuzz(func(t *testing.T, data []byte, fixSums bool) {
 		if fixSums {
 			data = bytes.Clone(data)

@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,8 +16,10 @@ import (
 // OpenIndex), then replays a log that removes passages of the base and of
 // the log itself and adds the remaining 10%, encoded, decoded and applied
 // record by record. The log is written in each format (AppendLogRecord,
-// as older versions wrote it, and LogEncoder) and in both alternately,
-// which must all replay to the same bytes.
+// as older versions wrote it; LogEncoder, with removals counted and, as
+// before those, with each passage's terms) and in formats 1 and 2
+// alternately, which must all replay to the same bytes; compacted, to the
+// bytes of A.
 func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 	const n = 20_000
 	c := corpusOf(t, n)
@@ -92,14 +95,25 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 			}
 			flush()
 
-			var written [3][]byte
+			var fresh bytes.Buffer
+			if _, err := a.WriteTo(&fresh); err != nil {
+				t.Fatal(err)
+			}
+			var written [4][]byte
 			enc := NewLogEncoder()
-			for format := 1; format <= 3; format++ { // 3: both, alternately (an older binary's log appended to)
+			lists := NewLogEncoder()
+			lists.termLists = true
+			// 3: formats 1 and 2, alternately (an older binary's log
+			// appended to); 4: format 2 with each removal's terms.
+			for format := 1; format <= 4; format++ {
 				var log []byte
 				for i, r := range recs {
-					if format == 1 || format == 3 && i%2 == 0 {
+					switch {
+					case format == 1 || format == 3 && i%2 == 0:
 						log = AppendLogRecord(log, r)
-					} else {
+					case format == 4:
+						log = lists.Append(log, r)
+					default:
 						log = enc.Append(log, r)
 					}
 				}
@@ -108,10 +122,18 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 					t.Fatal(err)
 				}
 				var got []LogRecord
-				end, err := ReadLog(log, func(r LogRecord) error {
+				apply := func(r LogRecord) error {
 					got = append(got, r)
 					return b.Apply(r)
-				})
+				}
+				var end int
+				if format%2 == 0 { // read from a file, as a start does
+					var at int64
+					at, err = ReadLogAt(bytes.NewReader(log), 0, int64(len(log)), apply)
+					end = int(at)
+				} else {
+					end, err = ReadLog(log, apply)
+				}
 				if err != nil || end != len(log) {
 					t.Fatalf("format %d: ReadLog = %d, %v; want %d, nil", format, end, err, len(log))
 				}
@@ -143,9 +165,20 @@ func TestLogReplayGivesTheSameAnswers(t *testing.T) {
 				if got := answers(m, c, qs); got != want {
 					t.Errorf("format %d: merged: answers differ from a new index:\n%s", format, firstDiff(got, want))
 				}
+				// Without its tombstones, it is the new index.
+				b.Compact()
+				var compacted bytes.Buffer
+				if _, err := b.WriteTo(&compacted); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(compacted.Bytes(), fresh.Bytes()) {
+					t.Errorf("format %d: compacted, the replayed index is written to other bytes than a new one", format)
+				}
 			}
-			if !bytes.Equal(written[0], written[1]) || !bytes.Equal(written[0], written[2]) {
-				t.Errorf("the index replayed from a format-2 or mixed log is written to other bytes than from format 1")
+			for format := 2; format <= 4; format++ {
+				if !bytes.Equal(written[0], written[format-1]) {
+					t.Errorf("the index replayed from a log of format %d is written to other bytes than from format 1", format)
+				}
 			}
 		})
 	}
@@ -193,6 +226,20 @@ func TestReadLogStopsAtATornTail(t *testing.T) {
 			if !reflect.DeepEqual(got, recs[:tc.want]) && tc.want > 0 {
 				t.Errorf("records differ: %+v", got)
 			}
+			// And read from a file, after its header.
+			const at = 32
+			file := append(make([]byte, at), tc.data...)
+			got = nil
+			end, err := ReadLogAt(bytes.NewReader(file), at, int64(len(file)), func(r LogRecord) error { got = append(got, r); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.want || end != int64(at+ends[tc.want]) {
+				t.Fatalf("ReadLogAt: read %d records ending at %d, want %d ending at %d", len(got), end, tc.want, at+ends[tc.want])
+			}
+			if !reflect.DeepEqual(got, recs[:tc.want]) && tc.want > 0 {
+				t.Errorf("ReadLogAt: records differ: %+v", got)
+			}
 		})
 	}
 }
@@ -208,6 +255,68 @@ func TestApplyRefusesAnotherIndexsLog(t *testing.T) {
 	}
 	if ix.Len() != 1 {
 		t.Errorf("a refused record changed the index: %d passages", ix.Len())
+	}
+}
+
+// TestApplyRefusesRemovalsOfAnotherIndex checks that a run of counted
+// removals (format 2) that does not fit the index is refused with the
+// index unchanged: a passage it does not hold, one already removed, one
+// named twice, or more passages using a term than the index has.
+func TestApplyRefusesRemovalsOfAnotherIndex(t *testing.T) {
+	build := func() *Index {
+		ix := NewIndex()
+		ix.Add(1, 1, []string{"rain", "port"})
+		ix.Add(2, 1, []string{"rain"})
+		ix.Add(3, 2, []string{"sun", "port"})
+		ix.Remove(3, []string{"sun", "port"})
+		return ix
+	}
+	written := func(ix *Index) []byte {
+		var b bytes.Buffer
+		if _, err := ix.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	want := written(build())
+	enc := NewLogEncoder()
+	for _, tc := range []struct {
+		name string
+		ops  []LogOp
+	}{
+		{"unknown passage", []LogOp{{Remove: true, ID: 1, Terms: []string{"rain", "port"}}, {Remove: true, ID: 7, Terms: []string{"rain"}}}},
+		{"removed passage", []LogOp{{Remove: true, ID: 2, Terms: []string{"rain"}}, {Remove: true, ID: 3, Terms: []string{"sun", "port"}}}},
+		{"passage named twice", []LogOp{{Remove: true, ID: 2, Terms: []string{"rain"}}, {Remove: true, ID: 2, Terms: []string{"rain"}}}},
+		{"term used by fewer", []LogOp{{Remove: true, ID: 2, Terms: []string{"rain", "port", "sun"}}}},
+		{"term not in the index", []LogOp{{Remove: true, ID: 2, Terms: []string{"rain", "snow"}}}},
+	} {
+		var recs []LogRecord
+		if _, err := ReadLog(enc.Append(nil, LogRecord{Seq: 1, Ops: tc.ops}), func(r LogRecord) error {
+			recs = append(recs, r)
+			return nil
+		}); err != nil || len(recs) != 1 {
+			t.Fatalf("%s: ReadLog: %d records, %v", tc.name, len(recs), err)
+		}
+		ix := build()
+		if err := ix.Apply(recs[0]); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: Apply = %v, want ErrFormat", tc.name, err)
+		}
+		if !bytes.Equal(written(ix), want) {
+			t.Errorf("%s: a refused record changed the index", tc.name)
+		}
+	}
+	// What fits is applied: the statistics as Remove leaves them.
+	ops := []LogOp{{Remove: true, ID: 2, Terms: []string{"rain"}}, {Remove: true, ID: 1, Terms: []string{"rain", "port"}}}
+	byRemove := build()
+	for _, op := range ops {
+		byRemove.Remove(op.ID, op.Terms)
+	}
+	ix := build()
+	if _, err := ReadLog(enc.Append(nil, LogRecord{Seq: 1, Ops: ops}), ix.Apply); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(written(ix), written(byRemove)) {
+		t.Errorf("counted removals left the index other than Remove does")
 	}
 }
 

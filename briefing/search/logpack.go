@@ -25,6 +25,10 @@ type LogEncoder struct {
 	cnt   []uint32     // groupByTerm's counts
 	tmp   []uint32
 	post  []byte
+	cnt   []uint32 // per record term: removed passages using it
+	// termLists writes removals with each passage's terms (run kind 1),
+	// as versions before counted removals did; tests use it.
+	termLists bool
 }
 
 // logPosting is one posting of an add run: term index, local slot, tf.
@@ -75,9 +79,12 @@ func (e *LogEncoder) Append(dst []byte, rec LogRecord) []byte {
 		for hi < len(rec.Ops) && rec.Ops[hi].Remove == rec.Ops[lo].Remove {
 			hi++
 		}
-		if rec.Ops[lo].Remove {
+		if rec.Ops[lo].Remove && e.termLists {
 			dst = append(dst, 1)
 			dst = e.appendRemoves(dst, rec.Ops[lo:hi])
+		} else if rec.Ops[lo].Remove {
+			dst = append(dst, 2)
+			dst = e.appendCounted(dst, rec.Ops[lo:hi])
 		} else {
 			dst = append(dst, 0)
 			dst = e.appendAdds(dst, rec.Ops[lo:hi], dims)
@@ -220,6 +227,48 @@ func (e *LogEncoder) appendRemoves(dst []byte, ops []LogOp) []byte {
 	return dst
 }
 
+// appendCounted appends a run of removals as their ids and, per term,
+// how many of the passages use it: what Apply needs to keep the document
+// frequencies exact, in far fewer bytes than each passage's terms.
+func (e *LogEncoder) appendCounted(dst []byte, ops []LogOp) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(ops)))
+	var prev int64
+	for _, op := range ops {
+		d := int64(op.ID) - prev
+		prev = int64(op.ID)
+		dst = binary.AppendUvarint(dst, uint64(d<<1^d>>63)) // zigzag
+	}
+	e.cnt = slices.Grow(e.cnt[:0], len(e.names))[:len(e.names)]
+	clear(e.cnt)
+	for _, op := range ops {
+		idx := slices.Compact(e.termIndexes(op.Terms))
+		for _, t := range idx {
+			e.cnt[t]++
+		}
+	}
+	terms := 0
+	for _, c := range e.cnt {
+		if c > 0 {
+			terms++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(terms))
+	last := -1
+	for t, c := range e.cnt {
+		if c == 0 {
+			continue
+		}
+		d := t
+		if last >= 0 {
+			d = t - last
+		}
+		last = t
+		dst = binary.AppendUvarint(dst, uint64(d))
+		dst = binary.AppendUvarint(dst, uint64(c))
+	}
+	return dst
+}
+
 // packedRecord is a decoded, checked format-2 record.
 type packedRecord struct {
 	dims  int
@@ -236,10 +285,14 @@ type packedRun struct {
 	lens   []uint32
 	vecs   []byte // len(ids) × dims
 	terms  []runTerm
-	// removals: removal i's distinct term indexes are
+	// removals (kind 1): removal i's distinct term indexes are
 	// rterms[rends[i-1]:rends[i]] (from 0 for the first)
 	rterms []uint32
 	rends  []uint32
+	// counted removals (kind 2; rends is nil): rterms are the distinct
+	// terms of the removed passages, rcounts how many of them use each
+	counted bool
+	rcounts []uint32
 }
 
 // runTerm is one term's postings in an add run.
@@ -305,6 +358,9 @@ func decodePacked(p []byte) (*packedRecord, uint64, error) {
 		case 1:
 			r.remove = true
 			err = r.decodeRemoves(&d, pr)
+		case 2:
+			r.remove, r.counted = true, true
+			err = r.decodeCounted(&d, pr)
 		default:
 			err = errTorn
 		}
@@ -453,6 +509,42 @@ func (r *packedRun) decodeRemoves(d *logDecoder, pr *packedRecord) error {
 	return nil
 }
 
+func (r *packedRun) decodeCounted(d *logDecoder, pr *packedRecord) error {
+	n := d.count()
+	if d.err != nil || n == 0 {
+		return errTorn
+	}
+	r.ids = make([]uint32, n)
+	var prev int64
+	for i := range n {
+		v := d.uvarint()
+		if v > 1<<34 {
+			return errTorn
+		}
+		id := prev + (int64(v>>1) ^ -int64(v&1))
+		if id < 0 || id > 1<<32-1 {
+			return errTorn
+		}
+		r.ids[i], prev = uint32(id), id
+	}
+	m := d.count()
+	if d.err != nil {
+		return errTorn
+	}
+	r.rterms = make([]uint32, m)
+	r.rcounts = make([]uint32, m)
+	var t uint32
+	for j := range m {
+		t = d.termIndex(j, t, len(pr.names))
+		c := d.uvarint()
+		if d.err != nil || c == 0 || c > uint64(n) {
+			return errTorn
+		}
+		r.rterms[j], r.rcounts[j] = t, uint32(c)
+	}
+	return nil
+}
+
 // applyPacked applies a format-2 record (see Apply).
 func (ix *Index) applyPacked(seq uint64, pr *packedRecord) error {
 	var last uint32
@@ -478,6 +570,13 @@ func (ix *Index) applyPacked(seq uint64, pr *packedRecord) error {
 	tids := ix.resolveSorted(pr.names, nil)
 	for i := range pr.runs {
 		r := &pr.runs[i]
+		if r.counted {
+			var err error
+			if tids, err = ix.removeCounted(r, pr.names, tids); err != nil {
+				return fmt.Errorf("search: apply log record %d: %w", seq, err)
+			}
+			continue
+		}
 		if r.remove {
 			tids = ix.removeRun(r, pr.names, tids)
 			continue
@@ -599,6 +698,87 @@ func (ix *Index) removeRun(r *packedRun, names []string, tids []int32) []int32 {
 		}
 	}
 	return tids
+}
+
+// removeCounted removes a run of counted removals, leaving the index as
+// Remove called on each passage in turn would: live, lengths and document
+// frequencies exact, compacted at the removal that makes the removed
+// passages a quarter of it. It refuses the run (an error, the index
+// unchanged) unless each passage is live and named once and each term's
+// count is within its document frequency: the record was written for
+// another index. A run that compacts returns tids resolved again.
+func (ix *Index) removeCounted(r *packedRun, names []string, tids []int32) ([]int32, error) {
+	slots := make([]uint32, len(r.ids))
+	undo := func(k int) {
+		for _, s := range slots[:k] {
+			ix.dead[s/64] &^= 1 << (s % 64)
+		}
+	}
+	next := uint32(0) // after the slot before: an article's passages are removed in order
+	for i, id := range r.ids {
+		slot, ok := next, int(next) < len(ix.ids) && ix.ids[next] == id
+		if !ok {
+			slot, ok = ix.slotOf(id)
+		}
+		next = slot + 1
+		if !ok || ix.isDead(slot) {
+			undo(i)
+			return tids, fmt.Errorf("removal of passage %d, not in the index: %w", id, ErrFormat)
+		}
+		ix.dead[slot/64] |= 1 << (slot % 64) // also finds an id named twice
+		slots[i] = slot
+	}
+	for k, s := range r.rterms {
+		if tid := tids[s]; tid < 0 || ix.terms[tid].df < r.rcounts[k] {
+			undo(len(slots))
+			return tids, fmt.Errorf("removal of %d passages using %q, which fewer have: %w", r.rcounts[k], names[s], ErrFormat)
+		}
+	}
+	// Unless the run makes removed passages a quarter of the index, it
+	// does not compact it: the counts apply as they are.
+	dead := len(ix.ids) - ix.live + len(slots) // after the run
+	if dead < compactMin || dead*4 < len(ix.ids) {
+		for _, s := range slots {
+			ix.totalLen -= uint64(ix.lens[s])
+		}
+		ix.live -= len(slots)
+		for k, s := range r.rterms {
+			ix.terms[tids[s]].df -= r.rcounts[k]
+		}
+		return tids, nil
+	}
+	// Rare (a quarter of the index removed): the passages up to the one
+	// that compacts are removed, the index compacted (setting each term's
+	// frequency from its live postings), the rest removed one by one; then
+	// the frequencies of the run's terms are counted again.
+	undo(len(slots))
+	for _, id := range r.ids {
+		slot, _ := ix.slotOf(id) // live: checked above
+		ix.dead[slot/64] |= 1 << (slot % 64)
+		ix.live--
+		ix.totalLen -= uint64(ix.lens[slot])
+		ix.compactDue()
+	}
+	tids = ix.resolveSorted(names, tids)
+	for _, s := range r.rterms {
+		if tid := tids[s]; tid >= 0 {
+			ix.recountDF(uint32(tid))
+		}
+	}
+	return tids, nil
+}
+
+// recountDF sets term tid's document frequency from its live postings.
+func (ix *Index) recountDF(tid uint32) {
+	t := &ix.terms[tid]
+	it := postingIter{b: t.post, more: t.more, lim: uint32(len(ix.ids))}
+	var df uint32
+	for it.next() {
+		if !ix.isDead(it.slot) {
+			df++
+		}
+	}
+	t.df = df
 }
 
 // int8s returns b as int8s, where it lies.
