@@ -22,7 +22,7 @@ type LogEncoder struct {
 	names []string
 	ents  []logPosting
 	spare []logPosting // groupByTerm's output, swapped with ents
-	cnt   []uint32     // groupByTerm's counts
+	start []uint32     // groupByTerm's counts, then each term's next slot
 	tmp   []uint32
 	post  []byte
 	cnt   []uint32 // per record term: removed passages using it
@@ -102,18 +102,18 @@ func (e *LogEncoder) Append(dst []byte, rec LogRecord) []byte {
 // local slot order: a counting sort over the record's term indexes.
 func (e *LogEncoder) groupByTerm() {
 	n := len(e.names)
-	e.cnt = slices.Grow(e.cnt[:0], n+1)[:n+1]
-	clear(e.cnt)
+	e.start = slices.Grow(e.start[:0], n+1)[:n+1]
+	clear(e.start)
 	for _, p := range e.ents {
-		e.cnt[p.term+1]++
+		e.start[p.term+1]++
 	}
 	for i := 1; i <= n; i++ {
-		e.cnt[i] += e.cnt[i-1]
+		e.start[i] += e.start[i-1]
 	}
 	e.spare = slices.Grow(e.spare[:0], len(e.ents))[:len(e.ents)]
 	for _, p := range e.ents {
-		e.spare[e.cnt[p.term]] = p
-		e.cnt[p.term]++
+		e.spare[e.start[p.term]] = p
+		e.start[p.term]++
 	}
 	e.ents, e.spare = e.spare, e.ents
 }
