@@ -57,3 +57,12 @@ func (l *Library) storeOverview(ctx context.Context, gen uint64, o Overview) {
 		l.log.Debug("could not store the corpus overview", "error", err.Error())
 	}
 }
+
+// PrepareOverview makes sure the overview of the store's current state is
+// stored (see overviewKey), computing it unless a process already did:
+// `briefbot index` calls it, so that the next process's first question the
+// corpus has nothing on reads it instead of analysing the newest articles.
+func (l *Library) PrepareOverview(ctx context.Context) error {
+	_, err := l.answerOverview(ctx)
+	return err
+}

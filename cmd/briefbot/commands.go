@@ -296,6 +296,10 @@ func cmdIndex(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if ch.Full > 0 {
 		fmt.Fprintf(stdout, "%d articles did not fit: the disk or database is full; free space and run briefbot index again\n", ch.Full)
 	}
+	// The overview an empty answer carries, ready for the next process.
+	if err := lib.PrepareOverview(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "briefbot: the corpus overview was not prepared (the first question the corpus has nothing on computes it): %v\n", err)
+	}
 	return nil
 }
 
