@@ -2,9 +2,7 @@ package search
 
 import (
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"briefbot/briefing/corpus"
@@ -17,25 +15,13 @@ import (
 // writes the built index (WriteTo, to io.Discard). One op is the whole
 // corpus.
 func BenchmarkAdder(b *testing.B) {
-	dir := os.Getenv("BRIEFBOT_BENCH_CORPUS")
-	if dir == "" {
-		b.Skip("BRIEFBOT_BENCH_CORPUS is not set")
-	}
-	names, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(names) == 0 {
-		b.Skipf("no files in %s", dir)
-	}
-	sort.Strings(names)
+	names, datas := corpusFiles(b)
 	az, pv := NewAnalyzer(), NewPassageVectors()
 	var terms [][]string
 	var vecs [][]int8
 	var groups []uint32
 	for i, n := range names {
-		data, err := os.ReadFile(n)
-		if err != nil {
-			b.Fatal(err)
-		}
-		d, err := corpus.Parse(filepath.Base(n), data)
+		d, err := corpus.Parse(filepath.Base(n), datas[i])
 		if err != nil {
 			continue
 		}

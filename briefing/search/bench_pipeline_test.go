@@ -11,12 +11,9 @@ import (
 	"briefbot/briefing/corpus"
 )
 
-// BenchmarkIndexPipeline measures what an index build's parse workers do
-// to each file of a real corpus (BRIEFBOT_BENCH_CORPUS, a directory of
-// .txt/.md/.html files, e.g. /tmp/perf/corpus-5k): parse, split, analyse
-// the passages through one Analyzer and compute their vectors, on one
-// goroutine, the files already read. One op is the whole corpus.
-func BenchmarkIndexPipeline(b *testing.B) {
+// corpusFiles returns the names (sorted) and contents of the files of the
+// corpus BRIEFBOT_BENCH_CORPUS names, skipping the benchmark without one.
+func corpusFiles(b *testing.B) (names []string, datas [][]byte) {
 	dir := os.Getenv("BRIEFBOT_BENCH_CORPUS")
 	if dir == "" {
 		b.Skip("BRIEFBOT_BENCH_CORPUS is not set")
@@ -26,14 +23,27 @@ func BenchmarkIndexPipeline(b *testing.B) {
 		b.Skipf("no files in %s", dir)
 	}
 	sort.Strings(names)
-	datas := make([][]byte, len(names))
-	size := 0
+	datas = make([][]byte, len(names))
 	for i, n := range names {
 		if datas[i], err = os.ReadFile(n); err != nil {
 			b.Fatal(err)
 		}
-		size += len(datas[i])
 	}
+	return names, datas
+}
+
+// BenchmarkIndexPipeline measures what an index build's parse workers do
+// to each file of a real corpus (BRIEFBOT_BENCH_CORPUS, a directory of
+// .txt/.md/.html files, e.g. /tmp/perf/corpus-5k): parse, split, analyse
+// the passages through one Analyzer and compute their vectors, on one
+// goroutine, the files already read. One op is the whole corpus.
+func BenchmarkIndexPipeline(b *testing.B) {
+	names, datas := corpusFiles(b)
+	size := 0
+	for _, d := range datas {
+		size += len(d)
+	}
+	var err error
 	docs := make([]corpus.Document, len(names))
 	passages := make([][]corpus.Passage, len(names))
 	for i, n := range names {

@@ -333,35 +333,44 @@ func (pv *PassageVectors) Dims() int { return pv.lex.dims }
 // Append appends to dst the vector of a passage with terms (as given to
 // Add): the same bytes Add would compute.
 func (pv *PassageVectors) Append(dst []int8, terms []string) []int8 {
-	lx := pv.lex
-	d := lx.dims
-	if d == 0 {
+	if pv.lex.dims == 0 {
 		return dst
 	}
 	// Count each known term's occurrences: distinct terms are distinct
 	// stems, so a stem's count is its term's, as Add groups them.
-	seen := pv.seen[:0]
+	pv.seen = pv.seen[:0]
 	for _, t := range terms {
-		li := pv.stemOf(t)
-		if li < 0 {
-			continue
-		}
-		if pv.tf[li] == 0 {
-			seen = append(seen, li)
-		}
-		pv.tf[li]++
+		pv.count(pv.stemOf(t))
 	}
-	pv.seen = seen
+	return pv.appendCounted(dst)
+}
+
+// count counts one occurrence of the lexicon stem li (none for -1) in the
+// passage being vectorised.
+func (pv *PassageVectors) count(li int32) {
+	if li < 0 {
+		return
+	}
+	if pv.tf[li] == 0 {
+		pv.seen = append(pv.seen, li)
+	}
+	pv.tf[li]++
+}
+
+// appendCounted appends the vector of the stems counted since pv.seen was
+// emptied, and clears the counts.
+func (pv *PassageVectors) appendCounted(dst []int8) []int8 {
+	lx, d := pv.lex, pv.lex.dims
 	if cap(pv.acc) < d {
 		pv.acc = make([]int32, d)
 	}
 	v := pv.acc[:d]
 	clear(v)
-	for _, li := range seen {
+	for _, li := range pv.seen {
 		lx.accumulate(v, li, int(pv.tf[li])) // integer sums: any order
 		pv.tf[li] = 0
 	}
-	return appendQuantised(dst, v, len(seen) > 0)
+	return appendQuantised(dst, v, len(pv.seen) > 0)
 }
 
 // stemOf returns t's lexicon stem, -1 when the lexicon does not know it.

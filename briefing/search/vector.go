@@ -32,31 +32,13 @@ func (a *Analyzer) AppendTermStems(terms []string, stems []int32, text string) (
 // term the lexicon does not know): the same bytes Append computes from
 // the terms.
 func (pv *PassageVectors) AppendStems(dst []int8, stems []int32) []int8 {
-	lx := pv.lex
-	d := lx.dims
-	if d == 0 {
+	if pv.lex.dims == 0 {
 		return dst
 	}
 	// As in Append: a stem's count is its term's.
-	seen := pv.seen[:0]
+	pv.seen = pv.seen[:0]
 	for _, li := range stems {
-		if li < 0 {
-			continue
-		}
-		if pv.tf[li] == 0 {
-			seen = append(seen, li)
-		}
-		pv.tf[li]++
+		pv.count(li)
 	}
-	pv.seen = seen
-	if cap(pv.acc) < d {
-		pv.acc = make([]int32, d)
-	}
-	v := pv.acc[:d]
-	clear(v)
-	for _, li := range seen {
-		lx.accumulate(v, li, int(pv.tf[li]))
-		pv.tf[li] = 0
-	}
-	return appendQuantised(dst, v, len(seen) > 0)
+	return pv.appendCounted(dst)
 }
