@@ -1,6 +1,7 @@
 package briefing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -438,7 +440,6 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 		return sc, err
 	}
 	var dirs map[string]time.Time
-	var paths []string
 	if !full && !sc.reparse && !sc.switched {
 		dirs = decodeDirs(sc.dirsWas)
 		if corpus.Unchanged(l.fsys, dirs, time.Now()) {
@@ -449,35 +450,38 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 			return sc, nil
 		}
 	}
-	known, err := l.st.Stamps(ctx) // sorted by path, as the listing is
-	if err != nil {
-		return sc, err
-	}
-	sc.known = len(known)
-	if dirs != nil {
-		paths = make([]string, len(known))
-		for i, a := range known {
-			paths[i] = a.Path
+	var known []Stamp // sorted by path, as the listing is
+	var ls corpus.Listing
+	var errs []error
+	if dirs == nil {
+		if known, err = l.st.Stamps(ctx); err != nil {
+			return sc, err
+		}
+		sc.known = len(known)
+		ls, errs = corpus.ListSince(l.fsys, nil, nil, time.Now())
+	} else {
+		// Trusting the folders' times, a known name found present is
+		// unchanged: only the paths are read, and the stamps of what may
+		// have changed (see knownStamps).
+		paths, err := l.st.Paths(ctx)
+		if err != nil {
+			return sc, err
+		}
+		sc.known = len(paths)
+		ls, errs = corpus.ListSince(l.fsys, dirs, paths, time.Now())
+		if known, err = l.knownStamps(ctx, &sc, paths, ls); err != nil {
+			return sc, err
 		}
 	}
-	ls, errs := corpus.ListSince(l.fsys, dirs, paths, time.Now())
-	paths = nil
 	files := ls.Files
 	sc.dirs = ls.Dirs
 	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
-	if len(files) == 0 && len(ls.Known) == 0 && len(errs) > 0 {
+	if len(files) == 0 && !slices.Contains(ls.Present, true) && len(errs) > 0 {
 		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
 	// Both lists are sorted by path: one merge compares them.
 	seen := make([]bool, len(known))
 	at := stampCursor{known: known}
-	for _, p := range ls.Known { // present, and known unchanged by their folder
-		if i := at.find(p); i >= 0 {
-			seen[i] = true
-			sc.ch.Unchanged++
-		}
-	}
-	at = stampCursor{known: known}
 	for _, f := range files {
 		if i := at.find(f.Path); i >= 0 {
 			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
@@ -503,6 +507,62 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 	}
 	slices.Sort(sc.gone)
 	return sc, nil
+}
+
+// knownStamps returns, sorted by path, the stamps that a scan trusting the
+// folders' times must merge with ls.Files: of the stored paths (sorted, a
+// path two articles share given twice), those ls did not find present
+// (gone, or stat-ed into ls.Files). A present path is counted unchanged in
+// sc without its stamp being read; when several articles share it, the
+// newest (highest Ord) is, as stampCursor.find picks it, and the others'
+// stamps are returned, unseen, so they go.
+func (l *Library) knownStamps(ctx context.Context, sc *scanned, paths []string, ls corpus.Listing) ([]Stamp, error) {
+	var need []string
+	dupPresent := map[string]bool{}
+	for i := 0; i < len(paths); {
+		j := i + 1
+		for j < len(paths) && paths[j] == paths[i] {
+			j++
+		}
+		present := slices.Contains(ls.Present[i:j], true)
+		switch {
+		case j-i > 1:
+			need = append(need, paths[i])
+			if present {
+				dupPresent[paths[i]] = true
+			}
+		case present:
+			sc.ch.Unchanged++
+		default:
+			need = append(need, paths[i])
+		}
+		i = j
+	}
+	if len(need) == 0 {
+		return nil, nil
+	}
+	arts, err := l.st.ArticlesMatching(ctx, need, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	known := make([]Stamp, 0, len(arts))
+	newest := map[string]int64{}
+	for _, a := range arts {
+		if dupPresent[a.Path] && a.Ord > newest[a.Path] {
+			newest[a.Path] = a.Ord
+		}
+	}
+	for _, a := range arts {
+		if dupPresent[a.Path] && a.Ord == newest[a.Path] {
+			sc.ch.Unchanged++
+			continue
+		}
+		known = append(known, Stamp{Ord: a.Ord, Path: a.Path, Size: a.Size, ModTime: a.ModTime})
+	}
+	slices.SortFunc(known, func(a, b Stamp) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Ord, b.Ord))
+	})
+	return known, nil
 }
 
 // stampCursor finds paths, given in increasing order, in stamps sorted by

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,5 +155,43 @@ func TestReopenStatsOnlyWhatChanged(t *testing.T) {
 	}
 	if !found(t, lib, "orchard frost gates", "world/orchard") {
 		t.Errorf("the edit is not answered after Refresh")
+	}
+}
+
+// A reopen that trusts the folders reads the stored paths, not every
+// stamp; a path two stored articles share (a file renamed onto another's
+// name) keeps its newest article only, as a full scan does.
+func TestReopenWithASharedPath(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	manyArticles(t, dir, 0, 10)
+	ageDir(t, dir, time.Hour)
+	_, st, _, _ := openSafe(t, dir, data, c, Options{})
+	ctx := context.Background()
+	if err := st.Update(ctx, func(tx Tx) error {
+		a := StoredArticle{ID: "town003-again", Path: "town003.md", Title: "Town 3 again", Hash: "again", FirstSeen: c.now()}
+		return tx.PutArticle(ctx, &a, []StoredPassage{{Text: "Town 3 again."}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	manyArticles(t, dir, 10, 11)
+	ageDir(t, dir, 30*time.Minute)
+	cfs := &countFS{FS: os.DirFS(dir)}
+	lib, ch, err := Open(ctx, st, Options{Corpus: cfs, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Added != 1 || ch.Deleted != 1 || ch.Unchanged != 10 || ch.Trusted {
+		t.Errorf("reopen after 1 added, with a path stored twice: %+v; want 1 added, 1 deleted, 10 unchanged", ch)
+	}
+	if n := cfs.stats.Load(); n != 1 {
+		t.Errorf("%d files stat-ed, want 1 (the new one)", n)
+	}
+	paths, err := st.Paths(ctx)
+	if err != nil || len(paths) != 11 || len(slices.Compact(slices.Clone(paths))) != 11 {
+		t.Errorf("stored paths after the reopen: %q, %v; want 11, none twice", paths, err)
+	}
+	if !found(t, lib, "town 3 again", "town003-again") {
+		t.Errorf("the newest article of the shared path is not answered")
 	}
 }

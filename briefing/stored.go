@@ -37,6 +37,9 @@ type Store interface {
 	// Stamps returns the stamps of the articles that have a path (the
 	// corpus folder's), ordered by Path.
 	Stamps(ctx context.Context) ([]Stamp, error)
+	// Paths returns the paths of the articles that have one, sorted, a
+	// path stored twice given twice.
+	Paths(ctx context.Context) ([]string, error)
 	// ArticlesMatching returns, each once and ordered by Ord, the articles
 	// whose Path is in paths, ID in ids or Hash in hashes.
 	ArticlesMatching(ctx context.Context, paths, ids, hashes []string) ([]StoredArticle, error)

@@ -252,6 +252,97 @@ func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
 	return out, nil
 }
 
+// pathsChunk is how many paths Paths asks SQLite to join into one value.
+const pathsChunk = 4096
+
+// Paths returns the path of every article that has one (the corpus
+// folder's), sorted, a path two articles share given twice: what a scan
+// that trusts unchanged files needs to tell new names from known ones.
+// SQLite joins them pathsChunk at a time into one value, so a million
+// paths cost a few hundred rows instead of a million; a path holding the
+// separator (a newline, which file names may contain) makes it read them
+// row by row instead.
+func (s *Store) Paths(ctx context.Context) ([]string, error) {
+	var chunks [][]string // joined at the end: growing one slice would copy it again and again
+	for last := ""; ; {
+		var n int
+		var joined sql.NullString
+		rows, err := s.query(ctx, `SELECT count(*), group_concat(path, char(10)) FROM (SELECT path FROM articles WHERE path > ? ORDER BY path LIMIT `+fmt.Sprint(pathsChunk)+`)`, last)
+		if err == nil {
+			err = scanOne(rows, &n, &joined)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		chunk := strings.Split(joined.String, "\n")
+		if len(chunk) != n || !slices.IsSorted(chunk) {
+			return s.pathRows(ctx)
+		}
+		chunks = append(chunks, chunk)
+		if n < pathsChunk {
+			break
+		}
+		// The next chunk starts past last: articles sharing it beyond this
+		// chunk's end are added here.
+		last = chunk[n-1]
+		had := 0
+		for i := n - 1; i >= 0 && chunk[i] == last; i-- {
+			had++
+		}
+		var all int
+		rows, err = s.query(ctx, `SELECT count(*) FROM articles WHERE path = ?`, last)
+		if err == nil {
+			err = scanOne(rows, &all)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		if all > had {
+			chunks = append(chunks, slices.Repeat([]string{last}, all-had))
+		}
+	}
+	return slices.Concat(chunks...), nil
+}
+
+// pathRows is Paths read row by row.
+func (s *Store) pathRows(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path FROM articles WHERE path > '' ORDER BY path`)
+	if err != nil {
+		return nil, fmt.Errorf("store: paths: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: paths: %w", err)
+	}
+	return out, nil
+}
+
+// scanOne scans the first row of rows into dest and closes them.
+func scanOne(rows *sql.Rows, dest ...any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // matchChunk is the most values one IN list holds (ArticlesMatching,
 // ArticlesByOrd, Passages): SQLite refuses a statement with more than
 // 32766 parameters, and a mass delete or a wide question can ask for more.

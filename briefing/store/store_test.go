@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,5 +127,61 @@ func TestLookupsPastSQLiteParameterLimit(t *testing.T) {
 	ps, err := s.Passages(ctx, askIDs)
 	if err != nil || len(ps) != 3 {
 		t.Fatalf("Passages of %d ids: %d found, %v; want the 3 stored", len(askIDs), len(ps), err)
+	}
+}
+
+// Paths gives every folder article's path, sorted, a shared path twice,
+// and a path holding a newline (file names may) intact.
+func TestPaths(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.Paths(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("empty store: %q, %v", got, err)
+	}
+	n := 0
+	put := func(paths ...string) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx briefing.Tx) error {
+			for _, p := range paths {
+				n++
+				a := Article{ID: fmt.Sprint("id", n), Path: p, Title: "T", Hash: fmt.Sprint("h", n)}
+				if err := tx.PutArticle(ctx, &a, []Passage{{Text: "text"}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("world/b.txt", "a.txt", "", "world/a.md")
+	put("a.txt") // a second article on a path (a file renamed onto another's)
+	want := []string{"a.txt", "a.txt", "world/a.md", "world/b.txt"}
+	if got, err := s.Paths(ctx); err != nil || !slices.Equal(got, want) {
+		t.Errorf("Paths = %q, %v; want %q", got, err, want)
+	}
+	// Past a chunk of joined paths, with a path shared across its end.
+	var many []string
+	for i := range pathsChunk + 4 {
+		many = append(many, fmt.Sprintf("z/%05d.txt", i))
+	}
+	put(many...)
+	last := many[pathsChunk-5] // after a.txt twice and the two world/ paths: the chunk's last
+	put(last, last)
+	want = append(want, many...)
+	want = append(want, last, last)
+	slices.Sort(want)
+	if got, err := s.Paths(ctx); err != nil || !slices.Equal(got, want) {
+		t.Errorf("past a chunk: %d paths, %v; want %d, %q three times", len(got), err, len(want), last)
+	}
+	put("line\nbreak.txt")
+	want = append(want, "line\nbreak.txt")
+	slices.Sort(want)
+	if got, err := s.Paths(ctx); err != nil || !slices.Equal(got, want) {
+		t.Errorf("with a newline in a name: %d paths, %v; want %d", len(got), err, len(want))
 	}
 }
