@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -42,7 +43,7 @@ func TestListSince(t *testing.T) {
 
 	first, errs := ListSince(fsys, nil, nil, time.Now())
 	full, _ := List(fsys)
-	if len(errs) > 0 || !slices.Equal(first.Files, full) || slices.Contains(first.Present, true) {
+	if len(errs) > 0 || !slices.Equal(first.Files, full) || len(present(first, nil)) != 0 {
 		t.Fatalf("first listing: %+v %v, want List's %+v", first, errs, full)
 	}
 	if len(first.Dirs) != 2 || first.Dirs["."].IsZero() || first.Dirs["world"].IsZero() {
@@ -50,9 +51,13 @@ func TestListSince(t *testing.T) {
 	}
 	known := []string{"a.txt", "b.md", "world/c.txt"}
 
-	again, _ := ListSince(fsys, first.Dirs, known, time.Now())
-	if len(again.Files) != 0 || !slices.Equal(present(again, known), known) {
-		t.Errorf("nothing changed: stat-ed %v, known %v", again.Files, present(again, known))
+	var asked []string
+	again, _ := ListSince(fsys, first.Dirs, func(dir string) []string {
+		asked = append(asked, dir)
+		return knownIn(known)(dir)
+	}, time.Now())
+	if len(again.Files) != 0 || !slices.Equal(present(again, known), known) || len(asked) != 0 {
+		t.Errorf("nothing changed: stat-ed %v, known %v, asked what is known in %q", again.Files, present(again, known), asked)
 	}
 
 	write("world/e.txt")
@@ -60,7 +65,7 @@ func TestListSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	age(".", "world")
-	changed, _ := ListSince(fsys, first.Dirs, known, time.Now())
+	changed, _ := ListSince(fsys, first.Dirs, knownIn(known), time.Now())
 	if len(changed.Files) != 1 || changed.Files[0].Path != "world/e.txt" {
 		t.Errorf("one added: stat-ed %v, want only world/e.txt", changed.Files)
 	}
@@ -69,7 +74,7 @@ func TestListSince(t *testing.T) {
 	}
 
 	write("x.txt") // the folder's time is now: listed, not trusted next time
-	recent, _ := ListSince(fsys, changed.Dirs, []string{"b.md", "world/c.txt", "world/e.txt"}, time.Now())
+	recent, _ := ListSince(fsys, changed.Dirs, knownIn([]string{"b.md", "world/c.txt", "world/e.txt"}), time.Now())
 	if !recent.Dirs["."].IsZero() {
 		t.Errorf("a folder changed just now was recorded as trusted")
 	}
@@ -82,14 +87,38 @@ func TestListSince(t *testing.T) {
 	}
 }
 
-// present returns the known paths ls found present, in the order of known.
+// knownIn gives ListSince the paths of known in a folder.
+func knownIn(known []string) func(string) []string {
+	return func(dir string) []string {
+		var in []string
+		for _, p := range known {
+			if path.Dir(p) == dir {
+				in = append(in, p)
+			}
+		}
+		return in
+	}
+}
+
+// present returns, sorted, the known paths ls found present: those of the
+// folders it trusted, and those found in the folders it read.
 func present(ls Listing, known []string) []string {
+	read := map[string]bool{}
 	var out []string
-	for i, p := range known {
-		if ls.Present[i] {
+	for _, f := range ls.Read {
+		read[f.Dir] = true
+		for i, p := range f.Known {
+			if f.Present[i] {
+				out = append(out, p)
+			}
+		}
+	}
+	for _, p := range known {
+		if d := path.Dir(p); !read[d] && !ls.Dirs[d].IsZero() {
 			out = append(out, p)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 

@@ -85,14 +85,20 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article, seq);
 `
 
 // lookupSchema indexes what a re-scan of the corpus compares and looks up:
-// the stamps in path order (Stamps, a covering index), and the articles by
-// content hash (ArticlesMatching). CREATE INDEX IF NOT EXISTS: a database
-// made before them gets them at its next Open (a one-time cost, about 4 s
-// for 1M articles).
+// the stamps in path order (Stamps, a covering index), the articles by
+// content hash (ArticlesMatching), and the paths by folder (Paths: the
+// folder of "a/b.txt" is "a/", of "b.txt" ""). CREATE INDEX IF NOT EXISTS:
+// a database made before them gets them at its next Open (a one-time
+// cost, a few seconds for 1M articles).
 const lookupSchema = `
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path, size, mtime);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE INDEX IF NOT EXISTS articles_dir ON articles(` + folderOf + `, path);
 `
+
+// folderOf is the SQL of a path's folder with its slash ("" for the root):
+// the path without the characters after its last slash.
+const folderOf = `rtrim(path, replace(path, '/', ''))`
 
 // Open opens (creating when needed) the store in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
@@ -255,19 +261,23 @@ func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
 // pathsChunk is how many paths Paths asks SQLite to join into one value.
 const pathsChunk = 4096
 
-// Paths returns the path of every article that has one (the corpus
-// folder's), sorted, a path two articles share given twice: what a scan
-// that trusts unchanged files needs to tell new names from known ones.
-// SQLite joins them pathsChunk at a time into one value, so a million
-// paths cost a few hundred rows instead of a million; a path holding the
-// separator (a newline, which file names may contain) makes it read them
-// row by row instead.
-func (s *Store) Paths(ctx context.Context) ([]string, error) {
+// Paths returns the paths of the articles directly in the corpus folder
+// dir ("." the root), sorted, a path two articles share given twice: what
+// a scan of a changed folder needs to tell new names from known ones.
+// SQLite joins them pathsChunk at a time into one value, so a folder of a
+// million files costs a few hundred rows instead of a million; a path
+// holding the separator (a newline, which file names may contain) makes
+// it read them row by row instead.
+func (s *Store) Paths(ctx context.Context, dir string) ([]string, error) {
+	key := dir + "/"
+	if dir == "." {
+		key = ""
+	}
 	var chunks [][]string // joined at the end: growing one slice would copy it again and again
-	for last := ""; ; {
+	for last := key; ; {
 		var n int
 		var joined sql.NullString
-		rows, err := s.query(ctx, `SELECT count(*), group_concat(path, char(10)) FROM (SELECT path FROM articles WHERE path > ? ORDER BY path LIMIT `+fmt.Sprint(pathsChunk)+`)`, last)
+		rows, err := s.query(ctx, `SELECT count(*), group_concat(path, char(10)) FROM (SELECT path FROM articles WHERE `+folderOf+` = ? AND path > ? ORDER BY path LIMIT `+fmt.Sprint(pathsChunk)+`)`, key, last)
 		if err == nil {
 			err = scanOne(rows, &n, &joined)
 		}
@@ -279,7 +289,7 @@ func (s *Store) Paths(ctx context.Context) ([]string, error) {
 		}
 		chunk := strings.Split(joined.String, "\n")
 		if len(chunk) != n || !slices.IsSorted(chunk) {
-			return s.pathRows(ctx)
+			return s.pathRows(ctx, key)
 		}
 		chunks = append(chunks, chunk)
 		if n < pathsChunk {
@@ -307,9 +317,9 @@ func (s *Store) Paths(ctx context.Context) ([]string, error) {
 	return slices.Concat(chunks...), nil
 }
 
-// pathRows is Paths read row by row.
-func (s *Store) pathRows(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT path FROM articles WHERE path > '' ORDER BY path`)
+// pathRows is Paths read row by row; key is the folder with its slash.
+func (s *Store) pathRows(ctx context.Context, key string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path FROM articles WHERE `+folderOf+` = ? AND path > ? ORDER BY path`, key, key)
 	if err != nil {
 		return nil, fmt.Errorf("store: paths: %w", err)
 	}
@@ -326,6 +336,16 @@ func (s *Store) pathRows(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("store: paths: %w", err)
 	}
 	return out, nil
+}
+
+// PathCount returns how many articles have a path (the corpus folder's),
+// or limit when more do: the count stops there.
+func (s *Store) PathCount(ctx context.Context, limit int) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM articles WHERE path > '' LIMIT ?)`, limit).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count paths: %w", err)
+	}
+	return n, nil
 }
 
 // scanOne scans the first row of rows into dest and closes them.
