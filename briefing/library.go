@@ -101,11 +101,12 @@ type Library struct {
 
 	ixDirty bool // the index has feed changes not yet persisted (see SaveIndex); guarded by mu
 
-	files   ixFiles        // what of the index is persisted (indexlog.go); guarded by refreshMu
-	merging bool           // a merge is running or waiting; guarded by refreshMu
-	inline  int64          // the largest base merged inline (mergeInline; tests lower it)
-	logCap  int64          // the most log kept before a merge (logCap; tests lower it)
-	merges  sync.WaitGroup // the background merge (see Close)
+	files   ixFiles          // what of the index is persisted (indexlog.go); guarded by refreshMu
+	merging bool             // a merge is running or waiting; guarded by refreshMu
+	inline  int64            // the largest base merged inline (mergeInline; tests lower it)
+	logCap  int64            // the most log kept before a merge (logCap; tests lower it)
+	merges  sync.WaitGroup   // the background merge (see Close)
+	goneAz  *search.Analyzer // analyses the passages a commit removes; guarded by refreshMu
 
 	emb *embedding // dense retrieval; nil when off
 	rw  *rewriting // question rewriting; nil when off
@@ -271,11 +272,11 @@ func (l *Library) rebuild(ctx context.Context) (*search.Index, error) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			pv := search.NewPassageVectors()
+			pv, az := search.NewPassageVectors(), search.NewAnalyzer()
 			for b := range jobs {
 				b.terms = make([][]string, len(b.ps))
 				for i, p := range b.ps {
-					b.terms[i] = passageTerms(titles[p.Article], p.Seq, p.Text)
+					b.terms[i] = passageTerms(az, titles[p.Article], p.Seq, p.Text)
 				}
 				b.vecs = passageVectors(pv, b.terms)
 				close(b.done)
@@ -905,11 +906,14 @@ func (l *Library) commit(ctx context.Context, ops []*op, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		if l.goneAz == nil {
+			l.goneAz = search.NewAnalyzer()
+		}
 		o.oldIDs = make([]int64, len(ps))
 		o.removed = make([][]string, len(ps))
 		for i, p := range ps {
 			o.oldIDs[i] = p.ID
-			o.removed[i] = passageTerms(o.old.Title, p.Seq, p.Text)
+			o.removed[i] = passageTerms(l.goneAz, o.old.Title, p.Seq, p.Text)
 		}
 	}
 	var done Tx
@@ -1170,10 +1174,11 @@ func passageVectors(pv *search.PassageVectors, terms [][]string) [][]int8 {
 // passageTerms are the index terms of a passage. An article's title is
 // indexed with its first passage, so a question in the title's words finds
 // the article, and its other passages count the title's words as context.
-func passageTerms(title string, seq int, text string) []string {
-	terms := search.Analyze(text)
+// az is the caller's memo (nil: Analyze).
+func passageTerms(az *search.Analyzer, title string, seq int, text string) []string {
+	terms := az.Analyze(text)
 	if seq == 0 && title != "" {
-		terms = append(search.Analyze(title), terms...)
+		terms = append(az.Analyze(title), terms...)
 	}
 	return terms
 }

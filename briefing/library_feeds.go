@@ -52,7 +52,7 @@ func (l *Library) PutArticles(ctx context.Context, in []Incoming) (Put, error) {
 		p := prepared{passages: make([]StoredPassage, len(ps)), terms: make([][]string, len(ps))}
 		for j, s := range ps {
 			p.passages[j] = StoredPassage{Seq: s.Seq, Start: s.Start, End: s.End, Text: s.Text}
-			p.terms[j] = passageTerms(a.Doc.Title, s.Seq, s.Text)
+			p.terms[j] = passageTerms(nil, a.Doc.Title, s.Seq, s.Text)
 		}
 		prep[i] = p
 	}
@@ -174,7 +174,7 @@ func (l *Library) unindex(ctx context.Context, a StoredArticle) error {
 		return err
 	}
 	for _, p := range ps {
-		l.ixRemove(uint32(p.ID), passageTerms(a.Title, p.Seq, p.Text))
+		l.ixRemove(uint32(p.ID), passageTerms(nil, a.Title, p.Seq, p.Text))
 	}
 	return nil
 }
