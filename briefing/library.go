@@ -105,6 +105,8 @@ type Library struct {
 	logCap  int64          // the most log kept before a merge (logCap; tests lower it)
 	merges  sync.WaitGroup // the background merge (see Close)
 
+	pathsGone []goneAt // deletions by RefreshPaths lately (refreshpaths.go); guarded by refreshMu
+
 	emb *embedding // dense retrieval; nil when off
 	rw  *rewriting // question rewriting; nil when off
 }
