@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"briefbot/briefing/corpus"
 	"briefbot/briefing/store"
 )
 
@@ -267,5 +270,75 @@ func TestRefreshChangedFindsNewFiles(t *testing.T) {
 	ch, err := lib.RefreshChanged(ctx)
 	if err != nil || ch.Added != 3 || ch.Deleted != 1 {
 		t.Errorf("after 3 added and 1 removed: %+v, %v", ch, err)
+	}
+}
+
+// A library kept up to date by a corpus.Watcher (batches through
+// RefreshPaths, rescans through RefreshChanged) ends as a fresh full index
+// of the folder: files added, edited in place, removed and renamed.
+func TestWatchedLibraryMatchesFreshIndex(t *testing.T) {
+	g := newBenchGen(t)
+	t0 := time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
+	c := &clock{t0}
+	dir, data := t.TempDir(), t.TempDir()
+	updateCorpus(t, g, dir, 0, 100)
+	lib, _ := openNarrow(t, dir, data, c, Options{})
+	w, err := corpus.NewWatcher(dir, corpus.WatchOptions{Quiet: 50 * time.Millisecond, Max: 500 * time.Millisecond})
+	if err != nil {
+		t.Skipf("no file events here: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		w.Run(ctx, func(ctx context.Context, b corpus.Batch) {
+			var err error
+			switch {
+			case b.Lost:
+				_, err = lib.Refresh(ctx)
+			case b.Rescan != "":
+				_, err = lib.RefreshChanged(ctx)
+			}
+			if err == nil && !b.Lost {
+				_, err = lib.RefreshPaths(ctx, b.Paths)
+			}
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("refresh of %+v: %v", b, err)
+			}
+		})
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	c.t = t0.Add(time.Hour)
+	updateCorpus(t, g, dir, 100, 110)                // added
+	writeDoc(t, dir, "doc0010.txt", g.article(5010)) // edited in place
+	os.Rename(filepath.Join(dir, "doc0030.txt"), filepath.Join(dir, "doc0030.md"))
+	os.Rename(filepath.Join(dir, "doc0031.txt"), filepath.Join(dir, "renamed.txt"))
+	os.Remove(filepath.Join(dir, "doc0020.txt"))
+	os.Mkdir(filepath.Join(dir, "later"), 0o755) // a new folder (a rescan), then a file in it
+	writeDoc(t, dir, "later/doc0500.txt", g.article(500))
+
+	_, fresh := indexOnce(t, dir, t.TempDir(), c)
+	deadline := time.Now().Add(20 * time.Second) // only stops a broken test from hanging
+	var got libAnswers
+	for {
+		got = answers(t, lib)
+		if reflect.DeepEqual(got.passages, fresh.passages) && reflect.DeepEqual(got.articles, fresh.articles) {
+			break
+		}
+		if time.Now().After(deadline) {
+			sameAnswers(t, "watched", got, fresh)
+			t.Fatal("the watched library never matched a fresh index")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for id, want := range map[string]time.Time{"doc0010": t0, "doc0030": t0, "renamed": t0, "doc0105": c.t, "later/doc0500": c.t} {
+		if got.seen[id] != want {
+			t.Errorf("%s first seen %v, want %v", id, got.seen[id], want)
+		}
+	}
+	cancel()
+	wg.Wait()
+	if ch, err := lib.Refresh(context.Background()); err != nil || ch.Added+ch.Changed+ch.Deleted != 0 {
+		t.Errorf("a full refresh after the watcher: %+v, %v; want nothing to do", ch, err)
 	}
 }

@@ -27,7 +27,14 @@ type Batch struct {
 	// was renamed, events were lost (the kernel's queue overflowed, or too
 	// much changed at once to keep each name), or a folder could not be
 	// watched (the inotify watch limit). It names no path outside the root.
+	// Paths are still the files seen changing: a scan of the folders does
+	// not find a file edited in place.
 	Rescan string
+	// Lost: events were dropped (the kernel's queue overflowed, more than
+	// MaxPaths names changed, the watcher failed), so Paths are not every
+	// file that changed: one edited in place may be missing, which only a
+	// full pass (stat every file) finds. Rescan says why.
+	Lost bool
 }
 
 // WatchOptions tune a Watcher; the zero value is the default.
@@ -38,8 +45,8 @@ type WatchOptions struct {
 	// Max bounds how long a change waits under a steady stream of events
 	// (default 3s).
 	Max time.Duration
-	// MaxPaths bounds the names one batch collects (default 10000); past
-	// it, the batch asks for a rescan instead.
+	// MaxPaths bounds the names one batch collects (default 100000); past
+	// it, names are dropped and the batch says so (Batch.Lost).
 	MaxPaths int
 }
 
@@ -69,7 +76,7 @@ func NewWatcher(root string, opt WatchOptions) (*Watcher, error) {
 		opt.Max = opt.Quiet
 	}
 	if opt.MaxPaths <= 0 {
-		opt.MaxPaths = 10000
+		opt.MaxPaths = 100000
 	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -169,8 +176,8 @@ func (w *Watcher) rel(name string) string {
 }
 
 // event adds what ev says to the pending batch: an article path, or a
-// reason to rescan.
-func (w *Watcher) event(ev fsnotify.Event, pending map[string]bool, rescan *string) {
+// reason to rescan (and whether names were dropped).
+func (w *Watcher) event(ev fsnotify.Event, pending map[string]bool, rescan *string, lost *bool) {
 	r := w.rel(ev.Name)
 	if r == "" {
 		return
@@ -211,8 +218,9 @@ func (w *Watcher) event(ev fsnotify.Event, pending map[string]bool, rescan *stri
 	if !IsArticle(r) {
 		return
 	}
-	if len(pending) >= w.opt.MaxPaths {
+	if len(pending) >= w.opt.MaxPaths && !pending[r] {
 		set(fmt.Sprintf("more than %d files changed at once", w.opt.MaxPaths))
+		*lost = true
 		return
 	}
 	pending[r] = true
@@ -244,7 +252,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 	}()
 
 	pending := map[string]bool{}
-	rescan := w.lost
+	rescan, lost := w.lost, false
 	var first, last time.Time
 	if rescan != "" {
 		first, last = time.Now().Add(-w.opt.Max), time.Now().Add(-w.opt.Quiet)
@@ -267,16 +275,13 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 			timer.Reset(due.Sub(now))
 			return
 		}
-		b := Batch{Rescan: rescan}
-		if rescan == "" { // a rescan reads every changed folder: the names add nothing
-			b.Paths = make([]string, 0, len(pending))
-			for p := range pending {
-				b.Paths = append(b.Paths, p)
-			}
-			slices.Sort(b.Paths)
+		b := Batch{Rescan: rescan, Lost: lost, Paths: make([]string, 0, len(pending))}
+		for p := range pending {
+			b.Paths = append(b.Paths, p)
 		}
+		slices.Sort(b.Paths)
 		clear(pending)
-		rescan = ""
+		rescan, lost = "", false
 		busy = true
 		batches <- b
 	}
@@ -289,7 +294,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 				return errors.New("corpus: watch: the watcher closed")
 			}
 			had := len(pending) > 0 || rescan != ""
-			w.event(ev, pending, &rescan)
+			w.event(ev, pending, &rescan, &lost)
 			if now := time.Now(); len(pending) > 0 || rescan != "" {
 				if !had {
 					first = now
@@ -302,6 +307,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 				return errors.New("corpus: watch: the watcher closed")
 			}
 			had := len(pending) > 0 || rescan != ""
+			lost = true
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				// Lost events may have been new folders: watch them all again.
 				if reason := w.addTree("."); reason != "" && rescan == "" {

@@ -14,8 +14,10 @@ import (
 // refreshLoop keeps lib up to date with the corpus folder until ctx is
 // done. When the folder can be watched (BRIEFBOT_WATCH, a folder on disk),
 // each batch of changed files is refreshed as it comes (RefreshPaths), and
-// a batch that cannot be trusted (a folder appeared or vanished, events
-// were lost) runs the cheap pass (RefreshChanged). Every BRIEFBOT_REFRESH
+// a batch that is not the whole story runs a pass first: the cheap pass
+// (RefreshChanged) when a folder appeared or vanished, the full pass when
+// events were lost (a file edited in place may be among them). Every
+// BRIEFBOT_REFRESH
 // the cheap pass runs anyway: with the watcher keeping up it finds nothing
 // and costs the folders' stats, and it finds what file events do not
 // report (a network file system's other writers). Every
@@ -38,14 +40,21 @@ func refreshLoop(ctx context.Context, lib *briefing.Library, cfg config.Config, 
 		} else {
 			wg.Go(func() {
 				err := w.Run(ctx, func(ctx context.Context, b corpus.Batch) {
-					if b.Rescan != "" {
+					switch {
+					case b.Lost:
+						log.Warn("corpus file events were lost: examining every file", "reason", b.Rescan)
+						_, err := lib.Refresh(ctx)
+						refreshed("full", err)
+						return
+					case b.Rescan != "":
 						log.Info("corpus folder changed: scanning its folders", "reason", b.Rescan)
 						_, err := lib.RefreshChanged(ctx)
 						refreshed("changed folders", err)
-						return
 					}
-					_, err := lib.RefreshPaths(ctx, b.Paths)
-					refreshed("watched files", err)
+					if len(b.Paths) > 0 { // edits in place: no folder scan finds them
+						_, err := lib.RefreshPaths(ctx, b.Paths)
+						refreshed("watched files", err)
+					}
 				})
 				if ctx.Err() == nil {
 					log.Warn("the corpus folder is no longer watched: changes are found by the re-scans only", "reason", err.Error())
