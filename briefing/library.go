@@ -106,6 +106,7 @@ type Library struct {
 	merges  sync.WaitGroup // the background merge (see Close)
 
 	pathsGone []goneAt // deletions by RefreshPaths lately (refreshpaths.go); guarded by refreshMu
+	watched   settling // what Settle needs (refreshpaths.go); guarded by refreshMu
 
 	emb *embedding // dense retrieval; nil when off
 	rw  *rewriting // question rewriting; nil when off

@@ -3,10 +3,12 @@ package briefing
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"syscall"
@@ -36,11 +38,16 @@ func (l *Library) RefreshChanged(ctx context.Context) (Changes, error) {
 	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
+	start := time.Now()
 	sc, err := l.scan(ctx, false, false)
 	if err != nil {
 		return sc.ch, err
 	}
-	return l.apply(ctx, sc)
+	ch, err := l.apply(ctx, sc)
+	if err == nil {
+		l.watched.scanned, l.watched.failed = start, false
+	}
+	return ch, err
 }
 
 // RefreshPaths brings the articles of the given files up to date, and
@@ -88,7 +95,98 @@ func (l *Library) RefreshPaths(ctx context.Context, paths []string) (Changes, er
 	if ch.Deleted > 0 {
 		l.pathsGone = append(l.pathsGone, goneAt{now, ch.Deleted})
 	}
+	if err != nil {
+		l.watched.failed = true
+	}
+	for _, p := range paths {
+		if l.watched.touched == nil {
+			l.watched.touched = map[string]bool{}
+		}
+		l.watched.touched[path.Dir(p)] = true
+	}
 	return ch, err
+}
+
+// racyDir is how old a folder's time must be to be trusted: corpus's
+// racyDir, which ListSince applies to the times it records.
+const racyDir = 2 * time.Second
+
+// settling is what Settle needs to know of the refreshes since the watch
+// began; guarded by refreshMu.
+type settling struct {
+	scanned time.Time       // when the last RefreshChanged that succeeded began
+	failed  bool            // a RefreshPaths failed since
+	touched map[string]bool // folders whose files RefreshPaths was given
+}
+
+// Settle records the current modification times of the folders whose
+// files RefreshPaths was given, so that the next RefreshChanged, or the
+// next process's Open, does not read them again only because a watched
+// file came in (at a million names, the folder's listing and every stamp).
+// RefreshPaths itself leaves the record as the last scan wrote it, which
+// is safe (a stale time only makes the folder read again) but not cheap.
+//
+// The caller vouches that it has watched every folder of the corpus since
+// watchedSince, passed every change it saw to RefreshPaths, and has none
+// pending: a corpus.Watcher's Settled batch. Settle checks the rest: a
+// RefreshChanged began after watchedSince and succeeded (what changed
+// before the watch began is in the store), no RefreshPaths failed since,
+// the folder's recorded time is trusted (not zero: a file in it was
+// skipped, or articles were kept, which only a scan settles), and its
+// time now is older than racyDir (a change within the same clock tick
+// would not show). A folder it cannot settle yet stays for the next call.
+func (l *Library) Settle(ctx context.Context, watchedSince time.Time) error {
+	l.refreshMu.Lock()
+	defer l.refreshMu.Unlock()
+	if len(l.watched.touched) == 0 || l.watched.failed || l.watched.scanned.Before(watchedSince) {
+		return nil
+	}
+	if err := l.checkStore(); err != nil {
+		return err
+	}
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		return fmt.Errorf("briefing: %w", err)
+	}
+	defer unlock()
+	was, err := l.st.Meta(ctx, dirsKey)
+	if err != nil {
+		return err
+	}
+	dirs := decodeDirs(was)
+	now, changed := time.Now(), false
+	for d := range l.watched.touched {
+		rec, ok := dirs[d]
+		if !ok || rec.IsZero() {
+			delete(l.watched.touched, d) // only a scan trusts it again
+			continue
+		}
+		info, err := fs.Stat(l.fsys, d)
+		if err != nil || !info.IsDir() {
+			delete(l.watched.touched, d)
+			continue
+		}
+		mt := info.ModTime()
+		if mt.IsZero() || !mt.Before(now.Add(-racyDir)) {
+			continue // too recent to trust: later
+		}
+		delete(l.watched.touched, d)
+		if !mt.Equal(rec) {
+			dirs[d], changed = mt, true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	raw := make(map[string]int64, len(dirs))
+	for d, t := range dirs {
+		raw[d] = Nanos(t)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return err
+	}
+	return l.st.SetMeta(ctx, dirsKey, string(b))
 }
 
 // pathsGoneWindow is how long the deletions RefreshPaths made count

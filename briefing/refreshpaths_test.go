@@ -342,3 +342,99 @@ func TestWatchedLibraryMatchesFreshIndex(t *testing.T) {
 		t.Errorf("a full refresh after the watcher: %+v, %v; want nothing to do", ch, err)
 	}
 }
+
+// Settle records the time of a folder RefreshPaths changed, so the next
+// cheap pass and the next Open trust it (read no stamp); it does not when
+// the watch began after the last RefreshChanged, or a file in the folder
+// was skipped.
+func TestSettleRecordsTheFolderTime(t *testing.T) {
+	g := newBenchGen(t)
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	updateCorpus(t, g, dir, 0, 20)
+	aged := func() { // a folder time is trusted once older than racyDir
+		old := time.Now().Add(-time.Minute)
+		if err := os.Chtimes(dir, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aged()
+	lib, ns := openNarrow(t, dir, data, c, Options{})
+	ctx := context.Background()
+	cheapTrusted := func() bool {
+		t.Helper()
+		ch, err := lib.RefreshChanged(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch.Trusted
+	}
+	since := time.Now()
+	if cheapTrusted() != true {
+		t.Fatal("nothing changed, but the folder is not trusted")
+	}
+	add := func(i int) {
+		t.Helper()
+		updateCorpus(t, g, dir, i, i+1)
+		aged()
+		p := fmt.Sprintf("doc%04d.txt", i)
+		if ch, err := refreshPaths(lib, ns, []string{p}); err != nil || ch.Added != 1 {
+			t.Fatalf("refresh of %s: %+v, %v", p, ch, err)
+		}
+	}
+
+	// Without Settle the cheap pass reads the folder again (and its stamps).
+	add(20)
+	if cheapTrusted() {
+		t.Fatal("the folder changed, yet trusted without Settle")
+	}
+	// With Settle it does not, nor does the next Open.
+	add(21)
+	if err := lib.Settle(ctx, since); err != nil {
+		t.Fatal(err)
+	}
+	ns.wide = false
+	if !cheapTrusted() {
+		t.Error("after Settle the cheap pass reads the folder again")
+	}
+	ns.wide = true
+	lib.Close()
+	st, err := store.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lib2, ch, err := Open(ctx, st, Options{Corpus: os.DirFS(dir), Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib2.Close()
+	if !ch.Trusted {
+		t.Errorf("the next Open after Settle: %+v, want the folders trusted", ch)
+	}
+
+	// A watch that began after the last RefreshChanged: not settled.
+	lib, ns = openNarrow(t, dir, t.TempDir(), c, Options{})
+	cheapTrusted()
+	add(22)
+	if err := lib.Settle(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if cheapTrusted() {
+		t.Error("settled although the watch began after the last scan")
+	}
+	// A file that could not be parsed: its folder waits for a scan.
+	since = time.Now()
+	cheapTrusted()
+	writeDoc(t, dir, "empty.txt", nil)
+	aged()
+	if ch, err := refreshPaths(lib, ns, []string{"empty.txt"}); err != nil || len(ch.Skipped) != 1 {
+		t.Fatalf("an empty file: %+v, %v; want it skipped", ch, err)
+	}
+	if err := lib.Settle(ctx, since); err != nil {
+		t.Fatal(err)
+	}
+	if cheapTrusted() {
+		t.Error("settled although a file in the folder was skipped")
+	}
+}

@@ -35,6 +35,11 @@ type Batch struct {
 	// file that changed: one edited in place may be missing, which only a
 	// full pass (stat every file) finds. Rescan says why.
 	Lost bool
+	// Settled: no event came for WatchOptions.Settle since the last batch
+	// was handed over (and handled), and every folder under the root is
+	// watched: every change made before then has been handed over. Paths
+	// is empty. See briefing.Library.Settle.
+	Settled bool
 }
 
 // WatchOptions tune a Watcher; the zero value is the default.
@@ -45,6 +50,10 @@ type WatchOptions struct {
 	// Max bounds how long a change waits under a steady stream of events
 	// (default 3s).
 	Max time.Duration
+	// Settle is how long the corpus must see no event after a batch before
+	// a Settled batch is handed over (default 3s; at least 2.5s: a folder's
+	// time is trusted once 2s old).
+	Settle time.Duration
 	// MaxPaths bounds the names one batch collects (default 100000); past
 	// it, names are dropped and the batch says so (Batch.Lost).
 	MaxPaths int
@@ -59,6 +68,8 @@ type Watcher struct {
 	fw   *fsnotify.Watcher
 	dirs map[string]bool // the watched folders, slash paths under root ("." the root)
 	lost string          // why a folder is not watched (reported by the first batch)
+	// incomplete: a folder could not be watched once; no batch is Settled.
+	incomplete bool
 }
 
 // NewWatcher starts watching the folder root (an OS path) and every folder
@@ -75,6 +86,10 @@ func NewWatcher(root string, opt WatchOptions) (*Watcher, error) {
 	if opt.Max < opt.Quiet {
 		opt.Max = opt.Quiet
 	}
+	if opt.Settle <= 0 {
+		opt.Settle = 3 * time.Second
+	}
+	opt.Settle = max(opt.Settle, racyDir+racyDir/4)
 	if opt.MaxPaths <= 0 {
 		opt.MaxPaths = 100000
 	}
@@ -90,6 +105,7 @@ func NewWatcher(root string, opt WatchOptions) (*Watcher, error) {
 	w.dirs["."] = true
 	if reason := w.addTree("."); reason != "" {
 		w.lost = reason
+		w.incomplete = true
 	}
 	return w, nil
 }
@@ -133,8 +149,11 @@ func (w *Watcher) addTree(dir string) string {
 		}
 		for _, sub := range subs {
 			if err := w.fw.Add(filepath.Join(w.root, filepath.FromSlash(sub))); err != nil {
-				if reason == "" && !errors.Is(err, fs.ErrNotExist) {
-					reason = fmt.Sprintf("folder %s is not watched: %s", sub, osReason(err))
+				if !errors.Is(err, fs.ErrNotExist) {
+					w.incomplete = true
+					if reason == "" {
+						reason = fmt.Sprintf("folder %s is not watched: %s", sub, osReason(err))
+					}
 				}
 				continue
 			}
@@ -202,6 +221,7 @@ func (w *Watcher) event(ev fsnotify.Event, pending map[string]bool, rescan *stri
 		if info, err := os.Lstat(ev.Name); err == nil && info.IsDir() {
 			if !w.dirs[r] {
 				if err := w.fw.Add(ev.Name); err != nil {
+					w.incomplete = true
 					set(fmt.Sprintf("folder %s is not watched: %s", r, osReason(err)))
 					return
 				}
@@ -260,6 +280,23 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 	busy := false
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// A Settled batch follows the last batch once nothing happened for
+	// Settle; lastEvent is when the last event came, hidden names included.
+	settle := time.NewTimer(time.Hour)
+	settle.Stop()
+	unsettled := false
+	var lastEvent time.Time
+	settleLater := func() {
+		if !busy && unsettled && len(pending) == 0 && rescan == "" && !w.incomplete {
+			if wait := time.Until(lastEvent.Add(w.opt.Settle)); wait > 0 {
+				settle.Reset(wait)
+				return
+			}
+			unsettled = false
+			busy = true
+			batches <- Batch{Settled: true}
+		}
+	}
 	// send hands the pending batch over when it is due and fn is free, and
 	// otherwise sets the timer for when it will be due.
 	send := func() {
@@ -283,6 +320,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 		clear(pending)
 		rescan, lost = "", false
 		busy = true
+		unsettled = true
 		batches <- b
 	}
 	for {
@@ -293,6 +331,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 			if !ok {
 				return errors.New("corpus: watch: the watcher closed")
 			}
+			lastEvent = time.Now()
 			had := len(pending) > 0 || rescan != ""
 			w.event(ev, pending, &rescan, &lost)
 			if now := time.Now(); len(pending) > 0 || rescan != "" {
@@ -306,6 +345,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 			if !ok {
 				return errors.New("corpus: watch: the watcher closed")
 			}
+			lastEvent = time.Now()
 			had := len(pending) > 0 || rescan != ""
 			lost = true
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
@@ -329,6 +369,9 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 		case <-done:
 			busy = false
 			send()
+			settleLater()
+		case <-settle.C:
+			settleLater()
 		}
 	}
 }

@@ -177,3 +177,31 @@ func TestWatcherBoundsTheWait(t *testing.T) {
 		}
 	}
 }
+
+// Once the corpus is quiet after a batch, a Settled batch follows, once.
+func TestWatcherSettles(t *testing.T) {
+	dir := t.TempDir()
+	batches := watching(t, dir, WatchOptions{Quiet: 50 * time.Millisecond, Max: time.Second, Settle: time.Millisecond /* raised to 2.5s */})
+	write(t, filepath.Join(dir, "a.txt"), "a")
+	var saw []string
+	deadline := time.After(20 * time.Second) // only stops a broken test from hanging
+	for {
+		select {
+		case b := <-batches:
+			if b.Settled {
+				if len(b.Paths) != 0 || b.Rescan != "" || !slices.Contains(saw, "a.txt") {
+					t.Errorf("settled batch %+v after %q", b, saw)
+				}
+				select {
+				case b := <-batches:
+					t.Errorf("another batch after settling, with nothing changed: %+v", b)
+				case <-time.After(time.Second):
+				}
+				return
+			}
+			saw = append(saw, b.Paths...)
+		case <-deadline:
+			t.Fatalf("no settled batch after %q", saw)
+		}
+	}
+}

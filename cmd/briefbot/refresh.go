@@ -16,8 +16,10 @@ import (
 // each batch of changed files is refreshed as it comes (RefreshPaths), and
 // a batch that is not the whole story runs a pass first: the cheap pass
 // (RefreshChanged) when a folder appeared or vanished, the full pass when
-// events were lost (a file edited in place may be among them). Every
-// BRIEFBOT_REFRESH
+// events were lost (a file edited in place may be among them). Once the
+// folder has been quiet for a few seconds, the times of the folders the
+// batches changed are recorded (Settle), so that neither the cheap pass
+// nor the next start reads them again. Every BRIEFBOT_REFRESH
 // the cheap pass runs anyway: with the watcher keeping up it finds nothing
 // and costs the folders' stats, and it finds what file events do not
 // report (a network file system's other writers). Every
@@ -38,9 +40,15 @@ func refreshLoop(ctx context.Context, lib *briefing.Library, cfg config.Config, 
 			log.Warn("the corpus folder is not watched: changes are found by the re-scans (BRIEFBOT_REFRESH, BRIEFBOT_FULL_REFRESH) only",
 				"reason", err.Error())
 		} else {
+			since := time.Now() // every folder is watched from here on
 			wg.Go(func() {
 				err := w.Run(ctx, func(ctx context.Context, b corpus.Batch) {
 					switch {
+					case b.Settled: // record the times of the folders the batches changed
+						if err := lib.Settle(ctx, since); err != nil && ctx.Err() == nil {
+							log.Warn("corpus folder times not recorded; the next scan reads those folders", "error", err.Error())
+						}
+						return
 					case b.Lost:
 						log.Warn("corpus file events were lost: examining every file", "reason", b.Rescan)
 						_, err := lib.Refresh(ctx)
