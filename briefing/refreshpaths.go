@@ -41,11 +41,14 @@ func (l *Library) RefreshChanged(ctx context.Context) (Changes, error) {
 	start := time.Now()
 	sc, err := l.scan(ctx, false, false)
 	if err != nil {
+		l.watched.failed = true
 		return sc.ch, err
 	}
 	ch, err := l.apply(ctx, sc)
 	if err == nil {
 		l.watched.scanned, l.watched.failed = start, false
+	} else {
+		l.watched.failed = true
 	}
 	return ch, err
 }
@@ -88,6 +91,7 @@ func (l *Library) RefreshPaths(ctx context.Context, paths []string) (Changes, er
 	}
 	sc, err := l.scanPaths(ctx, paths)
 	if err != nil {
+		l.watched.failed = true
 		return sc.ch, err
 	}
 	now := l.now()
@@ -127,15 +131,18 @@ type settling struct {
 // is safe (a stale time only makes the folder read again) but not cheap.
 //
 // The caller vouches that it has watched every folder of the corpus since
-// watchedSince, passed every change it saw to RefreshPaths, and has none
-// pending: a corpus.Watcher's Settled batch. Settle checks the rest: a
-// RefreshChanged began after watchedSince and succeeded (what changed
-// before the watch began is in the store), no RefreshPaths failed since,
-// the folder's recorded time is trusted (not zero: a file in it was
-// skipped, or articles were kept, which only a scan settles), and its
-// time now is older than racyDir (a change within the same clock tick
-// would not show). A folder it cannot settle yet stays for the next call.
-func (l *Library) Settle(ctx context.Context, watchedSince time.Time) error {
+// watchedSince, and that every change made before asOf was passed to
+// RefreshPaths, which returned, and none since failed in its hands (a
+// corpus.Watcher's Settled batch, cut at asOf, whose earlier batches were
+// all refreshed). Settle checks the rest: a RefreshChanged began after
+// watchedSince and succeeded (what changed before the watch began is in
+// the store), no RefreshPaths or RefreshChanged failed since, the
+// folder's recorded time is trusted (not zero: a file in it was skipped,
+// or articles were kept, which only a scan settles), and its time is
+// older than racyDir before asOf (so every change it shows was made before
+// asOf, and a later change within the same clock tick is not possible). A
+// folder it cannot settle yet stays for the next call.
+func (l *Library) Settle(ctx context.Context, watchedSince, asOf time.Time) error {
 	l.refreshMu.Lock()
 	defer l.refreshMu.Unlock()
 	if len(l.watched.touched) == 0 || l.watched.failed || l.watched.scanned.Before(watchedSince) {
@@ -154,7 +161,7 @@ func (l *Library) Settle(ctx context.Context, watchedSince time.Time) error {
 		return err
 	}
 	dirs := decodeDirs(was)
-	now, changed := time.Now(), false
+	changed := false
 	for d := range l.watched.touched {
 		rec, ok := dirs[d]
 		if !ok || rec.IsZero() {
@@ -167,7 +174,7 @@ func (l *Library) Settle(ctx context.Context, watchedSince time.Time) error {
 			continue
 		}
 		mt := info.ModTime()
-		if mt.IsZero() || !mt.Before(now.Add(-racyDir)) {
+		if mt.IsZero() || !mt.Before(asOf.Add(-racyDir)) {
 			continue // too recent to trust: later
 		}
 		delete(l.watched.touched, d)

@@ -390,7 +390,7 @@ func TestSettleRecordsTheFolderTime(t *testing.T) {
 	}
 	// With Settle it does not, nor does the next Open.
 	add(21)
-	if err := lib.Settle(ctx, since); err != nil {
+	if err := lib.Settle(ctx, since, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ns.wide = false
@@ -417,7 +417,7 @@ func TestSettleRecordsTheFolderTime(t *testing.T) {
 	lib, ns = openNarrow(t, dir, t.TempDir(), c, Options{})
 	cheapTrusted()
 	add(22)
-	if err := lib.Settle(ctx, time.Now()); err != nil {
+	if err := lib.Settle(ctx, time.Now(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if cheapTrusted() {
@@ -431,7 +431,7 @@ func TestSettleRecordsTheFolderTime(t *testing.T) {
 	if ch, err := refreshPaths(lib, ns, []string{"empty.txt"}); err != nil || len(ch.Skipped) != 1 {
 		t.Fatalf("an empty file: %+v, %v; want it skipped", ch, err)
 	}
-	if err := lib.Settle(ctx, since); err != nil {
+	if err := lib.Settle(ctx, since, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if cheapTrusted() {

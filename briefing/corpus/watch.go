@@ -40,6 +40,9 @@ type Batch struct {
 	// watched: every change made before then has been handed over. Paths
 	// is empty. See briefing.Library.Settle.
 	Settled bool
+	// At is when the batch was cut: every change it does not report (and
+	// no earlier batch did) came after.
+	At time.Time
 }
 
 // WatchOptions tune a Watcher; the zero value is the default.
@@ -294,7 +297,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 			}
 			unsettled = false
 			busy = true
-			batches <- Batch{Settled: true}
+			batches <- Batch{Settled: true, At: time.Now()}
 		}
 	}
 	// send hands the pending batch over when it is due and fn is free, and
@@ -312,7 +315,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(context.Context, Batch)) erro
 			timer.Reset(due.Sub(now))
 			return
 		}
-		b := Batch{Rescan: rescan, Lost: lost, Paths: make([]string, 0, len(pending))}
+		b := Batch{Rescan: rescan, Lost: lost, Paths: make([]string, 0, len(pending)), At: now}
 		for p := range pending {
 			b.Paths = append(b.Paths, p)
 		}

@@ -42,21 +42,31 @@ func refreshLoop(ctx context.Context, lib *briefing.Library, cfg config.Config, 
 		} else {
 			since := time.Now() // every folder is watched from here on
 			wg.Go(func() {
+				// missed: events were lost and the full pass failed: no Settle
+				// until a pass of the handler's own succeeds.
+				missed := false
 				err := w.Run(ctx, func(ctx context.Context, b corpus.Batch) {
 					switch {
 					case b.Settled: // record the times of the folders the batches changed
-						if err := lib.Settle(ctx, since); err != nil && ctx.Err() == nil {
+						if missed {
+							return
+						}
+						if err := lib.Settle(ctx, since, b.At); err != nil && ctx.Err() == nil {
 							log.Warn("corpus folder times not recorded; the next scan reads those folders", "error", err.Error())
 						}
 						return
 					case b.Lost:
 						log.Warn("corpus file events were lost: examining every file", "reason", b.Rescan)
 						_, err := lib.Refresh(ctx)
+						missed = err != nil
 						refreshed("full", err)
 						return
 					case b.Rescan != "":
 						log.Info("corpus folder changed: scanning its folders", "reason", b.Rescan)
 						_, err := lib.RefreshChanged(ctx)
+						if err == nil {
+							missed = false // the folders' entries are all stored again
+						}
 						refreshed("changed folders", err)
 					}
 					if len(b.Paths) > 0 { // edits in place: no folder scan finds them
