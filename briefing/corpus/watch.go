@@ -122,7 +122,7 @@ func osReason(err error) string {
 	var errno syscall.Errno
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EMFILE):
-		return "the inotify limits are reached (raise fs.inotify.max_user_watches or max_user_instances)"
+		return "the limit on watches or open files is reached (on Linux raise fs.inotify.max_user_watches or max_user_instances)"
 	case errors.As(err, &errno):
 		return errno.Error()
 	case errors.Is(err, fs.ErrNotExist):

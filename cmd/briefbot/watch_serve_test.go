@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,5 +74,38 @@ func TestServeWatchesTheCorpus(t *testing.T) {
 	until("the removed article withdrawn", glacier, func(a string) bool { return !strings.Contains(a, "metres shorter") })
 	if strings.Contains(logs.String(), "not watched") {
 		t.Errorf("the watcher did not start:\n%s", logs)
+	}
+}
+
+// TestServeFullRefreshFindsEdits: unwatched (BRIEFBOT_WATCH=off), a file
+// edited in place is found by the full pass (BRIEFBOT_FULL_REFRESH), not
+// by the cheap one, here an hour apart.
+func TestServeFullRefreshFindsEdits(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
+	dir := t.TempDir()
+	name := filepath.Join(dir, "glacier.md")
+	text := "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue %s metres shorter than last autumn, the largest retreat since records began.\n"
+	if err := os.WriteFile(name, []byte(fmt.Sprintf(text, "forty")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServe(t, map[string]string{
+		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
+		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "1h", "BRIEFBOT_FULL_REFRESH": "100ms", "BRIEFBOT_WATCH": "off",
+	}, io.Discard, serveHooks{})
+	if err := os.WriteFile(name, []byte(fmt.Sprintf(text, "sixty")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second) // only stops a broken test from hanging
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("q%d", i)
+		slackCommand(t, base, "ask how far did the glacier retreat?", fake.ResponseURL(id), time.Now(), false)
+		answer := response(t, fake, id)
+		if strings.Contains(answer, "sixty metres") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edit was never answered from; last answer:\n%s", answer)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
