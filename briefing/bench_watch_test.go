@@ -16,7 +16,8 @@ import (
 // pass (RefreshChanged) when 10 files were added (the folder is read by
 // name, every stamp compared) and when nothing changed (the folder's time
 // trusted), and the full pass (Refresh, every file stat-ed) with nothing
-// changed.
+// changed; and the bounded count RefreshPaths makes for its mass-deletion
+// hold against a count of every row.
 //
 //	go test -run xxx -bench RefreshPasses -benchtime 5x -count 3 ./briefing/
 func BenchmarkRefreshPasses(b *testing.B) {
@@ -80,6 +81,22 @@ func BenchmarkRefreshPasses(b *testing.B) {
 		for b.Loop() {
 			if ch, err := lib.RefreshChanged(ctx); err != nil || !ch.Trusted {
 				b.Fatalf("%+v %v", ch, err)
+			}
+		}
+	})
+	// What RefreshPaths counts for its mass-deletion hold (a batch of 10
+	// removals: at most 21 rows), and what a count of every row costs.
+	b.Run("count21", func(b *testing.B) {
+		for b.Loop() {
+			if n, err := st.CountPaths(ctx, 21); err != nil || n != 21 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+	b.Run("countAll", func(b *testing.B) {
+		for b.Loop() {
+			if n, err := st.CountPaths(ctx, 1<<62); err != nil || n < 1000 {
+				b.Fatal(n, err)
 			}
 		}
 	})
