@@ -353,7 +353,23 @@ func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error
 	// depend on it need: the mass-deletion hold (2n+recent > known) and
 	// loadPrior's choice (priorAll*len(todo) > known).
 	recent := l.recentlyGone(l.now())
-	n := len(sc.gone)
+	// A gone article whose id a new file has (renamed to another
+	// extension) is taken over, not deleted (see apply's claimed).
+	ids := make(map[string]bool, len(sc.todo))
+	for _, f := range sc.todo {
+		ids[fileID(f)] = true
+	}
+	goneOrd := make(map[int64]bool, len(sc.gone))
+	for _, o := range sc.gone {
+		goneOrd[o] = true
+	}
+	n := 0
+	for _, a := range known {
+		if goneOrd[a.Ord] && !ids[fileID(corpus.File{Path: a.Path})] {
+			n++
+			delete(goneOrd, a.Ord)
+		}
+	}
 	limit := max(2*n+recent, priorAll*len(sc.todo)) + 1
 	if sc.known, err = l.st.CountPaths(ctx, limit); err != nil {
 		return sc, err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -437,4 +438,34 @@ func TestSettleRecordsTheFolderTime(t *testing.T) {
 	if cheapTrusted() {
 		t.Error("settled although a file in the folder was skipped")
 	}
+}
+
+// Renaming most of the folder to another extension is no mass deletion:
+// the articles follow their files.
+func TestRefreshPathsExtensionRenameIsNoDeletion(t *testing.T) {
+	g := newBenchGen(t)
+	t0 := time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)
+	c := &clock{t0}
+	dir, data := t.TempDir(), t.TempDir()
+	updateCorpus(t, g, dir, 0, 10)
+	lib, _ := openNarrow(t, dir, data, c, Options{})
+	c.t = t0.Add(time.Hour)
+	var paths []string
+	for i := range 8 {
+		old := filepath.Join(dir, fmt.Sprintf("doc%04d.txt", i))
+		if err := os.Rename(old, strings.TrimSuffix(old, ".txt")+".md"); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, fmt.Sprintf("doc%04d.txt", i), fmt.Sprintf("doc%04d.md", i))
+	}
+	ch, err := lib.RefreshPaths(context.Background(), paths) // 8 of 10: the store is read whole
+	if err != nil || ch.Kept != 0 || ch.Deleted != 0 || ch.Added != 0 {
+		t.Fatalf("8 of 10 renamed .txt -> .md: %+v, %v; want no hold, nothing deleted or added", ch, err)
+	}
+	got := answers(t, lib)
+	if len(got.seen) != 10 || got.seen["doc0003"] != t0 {
+		t.Errorf("after the rename: %d articles, doc0003 first seen %v; want 10 and %v", len(got.seen), got.seen["doc0003"], t0)
+	}
+	_, fresh := indexOnce(t, dir, t.TempDir(), c)
+	sameAnswers(t, "renamed", got, fresh)
 }
