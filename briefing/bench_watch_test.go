@@ -88,14 +88,14 @@ func BenchmarkRefreshPasses(b *testing.B) {
 	// removals: at most 21 rows), and what a count of every row costs.
 	b.Run("count21", func(b *testing.B) {
 		for b.Loop() {
-			if n, err := st.CountPaths(ctx, 21); err != nil || n != 21 {
+			if n, err := st.PathCount(ctx, 21); err != nil || n != 21 {
 				b.Fatal(n, err)
 			}
 		}
 	})
 	b.Run("countAll", func(b *testing.B) {
 		for b.Loop() {
-			if n, err := st.CountPaths(ctx, 1<<62); err != nil || n < 1000 {
+			if n, err := st.PathCount(ctx, 1<<62); err != nil || n < 1000 {
 				b.Fatal(n, err)
 			}
 		}

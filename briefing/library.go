@@ -1,6 +1,7 @@
 package briefing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,7 +124,12 @@ const indexMagic = "BBIX0003"
 
 // Changes counts what a Refresh changed.
 type Changes struct {
-	Added, Changed, Deleted, Unchanged int
+	Added, Changed, Deleted int
+	// Unchanged counts the files compared with the store and found
+	// unchanged. A scan that trusts the folders' times compares only the
+	// files of the folders whose time changed: those of the others are
+	// not counted.
+	Unchanged int
 	// Trusted: no folder of the corpus changed since the last scan (their
 	// modification times say so), so no file was listed or compared and
 	// Unchanged is not counted. Full scans (Options.FullScan, Refresh)
@@ -441,7 +448,6 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 		return sc, err
 	}
 	var dirs map[string]time.Time
-	var paths []string
 	if !full && !sc.reparse && !sc.switched {
 		dirs = decodeDirs(sc.dirsWas)
 		if corpus.Unchanged(l.fsys, dirs, time.Now()) {
@@ -452,35 +458,66 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 			return sc, nil
 		}
 	}
-	known, err := l.st.Stamps(ctx) // sorted by path, as the listing is
-	if err != nil {
-		return sc, err
-	}
-	sc.known = len(known)
-	if dirs != nil {
-		paths = make([]string, len(known))
-		for i, a := range known {
-			paths[i] = a.Path
+	var known []Stamp // sorted by path, as the listing is
+	var ls corpus.Listing
+	var errs []error
+	found := false // a known file was found present without a stat
+	if dirs == nil {
+		if known, err = l.st.Stamps(ctx); err != nil {
+			return sc, err
 		}
+		sc.known = len(known)
+		ls, errs = corpus.ListSince(l.fsys, nil, nil, time.Now())
+	} else {
+		// Trusting the folders' times, only the folders read by name are
+		// compared with the store: the paths known in each are read, and
+		// the stamps of those not found (see knownStamps). The files of an
+		// unchanged folder are neither read nor counted, and the articles
+		// with a path are counted only if needed (knownAtMost).
+		sc.known = -1
+		var storeErr error
+		knownIn := func(dir string) []string {
+			paths, err := l.st.Paths(ctx, dir)
+			if err != nil && storeErr == nil {
+				storeErr = err
+			}
+			return paths
+		}
+		ls, errs = corpus.ListSince(l.fsys, dirs, knownIn, time.Now())
+		read := make(map[string]bool, len(ls.Read))
+		for _, f := range ls.Read {
+			read[f.Dir] = true
+		}
+		// A folder of the last listing neither found unchanged nor read
+		// now (gone, or no longer a folder) has nothing present.
+		for _, m := range []map[string]time.Time{dirs, ls.Dirs} {
+			for d := range m {
+				if t, ok := ls.Dirs[d]; read[d] || ok && !t.IsZero() {
+					found = found || ok && !read[d]
+					continue
+				}
+				read[d] = true
+				paths := knownIn(d)
+				ls.Read = append(ls.Read, corpus.Folder{Dir: d, Known: paths, Present: make([]bool, len(paths))})
+			}
+		}
+		if storeErr != nil {
+			return sc, storeErr
+		}
+		if known, err = l.knownStamps(ctx, &sc, ls.Read); err != nil {
+			return sc, err
+		}
+		found = found || sc.ch.Unchanged > 0
 	}
-	ls, errs := corpus.ListSince(l.fsys, dirs, paths, time.Now())
-	paths = nil
 	files := ls.Files
 	sc.dirs = ls.Dirs
 	sc.ch.Skipped = append(sc.ch.Skipped, errs...)
-	if len(files) == 0 && len(ls.Known) == 0 && len(errs) > 0 {
+	if len(files) == 0 && !found && len(errs) > 0 {
 		return sc, nil // the folder cannot be listed: nothing is gone for that
 	}
 	// Both lists are sorted by path: one merge compares them.
 	seen := make([]bool, len(known))
 	at := stampCursor{known: known}
-	for _, p := range ls.Known { // present, and known unchanged by their folder
-		if i := at.find(p); i >= 0 {
-			seen[i] = true
-			sc.ch.Unchanged++
-		}
-	}
-	at = stampCursor{known: known}
 	for _, f := range files {
 		if i := at.find(f.Path); i >= 0 {
 			if a := known[i]; !sc.reparse && !f.ModTime.IsZero() && a.Size == f.Size && a.ModTime.Equal(f.ModTime) {
@@ -506,6 +543,76 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 	}
 	slices.Sort(sc.gone)
 	return sc, nil
+}
+
+// knownStamps returns, sorted by path, the stamps that a scan trusting the
+// folders' times must merge with the files it stat-ed: of the paths known
+// in the folders read (each folder's sorted, a path two articles share
+// given twice), those not found present (gone, or stat-ed). A present path
+// is counted unchanged in sc without its stamp being read; when several
+// articles share it, the newest (highest Ord) is, as stampCursor.find
+// picks it, and the others' stamps are returned, unseen, so they go.
+func (l *Library) knownStamps(ctx context.Context, sc *scanned, read []corpus.Folder) ([]Stamp, error) {
+	var need []string
+	dupPresent := map[string]bool{}
+	for _, f := range read {
+		paths := f.Known
+		for i := 0; i < len(paths); {
+			j := i + 1
+			for j < len(paths) && paths[j] == paths[i] {
+				j++
+			}
+			present := slices.Contains(f.Present[i:j], true)
+			switch {
+			case j-i > 1:
+				need = append(need, paths[i])
+				if present {
+					dupPresent[paths[i]] = true
+				}
+			case present:
+				sc.ch.Unchanged++
+			default:
+				need = append(need, paths[i])
+			}
+			i = j
+		}
+	}
+	if len(need) == 0 {
+		return nil, nil
+	}
+	arts, err := l.st.ArticlesMatching(ctx, need, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	known := make([]Stamp, 0, len(arts))
+	newest := map[string]int64{}
+	for _, a := range arts {
+		if dupPresent[a.Path] && a.Ord > newest[a.Path] {
+			newest[a.Path] = a.Ord
+		}
+	}
+	for _, a := range arts {
+		if dupPresent[a.Path] && a.Ord == newest[a.Path] {
+			sc.ch.Unchanged++
+			continue
+		}
+		known = append(known, Stamp{Ord: a.Ord, Path: a.Path, Size: a.Size, ModTime: a.ModTime})
+	}
+	slices.SortFunc(known, func(a, b Stamp) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Ord, b.Ord))
+	})
+	return known, nil
+}
+
+// knownAtMost returns how many articles with a path the store holds, or
+// limit if it holds more: what sc.known says, or what the store counts
+// when the scan did not read them all (the count stops at limit, so a
+// small change in a large corpus costs little).
+func (l *Library) knownAtMost(ctx context.Context, sc scanned, limit int) (int, error) {
+	if sc.known >= 0 {
+		return min(sc.known, limit), nil
+	}
+	return l.st.PathCount(ctx, limit)
 }
 
 // stampCursor finds paths, given in increasing order, in stamps sorted by
@@ -696,14 +803,23 @@ func (l *Library) apply(ctx context.Context, sc scanned) (Changes, error) {
 				left = append(left, ord)
 			}
 		}
-		if n := len(left); n >= massDeleteMin && 2*n > sc.known && !l.prune && !sc.switched {
-			ch.Kept = n
-			l.log.Warn("most of the corpus folder vanished at once: keeping its articles until the files come back or an operator confirms with `briefbot index --prune`",
-				"gone", n, "articles", sc.known)
-			left = nil
+		if n := len(left); n >= massDeleteMin && !l.prune && !sc.switched {
+			known, cerr := l.knownAtMost(ctx, sc, 2*n)
+			switch {
+			case cerr != nil:
+				err, left = cerr, nil // nothing deleted without the count
+			case 2*n > known:
+				ch.Kept = n
+				l.log.Warn("most of the corpus folder vanished at once: keeping its articles until the files come back or an operator confirms with `briefbot index --prune`",
+					"gone", n, "articles", known)
+				left = nil
+			}
 		}
 		var goneArts map[int64]StoredArticle
-		if goneArts, err = l.st.ArticlesByOrd(ctx, left); err == nil {
+		if err == nil {
+			goneArts, err = l.st.ArticlesByOrd(ctx, left)
+		}
+		if err == nil {
 			for _, ord := range left {
 				if a, ok := goneArts[ord]; ok {
 					batch = append(batch, &op{kind: opDelete, old: a})

@@ -45,7 +45,11 @@ const priorAll = 4
 func (l *Library) loadPrior(ctx context.Context, sc scanned, now time.Time) (*prior, error) {
 	p := &prior{st: l.st, since: now.Add(-tombstoneTTL)}
 	todo := sc.todo
-	if priorAll*len(todo) > sc.known {
+	stored, err := l.knownAtMost(ctx, sc, priorAll*len(todo))
+	if err != nil {
+		return nil, err
+	}
+	if priorAll*len(todo) > stored {
 		known, err := l.st.Articles(ctx)
 		if err != nil {
 			return nil, err

@@ -187,7 +187,7 @@ func TestOldDatabaseUpgrades(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('articles_path', 'articles_hash', 'tombstones_deleted') ORDER BY name`)
+		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('articles_dir', 'articles_path', 'articles_hash', 'tombstones_deleted') ORDER BY name`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestOldDatabaseUpgrades(t *testing.T) {
 		}
 		return out
 	}
-	want := []string{"articles_hash", "articles_path", "tombstones_deleted"}
+	want := []string{"articles_dir", "articles_hash", "articles_path", "tombstones_deleted"}
 	if got := indexes(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("indexes of a new database: %v, want %v", got, want)
 	}

@@ -349,9 +349,10 @@ func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error
 	}
 	slices.Sort(sc.gone)
 
-	// The folder's articles, counted only as far as the decisions that
-	// depend on it need: the mass-deletion hold (2n+recent > known) and
-	// loadPrior's choice (priorAll*len(todo) > known).
+	// The folder's articles are counted only as far as the decisions that
+	// depend on them need (knownAtMost): loadPrior's choice and apply's
+	// hold, and here the hold of this batch with the recent deletions.
+	sc.known = -1
 	recent := l.recentlyGone(l.now())
 	// A gone article whose id a new file has (renamed to another
 	// extension) is taken over, not deleted (see apply's claimed).
@@ -370,16 +371,19 @@ func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error
 			delete(goneOrd, a.Ord)
 		}
 	}
-	limit := max(2*n+recent, priorAll*len(sc.todo)) + 1
-	if sc.known, err = l.st.CountPaths(ctx, limit); err != nil {
+	if l.prune || n == 0 || n+recent < massDeleteMin {
+		return sc, nil
+	}
+	stored, err := l.knownAtMost(ctx, sc, 2*n+recent)
+	if err != nil {
 		return sc, err
 	}
-	if !l.prune && n > 0 && n+recent >= massDeleteMin && 2*n+recent > sc.known {
+	if 2*n+recent > stored {
 		// More than half of the folder (as it was before the recent
 		// deletions) is gone: hold, as scan's apply does.
 		sc.ch.Kept = n
 		l.log.Warn("most of the corpus folder vanished at once: keeping its articles until the files come back or an operator confirms with `briefbot index --prune`",
-			"gone", n, "gone_lately", recent, "articles", sc.known)
+			"gone", n, "gone_lately", recent, "articles", stored)
 		sc.gone = nil
 	}
 	return sc, nil

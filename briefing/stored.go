@@ -37,14 +37,18 @@ type Store interface {
 	// Stamps returns the stamps of the articles that have a path (the
 	// corpus folder's), ordered by Path.
 	Stamps(ctx context.Context) ([]Stamp, error)
+	// Paths returns the paths of the articles directly in the corpus
+	// folder dir ("." the root), sorted, a path two articles share given
+	// twice.
+	Paths(ctx context.Context, dir string) ([]string, error)
+	// PathCount returns how many articles have a path, or limit when
+	// more do.
+	PathCount(ctx context.Context, limit int) (int, error)
 	// StampsOf returns the stamps of the articles whose Path is in paths,
 	// and StampsUnder those under the folder dir, ordered by Path; they
 	// cost what they return, not the corpus.
 	StampsOf(ctx context.Context, paths []string) ([]Stamp, error)
 	StampsUnder(ctx context.Context, dir string) ([]Stamp, error)
-	// CountPaths returns how many articles have a path, counting at most
-	// limit (it costs limit, not the corpus).
-	CountPaths(ctx context.Context, limit int) (int, error)
 	// ArticlesMatching returns, each once and ordered by Ord, the articles
 	// whose Path is in paths, ID in ids or Hash in hashes.
 	ArticlesMatching(ctx context.Context, paths, ids, hashes []string) ([]StoredArticle, error)

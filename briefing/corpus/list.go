@@ -88,14 +88,23 @@ type Listing struct {
 	// caller did not know, and every file of a folder whose modification
 	// time is unknown (an embedded file system). Sorted by Path.
 	Files []File
-	// Known are the known paths found present without a stat: their
-	// folder's entries are as they were, or they were listed by name.
-	Known []string
+	// Read are the folders read by name, each with the known paths
+	// directly in it and which of them were found there. The known files of
+	// the other folders of Dirs with a non-zero time are present: their
+	// folders' entries are as they were.
+	Read []Folder
 	// Dirs is every folder walked ("." the root) with the modification
 	// time to trust at the next ListSince; zero when it must not be trusted
 	// (unknown, too recent to be sure no later change shares it, or the
 	// folder could not be read).
 	Dirs map[string]time.Time
+}
+
+// Folder is a folder ListSince read by name.
+type Folder struct {
+	Dir     string
+	Known   []string // the known paths directly in Dir
+	Present []bool   // Present[i]: Known[i] was found in Dir
 }
 
 // racyDir is how old a folder's modification time must be to be trusted:
@@ -104,34 +113,18 @@ type Listing struct {
 const racyDir = 2 * time.Second
 
 // ListSince lists fsys as List does, but without stat-ing what cannot have
-// changed since a listing that recorded dirs (its Listing.Dirs) and found
-// the paths in known. A folder whose modification time is what dirs
-// recorded has the entries it had: its known files are present (Known) and
-// its subfolders are those dirs holds, each checked the same way. A folder
-// whose time differs is read by name: known names are present (Known),
-// only unknown names are stat-ed (Files); names that are gone are in
-// neither. A file edited in place, or replaced under the same name,
+// changed since a listing that recorded dirs (its Listing.Dirs). A folder
+// whose modification time is what dirs recorded has the entries it had:
+// its known files are present, and its subfolders are those dirs holds,
+// each checked the same way. A folder whose time differs is read by name
+// (Read): knownIn gives the paths known directly in it, found present or
+// not; only unknown names are stat-ed (Files). With a nil knownIn, every
+// name is unknown. A file edited in place, or replaced under the same name,
 // changes no folder's time: only List (a full pass) sees that. now is the
 // time of the listing (see racyDir). Errors are as List's.
-func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.Time) (Listing, []error) {
+func ListSince(fsys fs.FS, dirs map[string]time.Time, knownIn func(dir string) []string, now time.Time) (Listing, []error) {
 	ls := Listing{Dirs: make(map[string]time.Time)}
 	var errs []error
-	if !slices.IsSorted(known) {
-		known = slices.Sorted(slices.Values(known))
-	}
-	// The known paths by folder, made at the first folder found unchanged:
-	// a changed folder is read by name instead.
-	var byDir map[string][]string
-	knownIn := func(dir string) []string {
-		if byDir == nil {
-			byDir = make(map[string][]string)
-			for _, p := range known {
-				byDir[path.Dir(p)] = append(byDir[path.Dir(p)], p)
-			}
-		}
-		return byDir[dir]
-	}
-	isKnown := newNameSet(known).has
 	subdirs := make(map[string][]string)
 	for d := range dirs {
 		if d != "." {
@@ -143,7 +136,6 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 		trusted := !mt.IsZero() && mt.Before(now.Add(-racyDir))
 		if was, ok := dirs[dir]; ok && trusted && was.Equal(mt) {
 			ls.Dirs[dir] = mt
-			ls.Known = append(ls.Known, knownIn(dir)...)
 			for _, sub := range subdirs[dir] {
 				info, err := fs.Stat(fsys, sub)
 				if err != nil || !info.IsDir() {
@@ -161,6 +153,15 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 		ls.Dirs[dir] = mt
 		if !trusted {
 			ls.Dirs[dir] = time.Time{}
+		}
+		read := Folder{Dir: dir}
+		if knownIn != nil {
+			read.Known = knownIn(dir)
+			read.Present = make([]bool, len(read.Known))
+		}
+		var names nameSet // a folder with no time (an embedded file system): every file is stat-ed
+		if !mt.IsZero() {
+			names = newNameSet(read.Known)
 		}
 		err := readDir(fsys, dir, func(e fs.DirEntry) {
 			name := e.Name()
@@ -184,8 +185,8 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 			if !IsArticle(name) {
 				return
 			}
-			if !mt.IsZero() && isKnown(p) {
-				ls.Known = append(ls.Known, p)
+			if i := names.find(p); i >= 0 {
+				read.Present[i] = true
 				return
 			}
 			var info fs.FileInfo
@@ -207,6 +208,7 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 			errs = append(errs, fmt.Errorf("corpus: list %s: %w", dir, err))
 			ls.Dirs[dir] = time.Time{}
 		}
+		ls.Read = append(ls.Read, read)
 	}
 	root, err := fs.Stat(fsys, ".")
 	if err == nil && !root.IsDir() {
@@ -220,7 +222,6 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, known []string, now time.T
 	}
 	walk(".", root.ModTime())
 	slices.SortFunc(ls.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	slices.Sort(ls.Known)
 	return ls, errs
 }
 
@@ -327,18 +328,20 @@ func newNameSet(names []string) nameSet {
 	return s
 }
 
-func (s nameSet) has(p string) bool {
+// find returns the index of p in the list, -1 when it is not there (of
+// equal names, the first).
+func (s nameSet) find(p string) int {
 	if len(s.names) == 0 {
-		return false
+		return -1
 	}
 	mask := uint64(len(s.slots) - 1)
 	for h := maphash.String(s.seed, p) & mask; ; h = (h + 1) & mask {
 		i := s.slots[h]
 		if i == 0 {
-			return false
+			return -1
 		}
 		if s.names[i-1] == p {
-			return true
+			return int(i - 1)
 		}
 	}
 }

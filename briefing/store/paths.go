@@ -6,19 +6,6 @@ import (
 	"time"
 )
 
-// CountPaths returns how many articles have a path (the corpus folder's,
-// as Stamps), counting at most limit: a read of at most limit entries of
-// the articles_path index, so a caller that only compares the count with
-// a small number pays for that number, not for the corpus.
-func (s *Store) CountPaths(ctx context.Context, limit int) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM articles WHERE path > '' ORDER BY path LIMIT ?)`, limit).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: count paths: %w", err)
-	}
-	return n, nil
-}
-
 // StampsOf returns the stamps of the articles whose path is in paths,
 // ordered by Path (several articles may share a path): one lookup of the
 // articles_path index for each.

@@ -85,14 +85,20 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article, seq);
 `
 
 // lookupSchema indexes what a re-scan of the corpus compares and looks up:
-// the stamps in path order (Stamps, a covering index), and the articles by
-// content hash (ArticlesMatching). CREATE INDEX IF NOT EXISTS: a database
-// made before them gets them at its next Open (a one-time cost, about 4 s
-// for 1M articles).
+// the stamps in path order (Stamps, a covering index), the articles by
+// content hash (ArticlesMatching), and the paths by folder (Paths: the
+// folder of "a/b.txt" is "a/", of "b.txt" ""). CREATE INDEX IF NOT EXISTS:
+// a database made before them gets them at its next Open (a one-time
+// cost, a few seconds for 1M articles).
 const lookupSchema = `
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path, size, mtime);
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
+CREATE INDEX IF NOT EXISTS articles_dir ON articles(` + folderOf + `, path);
 `
+
+// folderOf is the SQL of a path's folder with its slash ("" for the root):
+// the path without the characters after its last slash.
+const folderOf = `rtrim(path, replace(path, '/', ''))`
 
 // Open opens (creating when needed) the store in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
@@ -250,6 +256,111 @@ func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
 		return nil, fmt.Errorf("store: stamps: %w", err)
 	}
 	return out, nil
+}
+
+// pathsChunk is how many paths Paths asks SQLite to join into one value.
+const pathsChunk = 4096
+
+// Paths returns the paths of the articles directly in the corpus folder
+// dir ("." the root), sorted, a path two articles share given twice: what
+// a scan of a changed folder needs to tell new names from known ones.
+// SQLite joins them pathsChunk at a time into one value, so a folder of a
+// million files costs a few hundred rows instead of a million; a path
+// holding the separator (a newline, which file names may contain) makes
+// it read them row by row instead.
+func (s *Store) Paths(ctx context.Context, dir string) ([]string, error) {
+	key := dir + "/"
+	if dir == "." {
+		key = ""
+	}
+	var chunks [][]string // joined at the end: growing one slice would copy it again and again
+	for last := key; ; {
+		var n int
+		var joined sql.NullString
+		rows, err := s.query(ctx, `SELECT count(*), group_concat(path, char(10)) FROM (SELECT path FROM articles WHERE `+folderOf+` = ? AND path > ? ORDER BY path LIMIT `+fmt.Sprint(pathsChunk)+`)`, key, last)
+		if err == nil {
+			err = scanOne(rows, &n, &joined)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+		chunk := strings.Split(joined.String, "\n")
+		if len(chunk) != n || !slices.IsSorted(chunk) {
+			return s.pathRows(ctx, key)
+		}
+		chunks = append(chunks, chunk)
+		if n < pathsChunk {
+			break
+		}
+		// The next chunk starts past last: articles sharing it beyond this
+		// chunk's end are added here.
+		last = chunk[n-1]
+		had := 0
+		for i := n - 1; i >= 0 && chunk[i] == last; i-- {
+			had++
+		}
+		var all int
+		rows, err = s.query(ctx, `SELECT count(*) FROM articles WHERE path = ?`, last)
+		if err == nil {
+			err = scanOne(rows, &all)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		if all > had {
+			chunks = append(chunks, slices.Repeat([]string{last}, all-had))
+		}
+	}
+	return slices.Concat(chunks...), nil
+}
+
+// pathRows is Paths read row by row; key is the folder with its slash.
+func (s *Store) pathRows(ctx context.Context, key string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path FROM articles WHERE `+folderOf+` = ? AND path > ? ORDER BY path`, key, key)
+	if err != nil {
+		return nil, fmt.Errorf("store: paths: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("store: paths: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: paths: %w", err)
+	}
+	return out, nil
+}
+
+// PathCount returns how many articles have a path (the corpus folder's),
+// or limit when more do: the count stops there.
+func (s *Store) PathCount(ctx context.Context, limit int) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM articles WHERE path > '' LIMIT ?)`, limit).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count paths: %w", err)
+	}
+	return n, nil
+}
+
+// scanOne scans the first row of rows into dest and closes them.
+func scanOne(rows *sql.Rows, dest ...any) error {
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // matchChunk is the most values one IN list holds (ArticlesMatching,

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +128,94 @@ func TestLookupsPastSQLiteParameterLimit(t *testing.T) {
 	ps, err := s.Passages(ctx, askIDs)
 	if err != nil || len(ps) != 3 {
 		t.Fatalf("Passages of %d ids: %d found, %v; want the 3 stored", len(askIDs), len(ps), err)
+	}
+}
+
+// Paths gives the paths directly in a folder, sorted, a shared path
+// twice, through the folder index, and a path holding a newline (file
+// names may) intact.
+func TestPaths(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.Paths(ctx, "."); err != nil || len(got) != 0 {
+		t.Fatalf("empty store: %q, %v", got, err)
+	}
+	n := 0
+	put := func(paths ...string) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx briefing.Tx) error {
+			for _, p := range paths {
+				n++
+				a := Article{ID: fmt.Sprint("id", n), Path: p, Title: "T", Hash: fmt.Sprint("h", n)}
+				if err := tx.PutArticle(ctx, &a, []Passage{{Text: "text"}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("world/b.txt", "a.txt", "", "world/a.md", "world/deep/c.txt", "worlds/x.txt", "world0.txt")
+	put("a.txt") // a second article on a path (a file renamed onto another's)
+	for dir, want := range map[string][]string{
+		".":          {"a.txt", "a.txt", "world0.txt"},
+		"world":      {"world/a.md", "world/b.txt"},
+		"world/deep": {"world/deep/c.txt"},
+		"worlds":     {"worlds/x.txt"},
+		"missing":    nil,
+	} {
+		if got, err := s.Paths(ctx, dir); err != nil || !slices.Equal(got, want) {
+			t.Errorf("Paths(%q) = %q, %v; want %q", dir, got, err, want)
+		}
+	}
+	if c, err := s.PathCount(ctx, 100); err != nil || c != 7 {
+		t.Errorf("PathCount(100) = %d, %v; want the 7 articles with a path", c, err)
+	}
+	if c, err := s.PathCount(ctx, 3); err != nil || c != 3 {
+		t.Errorf("PathCount(3) = %d, %v; want 3: the count stops there", c, err)
+	}
+
+	// Past a chunk of joined paths, with a path shared across its end.
+	var want []string
+	for i := range pathsChunk + 4 {
+		want = append(want, fmt.Sprintf("z/%05d.txt", i))
+	}
+	put(want...)
+	last := want[pathsChunk-1]
+	put(last, last)
+	want = append(want, last, last)
+	slices.Sort(want)
+	if got, err := s.Paths(ctx, "z"); err != nil || !slices.Equal(got, want) {
+		t.Errorf("past a chunk: %d paths, %v; want %d, %q three times", len(got), err, len(want), last)
+	}
+	put("z/line\nbreak.txt")
+	want = append(want, "z/line\nbreak.txt")
+	slices.Sort(want)
+	if got, err := s.Paths(ctx, "z"); err != nil || !slices.Equal(got, want) {
+		t.Errorf("with a newline in a name: %d paths, %v; want %d", len(got), err, len(want))
+	}
+
+	// The folder is found through its index, not by reading every path.
+	rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT path FROM articles WHERE `+folderOf+` = ? AND path > ? ORDER BY path LIMIT 10`, "z/", "z/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if len(plan) != 1 || !strings.Contains(plan[0], "USING COVERING INDEX articles_dir") {
+		t.Errorf("query plan %q: want a search of the covering index articles_dir", plan)
 	}
 }
