@@ -15,7 +15,7 @@ import (
 // indexed once: RefreshPaths of 10 new files (a watcher's batch), the cheap
 // pass (RefreshChanged) when 10 files were added (the folder is read by
 // name, every stamp compared) and when nothing changed (the folder's time
-// trusted), and the full pass (Refresh, every file stat-ed) with nothing
+// trusted, or recorded by Settle after a batch), and the full pass (Refresh, every file stat-ed) with nothing
 // changed; and the bounded count RefreshPaths makes for its mass-deletion
 // hold against a count of every row.
 //
@@ -71,6 +71,27 @@ func BenchmarkRefreshPasses(b *testing.B) {
 			age(b)
 			b.StartTimer()
 			if ch, err := lib.RefreshChanged(ctx); err != nil || ch.Added != 10 {
+				b.Fatalf("%+v %v", ch, err)
+			}
+		}
+	})
+	// The cheap pass after a watcher batch that Settle recorded: as if
+	// nothing changed.
+	b.Run("settled10", func(b *testing.B) {
+		since := time.Now()
+		lib.RefreshChanged(ctx)
+		for b.Loop() {
+			b.StopTimer()
+			paths := add(b)
+			if _, err := lib.RefreshPaths(ctx, paths); err != nil {
+				b.Fatal(err)
+			}
+			age(b)
+			if err := lib.Settle(ctx, since, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if ch, err := lib.RefreshChanged(ctx); err != nil || !ch.Trusted {
 				b.Fatalf("%+v %v", ch, err)
 			}
 		}
