@@ -108,6 +108,9 @@ type Library struct {
 	merges  sync.WaitGroup   // the background merge (see Close)
 	goneAz  *search.Analyzer // analyses the passages a commit removes; guarded by refreshMu
 
+	pathsGone []goneAt // deletions by RefreshPaths lately (refreshpaths.go); guarded by refreshMu
+	watched   settling // what Settle needs (refreshpaths.go); guarded by refreshMu
+
 	emb *embedding // dense retrieval; nil when off
 	rw  *rewriting // question rewriting; nil when off
 }

@@ -44,6 +44,11 @@ type Store interface {
 	// PathCount returns how many articles have a path, or limit when
 	// more do.
 	PathCount(ctx context.Context, limit int) (int, error)
+	// StampsOf returns the stamps of the articles whose Path is in paths,
+	// and StampsUnder those under the folder dir, ordered by Path; they
+	// cost what they return, not the corpus.
+	StampsOf(ctx context.Context, paths []string) ([]Stamp, error)
+	StampsUnder(ctx context.Context, dir string) ([]Stamp, error)
 	// ArticlesMatching returns, each once and ordered by Ord, the articles
 	// whose Path is in paths, ID in ids or Hash in hashes.
 	ArticlesMatching(ctx context.Context, paths, ids, hashes []string) ([]StoredArticle, error)

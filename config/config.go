@@ -22,7 +22,13 @@ type Config struct {
 	DataDir   string
 	HTTPAddr  string
 	Timezone  *time.Location
-	Refresh   time.Duration
+	Refresh   time.Duration // the cheap pass: folders' times, new names (BRIEFBOT_REFRESH)
+	// FullRefresh is how often every file is stat-ed (BRIEFBOT_FULL_REFRESH):
+	// only that finds a file edited in place where no file events come.
+	FullRefresh time.Duration
+	// Watch: serve watches the corpus folder for file events
+	// (BRIEFBOT_WATCH, default on).
+	Watch bool
 
 	DigestSchedule    schedule.Schedule // parsed in Timezone; zero (IsZero) means none
 	DigestChannels    []Target          // where DigestSchedule posts
@@ -129,6 +135,8 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:           or(get("BRIEFBOT_DATA_DIR"), DefaultDataDir),
 		HTTPAddr:          or(get("BRIEFBOT_HTTP_ADDR"), DefaultHTTPAddr),
 		Refresh:           dur("BRIEFBOT_REFRESH", 5*time.Minute),
+		FullRefresh:       dur("BRIEFBOT_FULL_REFRESH", time.Hour),
+		Watch:             true,
 		DigestFirstWindow: dur("BRIEFBOT_DIGEST_FIRST_WINDOW", 24*time.Hour),
 		DigestCatchup:     dur("BRIEFBOT_DIGEST_CATCHUP", 6*time.Hour),
 	}
@@ -137,6 +145,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if st, err := os.Stat(c.CorpusDir); err != nil || !st.IsDir() {
 			bad("BRIEFBOT_CORPUS_DIR", "%q is not a readable directory; point it at a folder of .txt, .md or .html articles, or unset it for the embedded sample", c.CorpusDir)
 		}
+	}
+	switch v := strings.ToLower(get("BRIEFBOT_WATCH")); v {
+	case "", "on", "true", "1", "yes":
+	case "off", "false", "0", "no":
+		c.Watch = false
+	default:
+		bad("BRIEFBOT_WATCH", "%q is not accepted; use on (watch the corpus folder for changes, the default) or off (re-scan every BRIEFBOT_REFRESH only)", v)
 	}
 	c.Timezone = time.UTC
 	if tz := get("BRIEFBOT_TIMEZONE"); tz != "" {

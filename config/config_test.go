@@ -18,6 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DataDir != "./data" || c.HTTPAddr != ":8080" || c.Timezone != time.UTC || c.Refresh != 5*time.Minute ||
+		c.FullRefresh != time.Hour || !c.Watch ||
 		c.DigestFirstWindow != 24*time.Hour || c.DigestCatchup != 6*time.Hour || c.DigestPostEmpty ||
 		c.LLM.Timeout != 20*time.Second || c.LLM.MaxPromptTokens != 3000 || c.LLM.Enabled() ||
 		c.Slack.Enabled() || c.Discord.Enabled() || c.Slack.APIURL != "https://slack.com/api/" || c.Discord.APIURL != "https://discord.com" {
@@ -31,6 +32,8 @@ func TestLoadReportsEveryProblemByName(t *testing.T) {
 		"BRIEFBOT_CORPUS_DIR":            "/does/not/exist",
 		"BRIEFBOT_TIMEZONE":              "Mars/Olympus",
 		"BRIEFBOT_REFRESH":               "often",
+		"BRIEFBOT_FULL_REFRESH":          "-1h",
+		"BRIEFBOT_WATCH":                 "sometimes",
 		"BRIEFBOT_DIGEST_CHANNELS":       "teams:123,slack:C1",
 		"BRIEFBOT_DIGEST_EMPTY":          "maybe",
 		"SLACK_APP_TOKEN":                "xapp-1",
@@ -44,7 +47,7 @@ func TestLoadReportsEveryProblemByName(t *testing.T) {
 		t.Fatal("want errors")
 	}
 	msg := err.Error()
-	for _, name := range []string{"BRIEFBOT_CORPUS_DIR", "BRIEFBOT_TIMEZONE", "BRIEFBOT_REFRESH", "BRIEFBOT_DIGEST_CHANNELS",
+	for _, name := range []string{"BRIEFBOT_CORPUS_DIR", "BRIEFBOT_TIMEZONE", "BRIEFBOT_REFRESH", "BRIEFBOT_FULL_REFRESH", "BRIEFBOT_WATCH", "BRIEFBOT_DIGEST_CHANNELS",
 		"BRIEFBOT_DIGEST_EMPTY", "BRIEFBOT_DIGEST_SCHEDULE", "SLACK_BOT_TOKEN", "DISCORD_APP_ID", "DISCORD_PUBLIC_KEY", "OPENAI_BASE_URL", "BRIEFBOT_LLM_MAX_PROMPT_TOKENS"} {
 		if !strings.Contains(msg, name) {
 			t.Errorf("error does not name %s:\n%s", name, msg)
@@ -125,5 +128,32 @@ func TestEnvironFile(t *testing.T) {
 	os.WriteFile(path, []byte("not a pair\n"), 0o644)
 	if _, err := Environ(path); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("bad line: %v", err)
+	}
+}
+
+func TestLoadRefreshAndWatch(t *testing.T) {
+	for _, tc := range []struct {
+		env   map[string]string
+		full  time.Duration
+		watch bool
+	}{
+		{map[string]string{}, time.Hour, true},
+		{map[string]string{"BRIEFBOT_FULL_REFRESH": "30m", "BRIEFBOT_WATCH": "off"}, 30 * time.Minute, false},
+		{map[string]string{"BRIEFBOT_FULL_REFRESH": " 2h ", "BRIEFBOT_WATCH": "ON"}, 2 * time.Hour, true},
+		{map[string]string{"BRIEFBOT_WATCH": "false"}, time.Hour, false},
+	} {
+		c, err := Load(env(tc.env))
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.FullRefresh != tc.full || c.Watch != tc.watch {
+			t.Errorf("%v: full refresh %v, watch %v; want %v, %v", tc.env, c.FullRefresh, c.Watch, tc.full, tc.watch)
+		}
+	}
+	_, err := Load(env(map[string]string{"BRIEFBOT_FULL_REFRESH": "hourly", "BRIEFBOT_WATCH": "maybe"}))
+	if err == nil || !strings.Contains(err.Error(), "BRIEFBOT_FULL_REFRESH: \"hourly\" is not a positive duration") ||
+		!strings.Contains(err.Error(), "BRIEFBOT_WATCH: \"maybe\" is not accepted; use on") {
+		t.Errorf("bad values: %v", err)
 	}
 }

@@ -42,7 +42,8 @@ func TestSecondServeIsRefused(t *testing.T) {
 }
 
 // `briefbot index` run while serve runs: serve answers from what it
-// indexed, without a restart (serve's own re-scan is an hour away).
+// indexed, without a restart (serve is not watching the folder and its own
+// re-scan is an hour away).
 func TestIndexWhileServing(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	dir, data := t.TempDir(), t.TempDir()
@@ -54,7 +55,7 @@ func TestIndexWhileServing(t *testing.T) {
 	write("tram.md", "---\ntitle: Tram line opens to the airport\nsource: Transit Example\n---\nThe new tram line carried its first passengers to the airport terminal on Sunday morning.\n")
 	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
-		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_DATA_DIR": data, "BRIEFBOT_REFRESH": "1h",
+		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_DATA_DIR": data, "BRIEFBOT_REFRESH": "1h", "BRIEFBOT_WATCH": "off",
 	}, io.Discard, serveHooks{})
 
 	write("beehive.md", "---\ntitle: Rooftop beehives thrive downtown\nsource: City Example\n---\nBeekeepers counted twelve healthy rooftop hives above the library, each producing honey through the dry summer.\n")

@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"briefbot/bot"
-	"briefbot/briefing"
 	"briefbot/briefing/feeds"
 	"briefbot/briefing/store"
 	"briefbot/config"
@@ -232,7 +231,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, hooks serve
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
-		refreshLoop(runCtx, lib, cfg.Refresh, log)
+		refreshLoop(runCtx, lib, cfg, log)
 	}()
 	go func() {
 		defer wg.Done()
@@ -291,22 +290,6 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	(*h).ServeHTTP(w, r)
-}
-
-// refreshLoop re-scans the corpus every interval until ctx is done.
-func refreshLoop(ctx context.Context, lib *briefing.Library, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := lib.Refresh(ctx); err != nil && ctx.Err() == nil {
-				log.Error("corpus refresh failed", "error", err.Error())
-			}
-		}
-	}
 }
 
 // cmdHealth checks a running server's /healthz (the Docker HEALTHCHECK).

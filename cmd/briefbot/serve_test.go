@@ -323,7 +323,8 @@ func (s *syncWriter) String() string {
 }
 
 // TestServeRefreshesTheCorpus adds an article to the corpus folder while
-// serve runs: the next re-scan (BRIEFBOT_REFRESH) makes it answerable.
+// serve runs, unwatched: the next re-scan (BRIEFBOT_REFRESH) makes it
+// answerable.
 func TestServeRefreshesTheCorpus(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{BotToken: slackToken})
 	dir := t.TempDir()
@@ -335,7 +336,7 @@ func TestServeRefreshesTheCorpus(t *testing.T) {
 	write("ferry.md", "---\ntitle: Electric ferry enters service\nsource: Harbour Example\n---\nThe city's first battery ferry began carrying passengers across the bay on Monday, cutting the crossing's fuel bill.\n")
 	base, _ := startServe(t, map[string]string{
 		"SLACK_SIGNING_SECRET": slackSecret, "SLACK_BOT_TOKEN": slackToken, "SLACK_API_URL": fake.APIURL(),
-		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms",
+		"BRIEFBOT_CORPUS_DIR": dir, "BRIEFBOT_REFRESH": "100ms", "BRIEFBOT_WATCH": "off",
 	}, io.Discard, serveHooks{})
 
 	write("glacier.md", "---\ntitle: Alpine glacier retreats a record distance\nsource: Mountain Example\n---\nSurveyors measured the glacier's tongue forty metres shorter than last autumn, the largest retreat since records began.\n")
