@@ -581,23 +581,23 @@ func (l *Library) knownStamps(ctx context.Context, sc *scanned, read []corpus.Fo
 	if len(need) == 0 {
 		return nil, nil
 	}
-	arts, err := l.st.ArticlesMatching(ctx, need, nil, nil)
+	stamps, err := l.st.StampsOf(ctx, need)
 	if err != nil {
 		return nil, err
 	}
-	known := make([]Stamp, 0, len(arts))
+	known := make([]Stamp, 0, len(stamps))
 	newest := map[string]int64{}
-	for _, a := range arts {
+	for _, a := range stamps {
 		if dupPresent[a.Path] && a.Ord > newest[a.Path] {
 			newest[a.Path] = a.Ord
 		}
 	}
-	for _, a := range arts {
+	for _, a := range stamps {
 		if dupPresent[a.Path] && a.Ord == newest[a.Path] {
 			sc.ch.Unchanged++
 			continue
 		}
-		known = append(known, Stamp{Ord: a.Ord, Path: a.Path, Size: a.Size, ModTime: a.ModTime})
+		known = append(known, a)
 	}
 	slices.SortFunc(known, func(a, b Stamp) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Ord, b.Ord))
