@@ -373,24 +373,41 @@ type parsed struct {
 // processes wrote to the store (briefbot index), and refuses to run on a
 // lost store (see Store.Check).
 func (l *Library) Refresh(ctx context.Context) (Changes, error) {
-	l.refreshMu.Lock()
-	defer l.refreshMu.Unlock()
-	if err := l.checkStore(); err != nil {
-		return Changes{}, err
-	}
-	unlock, err := l.st.LockWrites(ctx)
+	done, err := l.writing(ctx)
 	if err != nil {
-		return Changes{}, fmt.Errorf("briefing: %w", err)
-	}
-	defer unlock()
-	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
+	defer done()
 	sc, err := l.scan(ctx, true, true)
 	if err != nil {
 		return sc.ch, err
 	}
 	return l.apply(ctx, sc)
+}
+
+// writing takes what a refresh needs, in order: refreshMu, a store that is
+// not lost (see Store.Check), the store's write lock, and the index brought
+// up to what other processes wrote to the store. done releases them.
+func (l *Library) writing(ctx context.Context) (done func(), err error) {
+	l.refreshMu.Lock()
+	if err := l.checkStore(); err != nil {
+		l.refreshMu.Unlock()
+		return nil, err
+	}
+	unlock, err := l.st.LockWrites(ctx)
+	if err != nil {
+		l.refreshMu.Unlock()
+		return nil, fmt.Errorf("briefing: %w", err)
+	}
+	if err := l.syncIndex(ctx, true); err != nil {
+		unlock()
+		l.refreshMu.Unlock()
+		return nil, err
+	}
+	return func() {
+		unlock()
+		l.refreshMu.Unlock()
+	}, nil
 }
 
 // scanned is what a scan of the corpus found to do.

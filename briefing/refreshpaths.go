@@ -25,19 +25,11 @@ import (
 // Refresh, the full pass, does. When no folder changed it reads no stamp
 // and costs the folders' stats.
 func (l *Library) RefreshChanged(ctx context.Context) (Changes, error) {
-	l.refreshMu.Lock()
-	defer l.refreshMu.Unlock()
-	if err := l.checkStore(); err != nil {
-		return Changes{}, err
-	}
-	unlock, err := l.st.LockWrites(ctx)
+	done, err := l.writing(ctx)
 	if err != nil {
-		return Changes{}, fmt.Errorf("briefing: %w", err)
-	}
-	defer unlock()
-	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
+	defer done()
 	start := time.Now()
 	sc, err := l.scan(ctx, false, false)
 	if err != nil {
@@ -76,19 +68,11 @@ func (l *Library) RefreshChanged(ctx context.Context) (Changes, error) {
 // the next RefreshChanged or Open reads every folder whose entries changed
 // since. It serialises with Refresh and takes the store's write lock.
 func (l *Library) RefreshPaths(ctx context.Context, paths []string) (Changes, error) {
-	l.refreshMu.Lock()
-	defer l.refreshMu.Unlock()
-	if err := l.checkStore(); err != nil {
-		return Changes{}, err
-	}
-	unlock, err := l.st.LockWrites(ctx)
+	done, err := l.writing(ctx)
 	if err != nil {
-		return Changes{}, fmt.Errorf("briefing: %w", err)
-	}
-	defer unlock()
-	if err := l.syncIndex(ctx, true); err != nil {
 		return Changes{}, err
 	}
+	defer done()
 	sc, err := l.scanPaths(ctx, paths)
 	if err != nil {
 		l.watched.failed = true

@@ -231,31 +231,7 @@ type Stamp = briefing.Stamp
 // articles_path index, which a scan merges with the folder's sorted
 // listing.
 func (s *Store) Stamps(ctx context.Context) ([]Stamp, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE path > ''`).Scan(&n); err != nil {
-		return nil, fmt.Errorf("store: stamps: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT ord, path, size, mtime FROM articles WHERE path > '' ORDER BY path`)
-	if err != nil {
-		return nil, fmt.Errorf("store: stamps: %w", err)
-	}
-	defer rows.Close()
-	out := make([]Stamp, 0, n)
-	for rows.Next() {
-		out = append(out, Stamp{})
-		st := &out[len(out)-1]
-		var mtime int64
-		if err := rows.Scan(&st.Ord, &st.Path, &st.Size, &mtime); err != nil {
-			return nil, fmt.Errorf("store: stamps: %w", err)
-		}
-		if mtime != 0 {
-			st.ModTime = time.Unix(0, mtime).UTC()
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: stamps: %w", err)
-	}
-	return out, nil
+	return s.stamps(ctx, `SELECT ord, path, size, mtime FROM articles WHERE path > '' ORDER BY path`)
 }
 
 // pathsChunk is how many paths Paths asks SQLite to join into one value.
