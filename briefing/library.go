@@ -507,7 +507,11 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 			read[f.Dir] = true
 		}
 		// A folder of the last listing neither found unchanged nor read
-		// now (gone, or no longer a folder) has nothing present.
+		// now (gone, or no longer a folder) has nothing present; unless
+		// the root could not be listed at all (see below).
+		if len(ls.Dirs) == 0 {
+			dirs = nil
+		}
 		for _, m := range []map[string]time.Time{dirs, ls.Dirs} {
 			for d := range m {
 				if t, ok := ls.Dirs[d]; read[d] || ok && !t.IsZero() {

@@ -285,3 +285,38 @@ func TestReopenReadsOnlyChangedFolders(t *testing.T) {
 	_, fresh := indexOnce(t, dir, t.TempDir(), c)
 	sameAnswers(t, "after folder changes", got, fresh)
 }
+
+// A start that finds the corpus folder gone (an unmounted volume, a folder
+// renamed away) deletes nothing, in whichever folders the articles were.
+func TestReopenWithTheFolderGoneDeletesNothing(t *testing.T) {
+	c := &clock{time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC)}
+	dir, data := t.TempDir(), t.TempDir()
+	writeSafe(t, dir, "harbour")
+	if err := os.Mkdir(filepath.Join(dir, "world"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSafe(t, filepath.Join(dir, "world"), "orchard", "quarry")
+	ageDir(t, filepath.Join(dir, "world"), time.Hour)
+	ageDir(t, dir, time.Hour)
+	_, st, _, _ := openSafe(t, dir, data, c, Options{})
+	ctx := context.Background()
+	gone := dir + ".away"
+	if err := os.Rename(dir, gone); err != nil {
+		t.Fatal(err)
+	}
+	ps := &pathsAsked{Store: st}
+	lib, ch, err := Open(ctx, ps, Options{Corpus: os.DirFS(dir), Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	if ch.Deleted != 0 || len(ch.Skipped) == 0 {
+		t.Errorf("start with the corpus folder gone: %+v; want nothing deleted and the folder reported", ch)
+	}
+	if len(ps.asked) != 0 {
+		t.Errorf("known paths read for %q: nothing can be compared without the folder", ps.asked)
+	}
+	if !found(t, lib, "orchard programme", "world/orchard") {
+		t.Errorf("an article of a subfolder is no longer answered")
+	}
+}
