@@ -481,11 +481,20 @@ func (l *Library) scan(ctx context.Context, full, recheck bool) (scanned, error)
 	var errs []error
 	found := false // a known file was found present without a stat
 	if dirs == nil {
-		if known, err = l.st.Stamps(ctx); err != nil {
+		// Every file is stat-ed and compared with its stamp: the stamps are
+		// read while the folders are listed (at a million files, each takes
+		// seconds).
+		stamps := make(chan error, 1)
+		go func() {
+			var err error
+			known, err = l.st.Stamps(ctx)
+			stamps <- err
+		}()
+		ls, errs = corpus.ListSince(l.fsys, nil, nil, time.Now())
+		if err := <-stamps; err != nil {
 			return sc, err
 		}
 		sc.known = len(known)
-		ls, errs = corpus.ListSince(l.fsys, nil, nil, time.Now())
 	} else {
 		// Trusting the folders' times, only the folders read by name are
 		// compared with the store: the paths known in each are read, and

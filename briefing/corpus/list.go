@@ -7,9 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -163,46 +166,38 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, knownIn func(dir string) [
 		if !mt.IsZero() {
 			names = newNameSet(read.Known)
 		}
-		err := readDir(fsys, dir, func(e fs.DirEntry) {
-			name := e.Name()
-			if strings.HasPrefix(name, ".") {
-				return
-			}
-			p := name
-			if dir != "." {
-				p = dir + "/" + name
-			}
-			if e.IsDir() {
-				info, err := e.Info()
-				if err != nil {
-					errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
-					ls.Dirs[p] = time.Time{}
-					return
+		var pending []fs.DirEntry // the batch's files to stat
+		err := readDir(fsys, dir, func(batch []fs.DirEntry) {
+			pending = pending[:0]
+			for _, e := range batch {
+				name := e.Name()
+				if strings.HasPrefix(name, ".") {
+					continue
 				}
-				walk(p, info.ModTime())
-				return
+				p := name
+				if dir != "." {
+					p = dir + "/" + name
+				}
+				if e.IsDir() {
+					info, err := e.Info()
+					if err != nil {
+						errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
+						ls.Dirs[p] = time.Time{}
+						continue
+					}
+					walk(p, info.ModTime())
+					continue
+				}
+				if !IsArticle(name) {
+					continue
+				}
+				if i := names.find(p); i >= 0 {
+					read.Present[i] = true
+					continue
+				}
+				pending = append(pending, e)
 			}
-			if !IsArticle(name) {
-				return
-			}
-			if i := names.find(p); i >= 0 {
-				read.Present[i] = true
-				return
-			}
-			var info fs.FileInfo
-			var err error
-			if e.Type()&fs.ModeSymlink != 0 {
-				info, err = fs.Stat(fsys, p)
-			} else {
-				info, err = e.Info()
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, err))
-				return
-			}
-			if info.Mode().IsRegular() {
-				ls.Files = append(ls.Files, File{Path: p, Size: info.Size(), ModTime: info.ModTime()})
-			}
+			ls.Files, errs = statFiles(fsys, dir, pending, ls.Files, errs)
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("corpus: list %s: %w", dir, err))
@@ -225,13 +220,54 @@ func ListSince(fsys fs.FS, dirs map[string]time.Time, knownIn func(dir string) [
 	return ls, errs
 }
 
+// statFiles stats the files of entries (a batch of the folder dir's, one
+// on each core at a time: at a million files the stats are most of a full
+// pass; a link is followed, as List does), and appends the regular files
+// to files and what failed to errs, in the order of entries.
+func statFiles(fsys fs.FS, dir string, entries []fs.DirEntry, files []File, errs []error) ([]File, []error) {
+	type stat struct {
+		path string
+		info fs.FileInfo
+		err  error
+	}
+	got := make([]stat, len(entries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(entries); i = int(next.Add(1) - 1) {
+				e, g := entries[i], &got[i]
+				g.path = e.Name()
+				if dir != "." {
+					g.path = dir + "/" + g.path
+				}
+				if e.Type()&fs.ModeSymlink != 0 {
+					g.info, g.err = fs.Stat(fsys, g.path)
+				} else {
+					g.info, g.err = e.Info()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		switch p := got[i].path; {
+		case got[i].err != nil:
+			errs = append(errs, fmt.Errorf("corpus: list %s: %w", p, got[i].err))
+		case got[i].info.Mode().IsRegular():
+			files = append(files, File{Path: p, Size: got[i].info.Size(), ModTime: got[i].info.ModTime()})
+		}
+	}
+	return files, errs
+}
+
 // readDirBatch is how many entries readDir reads at a time.
 const readDirBatch = 1024
 
-// readDir calls fn for each entry of the folder dir, in the order the file
-// system gives them, reading them in batches: a folder of a million files
+// readDir calls fn with the entries of the folder dir, in the order the
+// file system gives them, a batch at a time: a folder of a million files
 // is not held, nor sorted, whole.
-func readDir(fsys fs.FS, dir string, fn func(fs.DirEntry)) error {
+func readDir(fsys fs.FS, dir string, fn func([]fs.DirEntry)) error {
 	f, err := fsys.Open(dir)
 	if err != nil {
 		return err
@@ -240,16 +276,12 @@ func readDir(fsys fs.FS, dir string, fn func(fs.DirEntry)) error {
 	d, ok := f.(fs.ReadDirFile)
 	if !ok {
 		entries, err := fs.ReadDir(fsys, dir)
-		for _, e := range entries {
-			fn(e)
-		}
+		fn(entries)
 		return err
 	}
 	for {
 		entries, err := d.ReadDir(readDirBatch)
-		for _, e := range entries {
-			fn(e)
-		}
+		fn(entries)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}

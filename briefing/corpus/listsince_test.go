@@ -205,3 +205,39 @@ func TestNameSet(t *testing.T) {
 		t.Error("an empty set has a name")
 	}
 }
+
+// A folder of more files than a batch is stat-ed on every core: the same
+// files as List finds, links followed, and the same broken links reported.
+func TestListSinceStatsInParallel(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2*readDirBatch + 7 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("doc%05d.txt", i)), []byte(fmt.Sprintf("Title %d\n\nText.\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, target := range []string{"doc00001.txt", "missing.txt", "doc00002.txt", "gone.md"} {
+		if err := os.Symlink(target, filepath.Join(dir, fmt.Sprintf("link%d.md", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys := os.DirFS(dir)
+	want, wantErrs := List(fsys)
+	got, errs := ListSince(fsys, nil, nil, time.Now())
+	if !slices.Equal(got.Files, want) {
+		t.Errorf("ListSince found %d files, List %d", len(got.Files), len(want))
+	}
+	if len(errs) != 2 || len(wantErrs) != 2 {
+		t.Fatalf("broken links: ListSince reported %v, List %v; want the 2", errs, wantErrs)
+	}
+	texts := func(errs []error) []string {
+		var out []string
+		for _, e := range errs {
+			out = append(out, e.Error())
+		}
+		slices.Sort(out) // ListSince reports in the folder's order, List in the names'
+		return out
+	}
+	if a, b := texts(errs), texts(wantErrs); !slices.Equal(a, b) {
+		t.Errorf("broken links: ListSince reported %q, List %q", a, b)
+	}
+}

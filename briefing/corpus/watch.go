@@ -142,9 +142,11 @@ func (w *Watcher) addTree(dir string) string {
 	var walk func(dir string)
 	walk = func(dir string) {
 		var subs []string
-		err := readDir(os.DirFS(w.root), dir, func(e fs.DirEntry) {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				subs = append(subs, path.Join(dir, e.Name()))
+		err := readDir(os.DirFS(w.root), dir, func(batch []fs.DirEntry) {
+			for _, e := range batch {
+				if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+					subs = append(subs, path.Join(dir, e.Name()))
+				}
 			}
 		})
 		if err != nil && reason == "" && !errors.Is(err, fs.ErrNotExist) {
