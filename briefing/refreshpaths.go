@@ -202,16 +202,6 @@ func (l *Library) recentlyGone(now time.Time) int {
 	return n
 }
 
-// hiddenPath reports whether an element of the slash path p starts with '.'.
-func hiddenPath(p string) bool {
-	for el := range strings.SplitSeq(p, "/") {
-		if strings.HasPrefix(el, ".") {
-			return true
-		}
-	}
-	return false
-}
-
 // scanPaths is scan restricted to paths (see RefreshPaths).
 func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error) {
 	var sc scanned
@@ -224,7 +214,7 @@ func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error
 	present := map[string]corpus.File{} // of those, the regular files found
 	var files, folders, vanished []string
 	for _, p := range paths {
-		if p == "." || !fs.ValidPath(p) || hiddenPath(p) || looked[p] {
+		if p == "." || !fs.ValidPath(p) || corpus.Hidden(p) || looked[p] {
 			continue
 		}
 		info, err := fs.Stat(l.fsys, p)
@@ -288,7 +278,7 @@ func (l *Library) scanPaths(ctx context.Context, paths []string) (scanned, error
 			return sc, err
 		}
 		for _, a := range under {
-			if !hiddenPath(a.Path) {
+			if !corpus.Hidden(a.Path) {
 				looked[a.Path] = true
 				known = append(known, a)
 			}

@@ -33,6 +33,17 @@ func IsArticle(name string) bool {
 	return false
 }
 
+// Hidden reports whether the slash path p is hidden: one of its elements
+// starts with '.' (List and ListSince skip such files and folders).
+func Hidden(p string) bool {
+	for el := range strings.SplitSeq(p, "/") {
+		if strings.HasPrefix(el, ".") {
+			return true
+		}
+	}
+	return false
+}
+
 // List walks fsys recursively and returns its article files (see IsArticle),
 // sorted by Path. Hidden files and directories (names starting with '.') and
 // files of other types are skipped. When the root itself cannot be read,

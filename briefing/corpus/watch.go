@@ -191,10 +191,8 @@ func (w *Watcher) rel(name string) string {
 	if r == "." {
 		return r
 	}
-	for _, el := range strings.Split(r, "/") {
-		if strings.HasPrefix(el, ".") {
-			return ""
-		}
+	if Hidden(r) {
+		return ""
 	}
 	return r
 }
